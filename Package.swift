@@ -1,0 +1,127 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "safeguards",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "safeguards", targets: ["safeguards"]),
+        .library(name: "SafeguardsCore", targets: ["SafeguardsCore"]),
+        .library(name: "SafeguardsStore", targets: ["SafeguardsStore"]),
+        .library(name: "SafeguardsAPI", targets: ["SafeguardsAPI"]),
+        .library(name: "SafeguardsNode", targets: ["SafeguardsNode"]),
+        .library(name: "SafeguardsTestKit", targets: ["SafeguardsTestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // Pure domain: Amount, ids, pools, agents, the ledger state machine. No I/O.
+        .target(name: "SafeguardsCore", swiftSettings: swiftSettings),
+        // SQLite through GRDB: migrations, journal, group-commit writer.
+        .target(
+            name: "SafeguardsStore",
+            dependencies: [
+                "SafeguardsCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP/JSON contract (request and response bodies) and a small NIO client for it.
+        .target(
+            name: "SafeguardsAPI",
+            dependencies: [
+                "SafeguardsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition: config, services, HTTP API, metrics.
+        .target(
+            name: "SafeguardsNode",
+            dependencies: [
+                "SafeguardsCore",
+                "SafeguardsStore",
+                "SafeguardsAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "safeguards",
+            dependencies: [
+                "SafeguardsNode",
+                "SafeguardsAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers: manual clock, seeded randomness, node process harness.
+        .target(
+            name: "SafeguardsTestKit",
+            dependencies: ["SafeguardsCore", "SafeguardsAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "safeguards-bench",
+            dependencies: [
+                "SafeguardsCore",
+                "SafeguardsStore",
+                "SafeguardsAPI",
+                "SafeguardsNode",
+                "SafeguardsTestKit",
+            ],
+            path: "Benchmarks/safeguards-bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsCoreTests",
+            dependencies: ["SafeguardsCore", "SafeguardsTestKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsStoreTests",
+            dependencies: ["SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsNodeTests",
+            dependencies: [
+                "SafeguardsCore", "SafeguardsStore", "SafeguardsAPI", "SafeguardsNode", "SafeguardsTestKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,169 @@
+import Foundation
+import NIOHTTP1
+import SafeguardsCore
+
+/// What went wrong calling the node's API.
+public enum APIClientError: Error, Sendable, CustomStringConvertible {
+    /// The node answered with a problem (`application/problem+json`).
+    case problem(ProblemBody)
+    /// The node could not be reached, or the connection broke.
+    case transport(String)
+    /// The node answered something that is not the documented body.
+    case unexpectedResponse(status: Int, detail: String)
+
+    public var description: String {
+        switch self {
+        case .problem(let problem): return "\(problem.status) \(problem.code): \(problem.detail)"
+        case .transport(let message): return "cannot reach the node: \(message)"
+        case .unexpectedResponse(let status, let detail): return "unexpected response \(status): \(detail)"
+        }
+    }
+
+    /// The problem's stable code, when the node answered one.
+    public var code: String? {
+        if case .problem(let problem) = self { return problem.code }
+        return nil
+    }
+}
+
+/// A typed client for the node's HTTP API, over keep-alive connections.
+public struct SafeguardsClient: Sendable {
+    public let pool: HTTPConnectionPool
+    public let token: String?
+
+    /// - Parameters:
+    ///   - host, port: where the node's API listens.
+    ///   - token: the bearer token (`SAFEGUARDS_API_TOKEN`, or the node's `api-token` file).
+    ///   - maximumConnections: concurrent requests beyond this wait for a connection.
+    public init(host: String, port: Int, token: String?, maximumConnections: Int = 16) {
+        self.pool = HTTPConnectionPool(host: host, port: port, maximumConnections: maximumConnections)
+        self.token = token
+    }
+
+    // MARK: Endpoints
+
+    public func health() async throws(APIClientError) -> HealthBody {
+        try await call(.GET, "/healthz", authorized: false)
+    }
+
+    public func createPool(_ request: CreatePoolRequest) async throws(APIClientError) -> PoolBody {
+        try await call(.POST, "/v1/pools", body: request)
+    }
+
+    public func pools() async throws(APIClientError) -> PoolListBody {
+        try await call(.GET, "/v1/pools")
+    }
+
+    public func pool(_ id: String) async throws(APIClientError) -> PoolBody {
+        try await call(.GET, "/v1/pools/\(Self.escape(id))")
+    }
+
+    public func registerAgent(_ request: RegisterAgentRequest) async throws(APIClientError) -> AgentBody {
+        try await call(.POST, "/v1/agents", body: request)
+    }
+
+    public func agents(pool: String? = nil) async throws(APIClientError) -> AgentListBody {
+        try await call(.GET, "/v1/agents" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+    }
+
+    public func agent(_ id: String) async throws(APIClientError) -> AgentBody {
+        try await call(.GET, "/v1/agents/\(Self.escape(id))")
+    }
+
+    public func updateBudget(agent: String, _ request: UpdateBudgetRequest) async throws(APIClientError) -> AgentBody {
+        try await call(.PUT, "/v1/agents/\(Self.escape(agent))/budget", body: request)
+    }
+
+    public func reserve(agent: String, _ request: ReserveRequest) async throws(APIClientError) -> ReservationBody {
+        try await call(.POST, "/v1/agents/\(Self.escape(agent))/reservations", body: request)
+    }
+
+    public func settle(reservation: String, amount: Amount) async throws(APIClientError) -> ReservationBody {
+        try await call(.POST, "/v1/reservations/\(Self.escape(reservation))/settle", body: SettleRequest(amount: amount))
+    }
+
+    public func release(reservation: String) async throws(APIClientError) -> ReservationBody {
+        try await call(.POST, "/v1/reservations/\(Self.escape(reservation))/release")
+    }
+
+    public func reservation(_ id: String) async throws(APIClientError) -> ReservationBody {
+        try await call(.GET, "/v1/reservations/\(Self.escape(id))")
+    }
+
+    public func spend(agent: String, _ request: SpendRequest) async throws(APIClientError) -> TransferBody {
+        try await call(.POST, "/v1/agents/\(Self.escape(agent))/spend", body: request)
+    }
+
+    public func transfer(_ id: String) async throws(APIClientError) -> TransferBody {
+        try await call(.GET, "/v1/transfers/\(Self.escape(id))")
+    }
+
+    public func alerts(agent: String? = nil) async throws(APIClientError) -> AlertListBody {
+        try await call(.GET, "/v1/alerts" + (agent.map { "?agent_id=\(Self.escape($0))" } ?? ""))
+    }
+
+    public func ledgerCheck() async throws(APIClientError) -> LedgerCheckBody {
+        try await call(.GET, "/v1/ledger/check")
+    }
+
+    /// Fetches the Prometheus text of `/metrics`.
+    public func metrics() async throws(APIClientError) -> String {
+        let response = try await raw(.GET, "/metrics", authorized: false)
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    // MARK: Plumbing
+
+    /// Sends a request with an optional JSON body and returns the raw response, whatever its status.
+    public func raw(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, authorized: Bool = true,
+        headers extra: [(String, String)] = []
+    ) async throws(APIClientError) -> HTTPResponse {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if authorized, let token { headers.append(("Authorization", "Bearer \(token)")) }
+        headers.append(contentsOf: extra)
+        do {
+            return try await pool.execute(method: method, path: path, headers: headers, body: body)
+        } catch {
+            throw .transport("\(error)")
+        }
+    }
+
+    func call<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, authorized: Bool = true
+    ) async throws(APIClientError) -> Response {
+        try decode(await raw(method, path, authorized: authorized))
+    }
+
+    func call<Request: Encodable, Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: Request
+    ) async throws(APIClientError) -> Response {
+        let bytes: [UInt8]
+        do { bytes = Array(try APICoding.encoder().encode(body)) } catch {
+            throw .unexpectedResponse(status: 0, detail: "cannot encode the request: \(error)")
+        }
+        return try decode(await raw(method, path, body: bytes))
+    }
+
+    private func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
+        let data = Data(response.body)
+        guard (200..<300).contains(response.status) else {
+            if let problem = try? APICoding.decoder().decode(ProblemBody.self, from: data) {
+                throw .problem(problem)
+            }
+            throw .unexpectedResponse(status: response.status, detail: String(decoding: response.body.prefix(300), as: UTF8.self))
+        }
+        do {
+            return try APICoding.decoder().decode(Response.self, from: data)
+        } catch {
+            throw .unexpectedResponse(status: response.status, detail: "cannot decode \(Response.self): \(error)")
+        }
+    }
+
+    /// Percent-escapes a path segment.
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:")))
+            ?? segment
+    }
+}

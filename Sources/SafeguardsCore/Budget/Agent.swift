@@ -1,0 +1,34 @@
+/// A budget holder inside a pool.
+public struct Agent: Sendable, Hashable {
+    public let id: AgentID
+    public let poolID: PoolID
+    public let priority: AgentPriority
+    /// The budget the agent was registered with.
+    public let initialBudget: Amount
+    public let createdAt: Timestamp
+    public let creationKey: IdempotencyKey?
+    /// The highest usage level already alerted; reset when usage falls below the warning level.
+    public internal(set) var alertLevel: UsageLevel
+
+    public init(
+        id: AgentID, poolID: PoolID, priority: AgentPriority, initialBudget: Amount, createdAt: Timestamp,
+        creationKey: IdempotencyKey?, alertLevel: UsageLevel = .normal
+    ) {
+        self.id = id
+        self.poolID = poolID
+        self.priority = priority
+        self.initialBudget = initialBudget
+        self.createdAt = createdAt
+        self.creationKey = creationKey
+        self.alertLevel = alertLevel
+    }
+}
+
+/// An agent with its balances. `total = available + reserved + spent` is the agent's budget.
+public struct AgentSnapshot: Sendable, Hashable {
+    public let agent: Agent
+    public let available: Amount
+    public let reserved: Amount
+    public let spent: Amount
+    public let total: Amount
+}

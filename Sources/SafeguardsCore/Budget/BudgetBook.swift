@@ -1,0 +1,305 @@
+/// Pools, agents, alerts and the ledger under them: the whole budget state of one node.
+///
+/// Pure and deterministic. Every command is atomic: it validates, applies its ledger operations
+/// as one linked batch, and only then records pools, agents and alerts. A refused command
+/// changes nothing.
+public struct BudgetBook: Sendable {
+    public private(set) var ledger = Ledger()
+    public private(set) var pools: [PoolID: Pool] = [:]
+    public private(set) var poolIDsByName: [String: PoolID] = [:]
+    public private(set) var agents: [AgentID: Agent] = [:]
+    public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
+    private var unsavedChanges: [BudgetChange] = []
+
+    public init() {}
+
+    /// Rebuilds a book from what the store holds.
+    public static func restore(ledger: Ledger, pools: [Pool], agents: [Agent]) -> BudgetBook {
+        var book = BudgetBook()
+        book.ledger = ledger
+        for pool in pools {
+            book.pools[pool.id] = pool
+            book.poolIDsByName[pool.name] = pool.id
+        }
+        for agent in agents {
+            book.agents[agent.id] = agent
+            book.agentIDsByPool[agent.poolID, default: []].insert(agent.id)
+        }
+        return book
+    }
+
+    // MARK: Reading
+
+    public func poolSnapshot(_ id: PoolID) -> PoolSnapshot? {
+        guard let pool = pools[id] else { return nil }
+        let available = ledger.account(LedgerAccounts.pool(id))?.available ?? .zero
+        var allocated: Int64 = 0
+        var spent: Int64 = 0
+        for agentID in agentIDsByPool[id] ?? [] {
+            let account = ledger.account(LedgerAccounts.agent(agentID))
+            allocated &+= account?.postedBalance.micros ?? 0
+            spent &+= ledger.account(LedgerAccounts.spent(agentID))?.postedBalance.micros ?? 0
+        }
+        return PoolSnapshot(
+            pool: pool, available: available, allocated: Amount(micros: allocated), spent: Amount(micros: spent),
+            total: Amount(micros: available.micros &+ allocated &+ spent)
+        )
+    }
+
+    public func agentSnapshot(_ id: AgentID) -> AgentSnapshot? {
+        guard let agent = agents[id] else { return nil }
+        let account = ledger.account(LedgerAccounts.agent(id))
+        let available = account?.available ?? .zero
+        let reserved = account?.debitsPending ?? .zero
+        let spent = ledger.account(LedgerAccounts.spent(id))?.postedBalance ?? .zero
+        return AgentSnapshot(
+            agent: agent, available: available, reserved: reserved, spent: spent,
+            total: Amount(micros: available.micros &+ reserved.micros &+ spent.micros)
+        )
+    }
+
+    /// Pools ordered by name.
+    public func poolSnapshots() -> [PoolSnapshot] {
+        pools.values.sorted { $0.name < $1.name }.compactMap { poolSnapshot($0.id) }
+    }
+
+    /// Agents ordered by id, optionally of one pool.
+    public func agentSnapshots(in pool: PoolID? = nil) -> [AgentSnapshot] {
+        let ids = pool.map { Array(agentIDsByPool[$0] ?? []) } ?? Array(agents.keys)
+        return ids.sorted().compactMap { agentSnapshot($0) }
+    }
+
+    // MARK: Changing
+
+    /// Applies `command` at `now`. Throws a ``SafeguardsError`` and changes nothing when refused.
+    public mutating func execute(_ command: BudgetCommand, now: Timestamp) throws(SafeguardsError) -> BudgetResult {
+        switch command {
+        case .createPool(let id, let name, let priority, let initialBudget, let metadata, let key):
+            return try createPool(id, name: name, priority: priority, initialBudget: initialBudget,
+                metadata: metadata, key: key, now: now)
+        case .registerAgent(let id, let pool, let priority, let initialBudget, let key):
+            return try registerAgent(id, pool: pool, priority: priority, initialBudget: initialBudget, key: key,
+                now: now)
+        case .setAgentBudget(let id, let budget, let reason, let transferID):
+            return try setAgentBudget(id, budget: budget, reason: reason, transferID: transferID, now: now)
+        case .reserve(let id, let amount, let reservationID, let timeout):
+            return try reserve(id, amount: amount, reservationID: reservationID, timeout: timeout, now: now)
+        case .settle(let reservationID, let amount):
+            return try resolveReservation(reservationID, operation: .post(reservationID, amount: amount), now: now)
+        case .release(let reservationID):
+            return try resolveReservation(reservationID, operation: .void(reservationID), now: now)
+        case .spend(let id, let amount, let transferID):
+            return try spend(id, amount: amount, transferID: transferID, now: now)
+        case .expireReservations:
+            return try expireReservations(now: now)
+        }
+    }
+
+    /// Takes the changes made since the last call, ledger changes included, for the store to write.
+    public mutating func takeUnsavedChanges() -> [BudgetChange] {
+        let ledgerChanges = ledger.takeUnsavedChanges().map(BudgetChange.ledger)
+        defer { unsavedChanges.removeAll(keepingCapacity: true) }
+        return ledgerChanges + unsavedChanges
+    }
+
+    private mutating func createPool(
+        _ id: PoolID, name: String, priority: PoolPriority, initialBudget: Amount, metadata: [String: String],
+        key: IdempotencyKey?, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        try Pool.validateName(name)
+        if let existingID = poolIDsByName[name], let existing = pools[existingID] {
+            if let key, existing.creationKey == key, let snapshot = poolSnapshot(existingID) {
+                return .pool(snapshot, replayed: true)
+            }
+            throw .conflict("a pool named '\(name)' already exists (\(existingID))")
+        }
+        guard pools[id] == nil else { throw .conflict("pool id \(id) already exists") }
+        guard !initialBudget.isNegative else { throw .invalidAmount("initial_budget \(initialBudget) is negative") }
+
+        var operations: [LedgerOperation] = [
+            .openAccount(LedgerAccounts.funding, []),
+            .openAccount(LedgerAccounts.pool(id), .debitsMustNotExceedCredits),
+        ]
+        if initialBudget.isPositive {
+            operations.append(
+                .create(
+                    TransferRequest(
+                        id: TransferID(unchecked: "fund:\(id)"), debit: LedgerAccounts.funding,
+                        credit: LedgerAccounts.pool(id), amount: initialBudget,
+                        reason: "initial budget of pool \(name)",
+                        metadata: [TransferMetadataKey.kind: TransferKind.poolFunding.rawValue,
+                            TransferMetadataKey.pool: id.rawValue])))
+        }
+        try applyLinked(operations, now: now)
+        let pool = Pool(id: id, name: name, priority: priority, metadata: metadata, createdAt: now, creationKey: key)
+        pools[id] = pool
+        poolIDsByName[name] = id
+        unsavedChanges.append(.poolCreated(pool))
+        return .pool(poolSnapshot(id)!, replayed: false)
+    }
+
+    private mutating func registerAgent(
+        _ id: AgentID, pool poolID: PoolID, priority: AgentPriority, initialBudget: Amount, key: IdempotencyKey?,
+        now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        if let existing = agents[id] {
+            if let key, existing.creationKey == key, let snapshot = agentSnapshot(id) {
+                return .agent(snapshot, replayed: true)
+            }
+            throw .conflict("agent \(id) is already registered")
+        }
+        guard let pool = pools[poolID] else { throw .notFound("pool \(poolID) does not exist") }
+        guard !initialBudget.isNegative else { throw .invalidAmount("initial_budget \(initialBudget) is negative") }
+
+        var operations: [LedgerOperation] = [
+            .openAccount(LedgerAccounts.agent(id), .debitsMustNotExceedCredits),
+            .openAccount(LedgerAccounts.spent(id), []),
+        ]
+        if initialBudget.isPositive {
+            operations.append(
+                .create(
+                    TransferRequest(
+                        id: TransferID(unchecked: "alloc:\(id)"), debit: LedgerAccounts.pool(poolID),
+                        credit: LedgerAccounts.agent(id), amount: initialBudget,
+                        reason: "initial budget of agent \(id) from pool \(pool.name)",
+                        metadata: [TransferMetadataKey.kind: TransferKind.agentAllocation.rawValue,
+                            TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.pool: poolID.rawValue])))
+        }
+        try applyLinked(operations, now: now)
+        let agent = Agent(
+            id: id, poolID: poolID, priority: priority, initialBudget: initialBudget, createdAt: now,
+            creationKey: key)
+        agents[id] = agent
+        agentIDsByPool[poolID, default: []].insert(id)
+        unsavedChanges.append(.agentRegistered(agent))
+        return .agent(agentSnapshot(id)!, replayed: false)
+    }
+
+    private mutating func setAgentBudget(
+        _ id: AgentID, budget: Amount, reason: String, transferID: TransferID, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        guard let snapshot = agentSnapshot(id) else { throw .notFound("agent \(id) does not exist") }
+        guard !budget.isNegative else { throw .invalidAmount("budget \(budget) is negative") }
+        guard !reason.isEmpty, reason.count <= 500 else { throw .invalidRequest("reason must be 1-500 characters") }
+        if let earlier = ledger.transfer(transferID) {
+            guard earlier.metadata[TransferMetadataKey.budget] == budget.description,
+                earlier.metadata[TransferMetadataKey.agent] == id.rawValue
+            else { throw .conflict("transfer id \(transferID) was already used for another budget change") }
+            return .agent(snapshot, replayed: true)
+        }
+        let difference = Amount(micros: budget.micros &- snapshot.total.micros)
+        guard !difference.isZero else { return .agent(snapshot, replayed: false) }
+        let pool = LedgerAccounts.pool(snapshot.agent.poolID)
+        let agent = LedgerAccounts.agent(id)
+        let raising = difference.isPositive
+        let request = TransferRequest(
+            id: transferID, debit: raising ? pool : agent, credit: raising ? agent : pool,
+            amount: Amount(micros: raising ? difference.micros : -difference.micros),
+            reason: reason,
+            metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
+                TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.budget: budget.description])
+        do {
+            try ledger.apply(.create(request), now: now)
+        } catch {
+            if case .insufficientFunds = error, !raising {
+                let used = Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros)
+                throw SafeguardsError(
+                    .insufficientBudget, "agent \(id) has spent or reserved \(used); its budget cannot be set below that")
+            }
+            throw SafeguardsError(error)
+        }
+        updateAlertLevel(id, transferID: transferID, now: now)
+        return .agent(agentSnapshot(id)!, replayed: false)
+    }
+
+    private mutating func reserve(
+        _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
+        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
+        if let timeout, timeout <= .zero { throw .invalidRequest("timeout must be positive") }
+        let request = TransferRequest(
+            id: reservationID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
+            isPending: true, timeout: timeout, reason: "reservation by agent \(id)",
+            metadata: [TransferMetadataKey.kind: TransferKind.reservation.rawValue,
+                TransferMetadataKey.agent: id.rawValue])
+        return try applyAgentTransfer(request, agent: id, now: now)
+    }
+
+    private mutating func spend(
+        _ id: AgentID, amount: Amount, transferID: TransferID, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
+        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
+        let request = TransferRequest(
+            id: transferID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
+            reason: "spend by agent \(id)",
+            metadata: [TransferMetadataKey.kind: TransferKind.spend.rawValue, TransferMetadataKey.agent: id.rawValue])
+        return try applyAgentTransfer(request, agent: id, now: now)
+    }
+
+    private mutating func applyAgentTransfer(
+        _ request: TransferRequest, agent: AgentID, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        let outcome: LedgerOutcome
+        do { outcome = try ledger.apply(.create(request), now: now) } catch { throw SafeguardsError(error) }
+        guard let transfer = outcome.transfer else { throw .invalidRequest("no transfer was created") }
+        if !outcome.replayed { updateAlertLevel(agent, transferID: transfer.id, now: now) }
+        return .transfer(transfer, replayed: outcome.replayed)
+    }
+
+    private mutating func resolveReservation(
+        _ id: TransferID, operation: LedgerOperation, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        guard let reservation = ledger.transfer(id),
+            reservation.metadata[TransferMetadataKey.kind] == TransferKind.reservation.rawValue,
+            let agentID = reservation.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) })
+        else { throw .notFound("reservation \(id) does not exist") }
+        if case .post(_, let amount?) = operation, !amount.isPositive {
+            throw .invalidAmount("settle amount \(amount) must be greater than zero; release the reservation instead")
+        }
+        let outcome: LedgerOutcome
+        do { outcome = try ledger.apply(operation, now: now) } catch {
+            if case .pendingExpired = error { _ = try? ledger.apply(.expire(id), now: now) }
+            throw SafeguardsError(error)
+        }
+        if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }
+        return .transfer(outcome.transfer ?? reservation, replayed: outcome.replayed)
+    }
+
+    private mutating func expireReservations(now: Timestamp) throws(SafeguardsError) -> BudgetResult {
+        var expired: [Transfer] = []
+        for id in ledger.expiredPendingTransfers(at: now) {
+            guard let outcome = try? ledger.apply(.expire(id), now: now), let transfer = outcome.transfer else {
+                continue
+            }
+            expired.append(transfer)
+            if let agentID = transfer.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) }) {
+                updateAlertLevel(agentID, transferID: id, now: now)
+            }
+        }
+        return .expired(expired)
+    }
+
+    private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
+        do { try ledger.apply(linked: operations, now: now) } catch { throw SafeguardsError(error) }
+    }
+
+    /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
+    private mutating func updateAlertLevel(_ id: AgentID, transferID: TransferID, now: Timestamp) {
+        guard var agent = agents[id], let snapshot = agentSnapshot(id) else { return }
+        let used = Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros)
+        let level = UsageLevel.of(used: used, budget: snapshot.total)
+        if level > agent.alertLevel {
+            let alert = UsageAlert(
+                id: "\(id):\(transferID)", agentID: id, poolID: agent.poolID, level: level, used: used,
+                budget: snapshot.total, transferID: transferID, createdAt: now)
+            unsavedChanges.append(.alertRaised(alert))
+        } else if level != .normal || agent.alertLevel == .normal {
+            return
+        }
+        agent.alertLevel = level
+        agents[id] = agent
+        unsavedChanges.append(.agentAlertLevel(id, level))
+    }
+}

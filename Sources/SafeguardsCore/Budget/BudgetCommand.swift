@@ -1,0 +1,54 @@
+/// A change to budgets, as the node's writer applies it. Ids and time come from the caller, so
+/// applying the same commands to the same book always gives the same result.
+public enum BudgetCommand: Sendable, Hashable {
+    case createPool(PoolID, name: String, priority: PoolPriority, initialBudget: Amount, metadata: [String: String],
+        key: IdempotencyKey?)
+    case registerAgent(AgentID, pool: PoolID, priority: AgentPriority, initialBudget: Amount, key: IdempotencyKey?)
+    /// Sets the agent's budget (available + reserved + spent) to an absolute value by moving the
+    /// difference between pool and agent.
+    case setAgentBudget(AgentID, budget: Amount, reason: String, transferID: TransferID)
+    /// Reserves `amount` from the agent: a pending transfer to its spent sink.
+    case reserve(AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?)
+    /// Posts a reservation with the real cost; the rest is released.
+    case settle(reservationID: TransferID, amount: Amount)
+    /// Releases a reservation in full.
+    case release(reservationID: TransferID)
+    /// Reserve and settle in one step: a single-phase transfer to the spent sink.
+    case spend(AgentID, amount: Amount, transferID: TransferID)
+    /// Expires every reservation whose timeout has passed.
+    case expireReservations
+}
+
+/// What a command returned.
+public enum BudgetResult: Sendable, Hashable {
+    case pool(PoolSnapshot, replayed: Bool)
+    case agent(AgentSnapshot, replayed: Bool)
+    case transfer(Transfer, replayed: Bool)
+    case expired([Transfer])
+}
+
+/// A durable change to the book beyond the ledger, in order, for the store to write.
+public enum BudgetChange: Sendable, Hashable {
+    case ledger(LedgerChange)
+    case poolCreated(Pool)
+    case agentRegistered(Agent)
+    case agentAlertLevel(AgentID, UsageLevel)
+    case alertRaised(UsageAlert)
+}
+
+/// The transfer metadata keys the book writes, so readers know what a transfer was for.
+public enum TransferMetadataKey {
+    public static let kind = "kind"
+    public static let agent = "agent_id"
+    public static let pool = "pool_id"
+    public static let budget = "budget"
+}
+
+/// The values of ``TransferMetadataKey/kind``.
+public enum TransferKind: String, Sendable {
+    case poolFunding = "pool_funding"
+    case agentAllocation = "agent_allocation"
+    case budgetUpdate = "budget_update"
+    case reservation
+    case spend
+}

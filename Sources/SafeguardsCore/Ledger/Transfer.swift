@@ -1,0 +1,99 @@
+/// The life of a transfer. It only moves forward: `pending` → `posted` | `voided` | `expired`.
+public enum TransferState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Two-phase, reserved: the amount counts against the debit account but has not moved.
+    case pending
+    /// Moved: for a single-phase transfer at once, for a two-phase one when it was posted.
+    case posted
+    /// A pending transfer that was released in full.
+    case voided
+    /// A pending transfer whose timeout passed before it was posted.
+    case expired
+}
+
+/// What a caller asks the ledger to create.
+public struct TransferRequest: Sendable, Hashable {
+    public var id: TransferID
+    public var debitAccount: AccountID
+    public var creditAccount: AccountID
+    public var amount: Amount
+    /// Two-phase: create as `pending`, to be posted, voided or expired later.
+    public var isPending: Bool
+    /// For a pending transfer: how long it may stay pending before it expires. `nil`: never.
+    public var timeout: Duration?
+    /// Why the budget moves, in words a person can read in the journal.
+    public var reason: String
+    public var metadata: [String: String]
+
+    public init(
+        id: TransferID, debit: AccountID, credit: AccountID, amount: Amount, isPending: Bool = false,
+        timeout: Duration? = nil, reason: String, metadata: [String: String] = [:]
+    ) {
+        self.id = id
+        self.debitAccount = debit
+        self.creditAccount = credit
+        self.amount = amount
+        self.isPending = isPending
+        self.timeout = timeout
+        self.reason = reason
+        self.metadata = metadata
+    }
+}
+
+/// A transfer as the ledger holds it. Its id, accounts and amount never change once written;
+/// only `state`, `postedAmount` and `resolvedAt` move forward.
+public struct Transfer: Sendable, Hashable {
+    public let id: TransferID
+    public let debitAccount: AccountID
+    public let creditAccount: AccountID
+    /// The amount created (for a two-phase transfer: the amount reserved).
+    public let amount: Amount
+    public let isPending: Bool
+    /// Timeout in milliseconds for a two-phase transfer, as requested.
+    public let timeoutMilliseconds: Int64?
+    public let reason: String
+    public let metadata: [String: String]
+    public let createdAt: Timestamp
+    public internal(set) var state: TransferState
+    /// What actually moved: `amount` for a single-phase transfer, the posted part of a two-phase one.
+    public internal(set) var postedAmount: Amount
+    /// When a two-phase transfer was posted, voided or expired.
+    public internal(set) var resolvedAt: Timestamp?
+
+    /// Builds a transfer as stored (used when the store reloads the journal).
+    public init(
+        id: TransferID, debitAccount: AccountID, creditAccount: AccountID, amount: Amount, isPending: Bool,
+        timeoutMilliseconds: Int64?, reason: String, metadata: [String: String], createdAt: Timestamp,
+        state: TransferState, postedAmount: Amount, resolvedAt: Timestamp?
+    ) {
+        self.id = id
+        self.debitAccount = debitAccount
+        self.creditAccount = creditAccount
+        self.amount = amount
+        self.isPending = isPending
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.reason = reason
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.state = state
+        self.postedAmount = postedAmount
+        self.resolvedAt = resolvedAt
+    }
+
+    /// When a pending transfer expires, if it has a timeout.
+    public var expiresAt: Timestamp? {
+        timeoutMilliseconds.map { Timestamp(millisecondsSince1970: createdAt.millisecondsSince1970 &+ $0) }
+    }
+
+    /// Whether a retry carrying `request` asks for exactly this transfer.
+    public func matches(_ request: TransferRequest) -> Bool {
+        debitAccount == request.debitAccount && creditAccount == request.creditAccount
+            && amount == request.amount && isPending == request.isPending
+            && timeoutMilliseconds == request.timeout.map(Self.milliseconds) && reason == request.reason
+            && metadata == request.metadata
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,59 @@
+/// A point in wall-clock time, in milliseconds since 1970-01-01 UTC.
+///
+/// The core never reads a clock: callers pass `now` in, so every state change is reproducible.
+public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let millisecondsSince1970: Int64
+
+    public init(millisecondsSince1970: Int64) {
+        self.millisecondsSince1970 = millisecondsSince1970
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.millisecondsSince1970 < rhs.millisecondsSince1970
+    }
+
+    /// This time moved by `duration` (saturating at the ends of the range).
+    public func advanced(by duration: Duration) -> Timestamp {
+        let (seconds, attoseconds) = duration.components
+        let millis = seconds.multipliedReportingOverflow(by: 1000)
+        let extra = attoseconds / 1_000_000_000_000_000
+        guard !millis.overflow else {
+            return Timestamp(millisecondsSince1970: seconds > 0 ? .max : .min)
+        }
+        let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(millis.partialValue + extra)
+        return Timestamp(millisecondsSince1970: overflow ? (seconds > 0 ? .max : .min) : sum)
+    }
+
+    /// The duration from `self` to `other` (positive when `other` is later).
+    public func duration(to other: Timestamp) -> Duration {
+        .milliseconds(other.millisecondsSince1970 - millisecondsSince1970)
+    }
+
+    public var description: String { ISO8601.format(self) }
+}
+
+/// Minimal RFC 3339 formatting in UTC without Foundation, so the core stays free of I/O and locale.
+public enum ISO8601 {
+    /// `2026-11-29T18:41:58.123Z`
+    public static func format(_ time: Timestamp) -> String {
+        let millis = time.millisecondsSince1970
+        var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let msOfDay = millis - days * 86_400_000
+        // Civil-from-days (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPrime = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):"
+            + "\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+}

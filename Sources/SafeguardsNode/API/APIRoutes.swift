@@ -1,0 +1,123 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+import SafeguardsAPI
+import SafeguardsCore
+
+/// The node's HTTP API: `/healthz`, `/metrics`, the status page at `/`, and everything under `/v1`
+/// behind the bearer token.
+struct APIRoutes: Sendable {
+    let operations: BudgetOperations
+    let systemID: String
+    let token: String
+    let maxBodyBytes: Int
+    let metrics: NodeMetrics
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: metrics.middleware())
+        router.add(middleware: ProblemMiddleware())
+
+        router.get("/healthz") { _, _ in
+            JSONBody.response(HealthBody(status: "ok", systemID: systemID))
+        }
+        router.get("/metrics") { _, _ in
+            await metrics.refresh(from: operations.writer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        router.get("/") { _, _ in
+            let page = StatusPage.render(
+                systemID: systemID, pools: await operations.pools(), agents: try await operations.agents(pool: nil),
+                totals: await operations.ledgerTotals())
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        }
+
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: token))
+        addPools(v1)
+        addAgents(v1)
+        addReservations(v1)
+        v1.get("transfers/:id") { _, context in
+            JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
+        }
+        v1.get("alerts") { request, _ in
+            let alerts = try await operations.alerts(agent: request.uri.queryParameters["agent_id"].map(String.init))
+            return JSONBody.response(AlertListBody(alerts: alerts.map(AlertBody.init)))
+        }
+        v1.get("ledger/check") { _, _ in
+            JSONBody.response(LedgerCheckBody(await operations.ledgerTotals()))
+        }
+        return router
+    }
+
+    private func addPools(_ v1: RouterGroup<BasicRequestContext>) {
+        v1.post("pools") { request, _ in
+            let body = try await JSONBody.decode(CreatePoolRequest.self, from: request, limit: maxBodyBytes)
+            let (pool, replayed) = try await operations.createPool(body)
+            return Self.created(PoolBody(pool), replayed: replayed)
+        }
+        v1.get("pools") { _, _ in
+            JSONBody.response(PoolListBody(pools: await operations.pools().map(PoolBody.init)))
+        }
+        v1.get("pools/:id") { _, context in
+            JSONBody.response(PoolBody(try await operations.pool(try context.parameters.require("id"))))
+        }
+    }
+
+    private func addAgents(_ v1: RouterGroup<BasicRequestContext>) {
+        v1.post("agents") { request, _ in
+            let body = try await JSONBody.decode(RegisterAgentRequest.self, from: request, limit: maxBodyBytes)
+            let (agent, replayed) = try await operations.registerAgent(body)
+            return Self.created(AgentBody(agent), replayed: replayed)
+        }
+        v1.get("agents") { request, _ in
+            let agents = try await operations.agents(pool: request.uri.queryParameters["pool_id"].map(String.init))
+            return JSONBody.response(AgentListBody(agents: agents.map(AgentBody.init)))
+        }
+        v1.get("agents/:id") { _, context in
+            JSONBody.response(AgentBody(try await operations.agent(try context.parameters.require("id"))))
+        }
+        v1.put("agents/:id/budget") { request, context in
+            let body = try await JSONBody.decode(UpdateBudgetRequest.self, from: request, limit: maxBodyBytes)
+            let agent = try await operations.updateBudget(agent: try context.parameters.require("id"), body)
+            return JSONBody.response(AgentBody(agent))
+        }
+        v1.post("agents/:id/spend") { request, context in
+            let body = try await JSONBody.decode(SpendRequest.self, from: request, limit: maxBodyBytes)
+            let (transfer, replayed) = try await operations.spend(agent: try context.parameters.require("id"), body)
+            return Self.created(TransferBody(transfer), replayed: replayed)
+        }
+    }
+
+    private func addReservations(_ v1: RouterGroup<BasicRequestContext>) {
+        v1.post("agents/:id/reservations") { request, context in
+            let body = try await JSONBody.decode(ReserveRequest.self, from: request, limit: maxBodyBytes)
+            let (transfer, replayed) = try await operations.reserve(agent: try context.parameters.require("id"), body)
+            return Self.created(ReservationBody(transfer), replayed: replayed)
+        }
+        v1.get("reservations/:id") { _, context in
+            JSONBody.response(ReservationBody(try await operations.reservation(try context.parameters.require("id"))))
+        }
+        v1.post("reservations/:id/settle") { request, context in
+            let body = try await JSONBody.decode(SettleRequest.self, from: request, limit: maxBodyBytes)
+            let (transfer, _) = try await operations.settle(
+                reservation: try context.parameters.require("id"), amount: body.amount)
+            return JSONBody.response(ReservationBody(transfer))
+        }
+        v1.post("reservations/:id/release") { _, context in
+            let (transfer, _) = try await operations.release(reservation: try context.parameters.require("id"))
+            return JSONBody.response(ReservationBody(transfer))
+        }
+    }
+
+    /// 201 with the body; a replay of an earlier request says so in `Idempotent-Replayed`.
+    static func created<T: Encodable>(_ body: T, replayed: Bool) -> Response {
+        var response = JSONBody.response(body, status: .created)
+        if replayed, let name = HTTPField.Name("Idempotent-Replayed") { response.headers[name] = "true" }
+        return response
+    }
+}

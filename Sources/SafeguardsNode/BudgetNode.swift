@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import Logging
+import SafeguardsCore
+import SafeguardsStore
+import ServiceLifecycle
+import UnixSignals
+
+/// One Safeguards node: its store, its writer, its HTTP API and its background services.
+///
+/// `open` prepares everything without starting anything; `run` serves until SIGTERM or SIGINT
+/// and shuts down gracefully. Tests and the demo run the ``services`` in their own group.
+public struct BudgetNode: Sendable {
+    public let config: NodeConfig
+    public let operations: BudgetOperations
+    public let token: String
+    public let metrics: NodeMetrics
+    /// The API server and the background services, for a `ServiceGroup`.
+    public let services: [any Service]
+    let logger: Logger
+
+    /// Opens the data folder and database (creating them if needed) and builds the services.
+    ///
+    /// - Parameter onListening: called with the API address once the server accepts connections.
+    /// - Throws: ``NodeStartupError`` when the data folder, token or database cannot be used.
+    public static func open(
+        config: NodeConfig, logger: Logger, onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
+    ) throws(NodeStartupError) -> BudgetNode {
+        let files = FileManager.default
+        do {
+            try files.createDirectory(
+                atPath: config.dataDirectory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw NodeStartupError("cannot create data folder \(config.dataDirectory): \(error.localizedDescription)")
+        }
+        let token = try APIToken.resolve(config: config, logger: logger)
+        let store: LedgerStore
+        let writer: BudgetWriter
+        do {
+            store = try LedgerStore(path: config.databasePath)
+            if let owner = try store.metaValue("system_id"), owner != config.systemID {
+                throw NodeStartupError(
+                    "data folder \(config.dataDirectory) belongs to system '\(owner)', not '\(config.systemID)'")
+            }
+            try store.setMetaValue("system_id", config.systemID)
+            writer = try BudgetWriter(store: store, now: Timestamp.now, logger: logger)
+        } catch let error as NodeStartupError {
+            throw error
+        } catch {
+            throw NodeStartupError("cannot open the database: \(error)")
+        }
+        let operations = BudgetOperations(
+            writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout,
+            wallClock: Timestamp.now)
+        let metrics = NodeMetrics()
+        let routes = APIRoutes(
+            operations: operations, systemID: config.systemID, token: token, maxBodyBytes: config.api.maxBodyBytes,
+            metrics: metrics)
+        let addressPath = config.addressPath
+        let application = Application(
+            router: routes.makeRouter(),
+            configuration: .init(
+                address: .hostname(config.api.listen.host, port: config.api.listen.port),
+                serverName: "safeguards/\(config.systemID)", backlog: 1024),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.api.listen.port
+                let address = HostPort(host: config.api.listen.host, port: port)
+                try? "\(address)\n".write(toFile: addressPath, atomically: true, encoding: .utf8)
+                logger.info("API listening", metadata: ["api.address": "\(address)", "system_id": "\(config.systemID)"])
+                await onListening(address)
+            },
+            logger: logger)
+        let sweeper = ReservationSweeper(
+            operations: operations, interval: config.reservations.sweepInterval, logger: logger)
+        return BudgetNode(
+            config: config, operations: operations, token: token, metrics: metrics,
+            services: [application, sweeper], logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+/// The node could not start. The message says what to fix.
+public struct NodeStartupError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where the API token comes from: the config or `SAFEGUARDS_API_TOKEN`, else a token the node
+/// generates once in its data folder (mode 0600) for the CLI to read.
+public enum APIToken {
+    static func resolve(config: NodeConfig, logger: Logger) throws(NodeStartupError) -> String {
+        if let token = config.api.token { return token }
+        if let existing = read(dataDirectory: config.dataDirectory) { return existing }
+        let token = BudgetOperations.randomHex()
+        let created = FileManager.default.createFile(
+            atPath: config.tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard created else { throw NodeStartupError("cannot write the API token to \(config.tokenPath)") }
+        logger.info("generated an API token", metadata: ["path": "\(config.tokenPath)"])
+        return token
+    }
+
+    /// The token stored in a data folder, if any.
+    public static func read(dataDirectory: String) -> String? {
+        let path = (dataDirectory as NSString).appendingPathComponent("api-token")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import Yams
+
+extension NodeConfig {
+    /// Reads a YAML config file. Unknown keys and bad values are refused with the key named.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> NodeConfig
+    {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(key: "", "cannot read config file \(path): \(error.localizedDescription)")
+        }
+        var config = try parse(yaml: text)
+        config.applyEnvironment(environment)
+        return config
+    }
+
+    /// The embedded defaults with environment overrides applied.
+    public static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> NodeConfig {
+        var config = NodeConfig()
+        config.applyEnvironment(environment)
+        return config
+    }
+
+    /// Parses YAML text into a config (environment not applied).
+    public static func parse(yaml text: String) throws(ConfigError) -> NodeConfig {
+        let node: Yams.Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigError(key: "", "the config is not valid YAML: \(error)")
+        }
+        var config = NodeConfig()
+        guard let node else { return config }
+        var root = try ConfigSection(node, path: "")
+        if let value = try root.string("system_id") {
+            guard value.range(of: #"^[A-Za-z0-9_.-]{1,64}$"#, options: .regularExpression) != nil else {
+                throw ConfigError(key: "system_id", "must be 1-64 characters of A-Z a-z 0-9 _ . -")
+            }
+            config.systemID = value
+        }
+        if let value = try root.string("data_dir") {
+            guard !value.isEmpty else { throw ConfigError(key: "data_dir", "must not be empty") }
+            config.dataDirectory = value
+        }
+        if let value = try root.string("log_level") {
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw ConfigError(key: "log_level", "'\(value)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        }
+        if var api = try root.section("api") {
+            if let value = try api.string("listen") {
+                guard let address = HostPort(parsing: value) else {
+                    throw ConfigError(key: "api.listen", "'\(value)' is not host:port")
+                }
+                config.api.listen = address
+            }
+            if let value = try api.string("token") {
+                guard value.count >= 16 else { throw ConfigError(key: "api.token", "must be at least 16 characters") }
+                config.api.token = value
+            }
+            if let value = try api.integer("max_body_bytes") {
+                guard (1024...16_777_216).contains(value) else {
+                    throw ConfigError(key: "api.max_body_bytes", "must be between 1024 and 16777216")
+                }
+                config.api.maxBodyBytes = value
+            }
+            try api.rejectUnknownKeys()
+        }
+        if var reservations = try root.section("reservations") {
+            if let value = try reservations.duration("default_timeout") { config.reservations.defaultTimeout = value }
+            if let value = try reservations.duration("sweep_interval") { config.reservations.sweepInterval = value }
+            try reservations.rejectUnknownKeys()
+        }
+        try root.rejectUnknownKeys()
+        return config
+    }
+
+    mutating func applyEnvironment(_ environment: [String: String]) {
+        if let token = environment["SAFEGUARDS_API_TOKEN"], !token.isEmpty { api.token = token }
+    }
+}
+
+/// Parses durations written with a unit: `250ms`, `2s`, `5m`, `1h`, `1d`.
+public enum DurationText {
+    public static func parse(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, millis) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            guard !number.isEmpty, number.allSatisfy(\.isASCII), let value = Int64(number), value >= 0,
+                value <= Int64.max / millis
+            else { return nil }
+            return .milliseconds(value * millis)
+        }
+        return nil
+    }
+}
+
+/// One mapping of the config, read key by key; keys never read are unknown and refused.
+struct ConfigSection {
+    let path: String
+    private var entries: [String: Yams.Node] = [:]
+    private var read: Set<String> = []
+
+    init(_ node: Yams.Node, path: String) throws(ConfigError) {
+        self.path = path
+        guard let mapping = node.mapping else {
+            throw ConfigError(key: path, "must be a mapping of keys to values")
+        }
+        for (key, value) in mapping {
+            guard let name = key.string else { throw ConfigError(key: path, "has a key that is not a string") }
+            guard entries[name] == nil else { throw ConfigError(key: qualified(name), "appears twice") }
+            entries[name] = value
+        }
+    }
+
+    func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    mutating func section(_ key: String) throws(ConfigError) -> ConfigSection? {
+        guard let node = take(key) else { return nil }
+        return try ConfigSection(node, path: qualified(key))
+    }
+
+    mutating func string(_ key: String) throws(ConfigError) -> String? {
+        guard let node = take(key) else { return nil }
+        guard let scalar = node.scalar else { throw ConfigError(key: qualified(key), "must be a single value") }
+        return scalar.string
+    }
+
+    mutating func integer(_ key: String) throws(ConfigError) -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Int(text) else { throw ConfigError(key: qualified(key), "'\(text)' is not a whole number") }
+        return value
+    }
+
+    mutating func duration(_ key: String) throws(ConfigError) -> Duration? {
+        guard let text = try string(key) else { return nil }
+        guard let value = DurationText.parse(text), value > .zero else {
+            throw ConfigError(key: qualified(key), "'\(text)' is not a positive duration with a unit (250ms, 2s, 5m, 1h)")
+        }
+        return value
+    }
+
+    func rejectUnknownKeys() throws(ConfigError) {
+        if let unknown = entries.keys.filter({ !read.contains($0) }).sorted().first {
+            throw ConfigError(key: qualified(unknown), "unknown key")
+        }
+    }
+
+    private mutating func take(_ key: String) -> Yams.Node? {
+        read.insert(key)
+        guard let node = entries[key] else { return nil }
+        if case .scalar(let scalar) = node, scalar.string == "~" || (scalar.string.isEmpty && scalar.style == .plain) {
+            return nil
+        }
+        return node
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+
+/// Everything a node is configured with. Every key is optional; the defaults are the embedded
+/// defaults that `safeguards node run` uses with no config file.
+///
+/// ```yaml
+/// system_id: system_a            # default: local
+/// data_dir: ./.safeguards        # default: ./.safeguards (the SQLite file and the API token live here)
+/// log_level: info                # trace, debug, info, notice, warning, error, critical
+/// api:
+///   listen: 127.0.0.1:8080       # host:port; port 0 picks a free port
+///   token: s3cret                # default: SAFEGUARDS_API_TOKEN, else a token generated in data_dir
+///   max_body_bytes: 65536        # larger request bodies get 413
+/// reservations:
+///   default_timeout: 10m         # a reservation not settled by then expires
+///   sweep_interval: 1s           # how often expired reservations are released
+/// ```
+public struct NodeConfig: Sendable, Equatable {
+    public var systemID = "local"
+    public var dataDirectory = "./.safeguards"
+    public var logLevel: Logger.Level = .info
+    public var api = APIConfig()
+    public var reservations = ReservationConfig()
+
+    public init() {}
+
+    /// The `api` section.
+    public struct APIConfig: Sendable, Equatable {
+        public var listen = HostPort(host: "127.0.0.1", port: 8080)
+        public var token: String?
+        public var maxBodyBytes = 65_536
+    }
+
+    /// The `reservations` section.
+    public struct ReservationConfig: Sendable, Equatable {
+        public var defaultTimeout: Duration = .seconds(600)
+        public var sweepInterval: Duration = .seconds(1)
+    }
+
+    /// The SQLite database file inside the data folder.
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite") }
+    /// The generated API token file inside the data folder.
+    public var tokenPath: String { (dataDirectory as NSString).appendingPathComponent("api-token") }
+    /// Where the node writes the address its API actually listens on (useful with port 0).
+    public var addressPath: String { (dataDirectory as NSString).appendingPathComponent("api-address") }
+}
+
+/// A `host:port` pair.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `127.0.0.1:8080`, `localhost:0` or `[::1]:8080`.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A config file or value was refused. Names the key so the operator can find it.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let key: String
+    public let message: String
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { key.isEmpty ? message : "config key '\(key)': \(message)" }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsStore
+
+/// The node's budget operations in API terms: validates requests, turns idempotency keys into
+/// transfer ids, stamps time, and hands commands to the one ``BudgetWriter``.
+public struct BudgetOperations: Sendable {
+    public let writer: BudgetWriter
+    public let store: LedgerStore
+    let defaultReservationTimeout: Duration
+    let wallClock: @Sendable () -> Timestamp
+
+    public init(
+        writer: BudgetWriter, store: LedgerStore, defaultReservationTimeout: Duration,
+        wallClock: @escaping @Sendable () -> Timestamp
+    ) {
+        self.writer = writer
+        self.store = store
+        self.defaultReservationTimeout = defaultReservationTimeout
+        self.wallClock = wallClock
+    }
+
+    // MARK: Pools and agents
+
+    public func createPool(_ request: CreatePoolRequest) async throws(SafeguardsError) -> (PoolSnapshot, replayed: Bool) {
+        let priority = try PoolPriority(request.priority)
+        let key = try Self.key(request.idempotencyKey)
+        let id = PoolID(unchecked: "pool_" + Self.randomHex())
+        let result = try await writer.submit(
+            .createPool(id, name: request.name, priority: priority, initialBudget: request.initialBudget,
+                metadata: request.metadata ?? [:], key: key))
+        guard case .pool(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
+        return (snapshot, replayed)
+    }
+
+    public func registerAgent(_ request: RegisterAgentRequest) async throws(SafeguardsError) -> (AgentSnapshot, replayed: Bool) {
+        let id = try Self.identifier(AgentID.self, request.agentID, field: "agent_id")
+        let pool = try Self.identifier(PoolID.self, request.poolID, field: "pool_id")
+        let priority = try AgentPriority(parsing: request.priority)
+        let key = try Self.key(request.idempotencyKey)
+        let result = try await writer.submit(
+            .registerAgent(id, pool: pool, priority: priority, initialBudget: request.initialBudget, key: key))
+        guard case .agent(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
+        return (snapshot, replayed)
+    }
+
+    public func updateBudget(agent: String, _ request: UpdateBudgetRequest) async throws(SafeguardsError) -> AgentSnapshot {
+        let id = try Self.agentID(agent)
+        let transferID = try Self.transferID(prefix: "bud", key: request.idempotencyKey)
+        let result = try await writer.submit(
+            .setAgentBudget(id, budget: request.budget, reason: request.reason, transferID: transferID))
+        guard case .agent(let snapshot, _) = result else { throw Self.unexpected(result) }
+        return snapshot
+    }
+
+    public func pool(_ id: String) async throws(SafeguardsError) -> PoolSnapshot {
+        let poolID = try Self.identifier(PoolID.self, id, field: "pool id", notFound: true)
+        guard let snapshot = await writer.read({ $0.poolSnapshot(poolID) }) else {
+            throw .notFound("pool \(poolID) does not exist")
+        }
+        return snapshot
+    }
+
+    public func pools() async -> [PoolSnapshot] {
+        await writer.read { $0.poolSnapshots() }
+    }
+
+    public func agent(_ id: String) async throws(SafeguardsError) -> AgentSnapshot {
+        let agentID = try Self.agentID(id)
+        guard let snapshot = await writer.read({ $0.agentSnapshot(agentID) }) else {
+            throw .notFound("agent \(agentID) does not exist")
+        }
+        return snapshot
+    }
+
+    public func agents(pool: String?) async throws(SafeguardsError) -> [AgentSnapshot] {
+        let poolID = try pool.map { (text) throws(SafeguardsError) in try Self.identifier(PoolID.self, text, field: "pool_id") }
+        return await writer.read { $0.agentSnapshots(in: poolID) }
+    }
+
+    // MARK: Spending
+
+    public func reserve(agent: String, _ request: ReserveRequest) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        let id = try Self.agentID(agent)
+        let reservationID = try Self.transferID(prefix: "rsv", key: request.idempotencyKey)
+        var timeout = defaultReservationTimeout
+        if let seconds = request.timeoutSeconds {
+            guard (1...2_592_000).contains(seconds) else {
+                throw .invalidRequest("timeout_seconds must be between 1 and 2592000 (30 days)")
+            }
+            timeout = .seconds(seconds)
+        }
+        let result = try await writer.submit(
+            .reserve(id, amount: request.amount, reservationID: reservationID, timeout: timeout))
+        return try Self.transfer(result)
+    }
+
+    public func settle(reservation: String, amount: Amount) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        let id = try Self.identifier(TransferID.self, reservation, field: "reservation id", notFound: true)
+        return try Self.transfer(try await writer.submit(.settle(reservationID: id, amount: amount)))
+    }
+
+    public func release(reservation: String) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        let id = try Self.identifier(TransferID.self, reservation, field: "reservation id", notFound: true)
+        return try Self.transfer(try await writer.submit(.release(reservationID: id)))
+    }
+
+    public func spend(agent: String, _ request: SpendRequest) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        let id = try Self.agentID(agent)
+        let transferID = try Self.transferID(prefix: "spd", key: request.idempotencyKey)
+        return try Self.transfer(try await writer.submit(.spend(id, amount: request.amount, transferID: transferID)))
+    }
+
+    /// Releases every reservation whose timeout has passed; returns how many.
+    @discardableResult
+    public func expireReservations() async throws(SafeguardsError) -> Int {
+        guard case .expired(let transfers) = try await writer.submit(.expireReservations) else { return 0 }
+        return transfers.count
+    }
+
+    // MARK: Reading the journal
+
+    public func transfer(_ id: String) async throws(SafeguardsError) -> Transfer {
+        let transferID = try Self.identifier(TransferID.self, id, field: "transfer id", notFound: true)
+        guard let transfer = await writer.read({ $0.ledger.transfer(transferID) }) else {
+            throw .notFound("transfer \(transferID) does not exist")
+        }
+        return transfer
+    }
+
+    public func reservation(_ id: String) async throws(SafeguardsError) -> Transfer {
+        let transfer = try await transfer(id)
+        guard transfer.metadata[TransferMetadataKey.kind] == TransferKind.reservation.rawValue else {
+            throw .notFound("reservation \(id) does not exist")
+        }
+        return transfer
+    }
+
+    public func alerts(agent: String?) async throws(SafeguardsError) -> [UsageAlert] {
+        let agentID = try agent.map { (text) throws(SafeguardsError) in try Self.agentID(text) }
+        do { return try store.alerts(agent: agentID) } catch {
+            throw SafeguardsError(.unavailable, error.description)
+        }
+    }
+
+    public func ledgerTotals() async -> LedgerTotals {
+        await writer.read { $0.ledger.totals() }
+    }
+
+    // MARK: Helpers
+
+    static func randomHex() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    /// A transfer id from an idempotency key (`rsv:KEY`), or a fresh random one (`rsv_HEX`).
+    static func transferID(prefix: String, key: String?) throws(SafeguardsError) -> TransferID {
+        if let key = try Self.key(key) { return TransferID(unchecked: "\(prefix):\(key.rawValue)") }
+        return TransferID(unchecked: "\(prefix)_\(randomHex())")
+    }
+
+    static func key(_ text: String?) throws(SafeguardsError) -> IdempotencyKey? {
+        guard let text else { return nil }
+        do { return try IdempotencyKey(text) } catch { throw .invalidRequest(error.description) }
+    }
+
+    static func agentID(_ text: String) throws(SafeguardsError) -> AgentID {
+        try identifier(AgentID.self, text, field: "agent id", notFound: true)
+    }
+
+    /// Validates an id. An id in a path that cannot exist is reported as not found.
+    static func identifier<ID: Identifier>(
+        _ type: ID.Type, _ text: String, field: String, notFound: Bool = false
+    ) throws(SafeguardsError) -> ID {
+        do { return try ID(text) } catch {
+            if notFound { throw .notFound("\(field) '\(text.prefix(64))' does not exist") }
+            throw .invalidRequest("\(field): \(error.description)")
+        }
+    }
+
+    static func transfer(_ result: BudgetResult) throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        guard case .transfer(let transfer, let replayed) = result else { throw unexpected(result) }
+        return (transfer, replayed)
+    }
+
+    static func unexpected(_ result: BudgetResult) -> SafeguardsError {
+        SafeguardsError(.unavailable, "internal error: unexpected result \(result)")
+    }
+}
+
+extension Timestamp {
+    /// The current wall-clock time.
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}

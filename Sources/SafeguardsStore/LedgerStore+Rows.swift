@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import SafeguardsCore
+
+/// Mapping between domain values and rows. Amounts are stored as micro-units, times as
+/// milliseconds since 1970, metadata as sorted JSON.
+extension LedgerStore {
+    static func apply(_ change: BudgetChange, _ db: Database) throws {
+        switch change {
+        case .ledger(.accountOpened(let id, let flags)):
+            try db.execute(
+                sql: "INSERT INTO accounts(id, flags) VALUES (?, ?)", arguments: [id.rawValue, flags.rawValue])
+        case .ledger(.transferCreated(let transfer)):
+            try db.execute(
+                sql: """
+                    INSERT INTO transfers(id, debit_account, credit_account, amount, is_pending, timeout_ms, reason,
+                        metadata, created_at, state, posted_amount, resolved_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    transfer.id.rawValue, transfer.debitAccount.rawValue, transfer.creditAccount.rawValue,
+                    transfer.amount.micros, transfer.isPending, transfer.timeoutMilliseconds, transfer.reason,
+                    try encode(transfer.metadata), transfer.createdAt.millisecondsSince1970,
+                    transfer.state.rawValue, transfer.postedAmount.micros,
+                    transfer.resolvedAt?.millisecondsSince1970,
+                ])
+        case .ledger(.transferResolved(let transfer)):
+            try db.execute(
+                sql: "UPDATE transfers SET state = ?, posted_amount = ?, resolved_at = ? WHERE id = ? AND state = 'pending'",
+                arguments: [
+                    transfer.state.rawValue, transfer.postedAmount.micros, transfer.resolvedAt?.millisecondsSince1970,
+                    transfer.id.rawValue,
+                ])
+            guard db.changesCount == 1 else {
+                throw DatabaseError(message: "transfer \(transfer.id) was not pending in the journal")
+            }
+        case .poolCreated(let pool):
+            try db.execute(
+                sql: "INSERT INTO pools(id, name, priority, metadata, creation_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    pool.id.rawValue, pool.name, pool.priority.value, try encode(pool.metadata),
+                    pool.creationKey?.rawValue, pool.createdAt.millisecondsSince1970,
+                ])
+        case .agentRegistered(let agent):
+            try db.execute(
+                sql: """
+                    INSERT INTO agents(id, pool_id, priority, initial_budget, creation_key, alert_level, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    agent.id.rawValue, agent.poolID.rawValue, agent.priority.rawValue, agent.initialBudget.micros,
+                    agent.creationKey?.rawValue, agent.alertLevel.rawValue, agent.createdAt.millisecondsSince1970,
+                ])
+        case .agentAlertLevel(let id, let level):
+            try db.execute(
+                sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])
+        case .alertRaised(let alert):
+            try db.execute(
+                sql: """
+                    INSERT INTO alerts(id, agent_id, pool_id, level, used, budget, transfer_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    alert.id, alert.agentID.rawValue, alert.poolID.rawValue, alert.level.rawValue, alert.used.micros,
+                    alert.budget.micros, alert.transferID.rawValue, alert.createdAt.millisecondsSince1970,
+                ])
+        }
+    }
+
+    static func transfer(from row: Row) throws -> Transfer {
+        guard let state = TransferState(rawValue: row["state"]) else {
+            throw DatabaseError(message: "unknown transfer state in row \(row)")
+        }
+        let resolvedAt: Int64? = row["resolved_at"]
+        return Transfer(
+            id: TransferID(unchecked: row["id"]), debitAccount: AccountID(unchecked: row["debit_account"]),
+            creditAccount: AccountID(unchecked: row["credit_account"]), amount: Amount(micros: row["amount"]),
+            isPending: row["is_pending"], timeoutMilliseconds: row["timeout_ms"], reason: row["reason"],
+            metadata: try decode(row["metadata"]), createdAt: Timestamp(millisecondsSince1970: row["created_at"]),
+            state: state, postedAmount: Amount(micros: row["posted_amount"]),
+            resolvedAt: resolvedAt.map(Timestamp.init(millisecondsSince1970:)))
+    }
+
+    static func pool(from row: Row) throws -> Pool {
+        let key: String? = row["creation_key"]
+        return Pool(
+            id: PoolID(unchecked: row["id"]), name: row["name"], priority: try PoolPriority(row["priority"]),
+            metadata: try decode(row["metadata"]), createdAt: Timestamp(millisecondsSince1970: row["created_at"]),
+            creationKey: key.map(IdempotencyKey.init(unchecked:)))
+    }
+
+    static func agent(from row: Row) throws -> Agent {
+        let key: String? = row["creation_key"]
+        return Agent(
+            id: AgentID(unchecked: row["id"]), poolID: PoolID(unchecked: row["pool_id"]),
+            priority: try AgentPriority(parsing: row["priority"]), initialBudget: Amount(micros: row["initial_budget"]),
+            createdAt: Timestamp(millisecondsSince1970: row["created_at"]),
+            creationKey: key.map(IdempotencyKey.init(unchecked:)),
+            alertLevel: UsageLevel(rawValue: row["alert_level"]) ?? .normal)
+    }
+
+    static func alert(from row: Row) throws -> UsageAlert {
+        UsageAlert(
+            id: row["id"], agentID: AgentID(unchecked: row["agent_id"]), poolID: PoolID(unchecked: row["pool_id"]),
+            level: UsageLevel(rawValue: row["level"]) ?? .warning, used: Amount(micros: row["used"]),
+            budget: Amount(micros: row["budget"]), transferID: TransferID(unchecked: row["transfer_id"]),
+            createdAt: Timestamp(millisecondsSince1970: row["created_at"]))
+    }
+
+    private static func encode(_ metadata: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+    }
+
+    private static func decode(_ text: String) throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+}

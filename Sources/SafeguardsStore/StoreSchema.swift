@@ -1,0 +1,78 @@
+import GRDB
+
+/// The versioned schema. Migrations are only ever appended: a node opens a database written by
+/// any older version and brings it up to date before it serves.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_ledger") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE node_meta (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    );
+                    CREATE TABLE accounts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        flags INTEGER NOT NULL
+                    );
+                    CREATE TABLE transfers (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        debit_account TEXT NOT NULL REFERENCES accounts(id),
+                        credit_account TEXT NOT NULL REFERENCES accounts(id),
+                        amount INTEGER NOT NULL CHECK (amount > 0),
+                        is_pending INTEGER NOT NULL,
+                        timeout_ms INTEGER,
+                        reason TEXT NOT NULL,
+                        metadata TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided', 'expired')),
+                        posted_amount INTEGER NOT NULL CHECK (posted_amount >= 0 AND posted_amount <= amount),
+                        resolved_at INTEGER
+                    );
+                    CREATE INDEX transfers_pending ON transfers(state) WHERE state = 'pending';
+                    -- The journal is append-only with respect to ids: an id keeps its accounts and
+                    -- amount forever, and only a pending transfer may change state.
+                    CREATE TRIGGER transfers_keep_identity
+                    BEFORE UPDATE OF id, debit_account, credit_account, amount, is_pending, created_at ON transfers
+                    BEGIN SELECT RAISE(ABORT, 'a transfer keeps its id, accounts and amount'); END;
+                    CREATE TRIGGER transfers_move_forward
+                    BEFORE UPDATE OF state ON transfers WHEN OLD.state <> 'pending'
+                    BEGIN SELECT RAISE(ABORT, 'a resolved transfer cannot change state'); END;
+                    CREATE TRIGGER transfers_never_deleted
+                    BEFORE DELETE ON transfers
+                    BEGIN SELECT RAISE(ABORT, 'transfers are never deleted'); END;
+                    CREATE TABLE pools (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL UNIQUE,
+                        priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 10),
+                        metadata TEXT NOT NULL,
+                        creation_key TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE agents (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        pool_id TEXT NOT NULL REFERENCES pools(id),
+                        priority TEXT NOT NULL,
+                        initial_budget INTEGER NOT NULL CHECK (initial_budget >= 0),
+                        creation_key TEXT,
+                        alert_level INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE alerts (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        agent_id TEXT NOT NULL REFERENCES agents(id),
+                        pool_id TEXT NOT NULL REFERENCES pools(id),
+                        level INTEGER NOT NULL,
+                        used INTEGER NOT NULL,
+                        budget INTEGER NOT NULL,
+                        transfer_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

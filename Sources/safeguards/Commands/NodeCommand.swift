@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SafeguardsNode
+
+/// `safeguards node ...`
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Run a Safeguards node.", subcommands: [Run.self])
+
+    /// `safeguards node run [--config node.yaml]`
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a node until SIGTERM or SIGINT.",
+            discussion: """
+                Without --config the node runs with embedded defaults: system id 'local', data in \
+                ./.safeguards, API on 127.0.0.1:8080, and an API token generated in the data folder.
+                """)
+
+        @Option(name: .long, help: "Path to the node's YAML config.")
+        var config: String?
+
+        func run() async throws {
+            let nodeConfig: NodeConfig
+            do {
+                nodeConfig = try config.map { (path) throws(ConfigError) in try NodeConfig.load(path: path) }
+                    ?? NodeConfig.defaults()
+            } catch {
+                throw ValidationError(error.description)
+            }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = nodeConfig.logLevel
+                return handler
+            }
+            var logger = Logger(label: "safeguards.node")
+            logger[metadataKey: "system_id"] = "\(nodeConfig.systemID)"
+            let node = try BudgetNode.open(config: nodeConfig, logger: logger)
+            logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
+            try await node.run()
+            logger.info("node stopped")
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `safeguards` command: run a node, drive it through its API, play the demo.
+@main
+struct Safeguards: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "safeguards",
+        abstract: "Budget enforcement for AI-agent systems: a node per system, driven over HTTP.",
+        subcommands: [NodeCommand.self]
+    )
+}
