@@ -81,6 +81,7 @@ let package = Package(
                 "SafeguardsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -98,7 +99,8 @@ let package = Package(
                 "SafeguardsStore",
                 "SafeguardsAPI",
                 "SafeguardsNode",
-                "SafeguardsTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/safeguards-bench",
             swiftSettings: swiftSettings
@@ -118,8 +120,9 @@ let package = Package(
             dependencies: [
                 "SafeguardsCore", "SafeguardsStore", "SafeguardsAPI", "SafeguardsNode", "SafeguardsTestKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,1 +1,55 @@
-print("bench")
+// safeguards-bench: reproducible measurements of one node, one line per figure on stdout
+// (see Benchmarks/README.md). Progress goes to stderr. Exits non-zero when a figure cannot be
+// taken or a consistency check fails.
+
+import Foundation
+import Logging
+
+let options: BenchOptions
+do {
+    options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(2)
+}
+if options.help {
+    print(BenchOptions.usage)
+    exit(0)
+}
+let plan = options.plan
+
+// Every figure is bounded; this bounds what is not (setup calls, a node that never answers).
+Task.detached {
+    try await Task.sleep(for: plan.watchdog)
+    FileHandle.standardError.write(Data("safeguards-bench: still running after \(plan.watchdog); giving up\n".utf8))
+    exit(3)
+}
+
+// Warnings and errors of the writer and the node only; request logs would measure the terminal.
+let logger: Logger = {
+    var logger = Logger(label: "safeguards-bench", factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = .warning
+    return logger
+}()
+
+do {
+    // Other work on the machine shares the cores with every figure; the load average says how much.
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+    note(
+        "mode=\(options.quick ? "quick" : "full") cores=\(ProcessInfo.processInfo.activeProcessorCount) "
+            + "loadavg=\(load?.joined(separator: ",") ?? "unknown")")
+    // Memory first: it reads the process's RSS, which every later figure would grow.
+    note("memory: \(plan.memoryTransfers) transfers into a fresh book")
+    emit(try MemoryFigure.run(plan: plan))
+    note("in memory: up to \(plan.inMemoryPairs) reserve+settle pairs over \(plan.inMemoryAgents) agents")
+    emit(try InMemoryFigure.run(plan: plan))
+    for callers in [1, plan.durableConcurrentCallers] {
+        note("durable writer: \(callers) caller(s) for up to \(plan.durableTimeLimit)")
+        emit(try await DurableWriterFigure.run(callers: callers, plan: plan, options: options, logger: logger))
+    }
+    note("http: \(plan.httpConnections) connections for up to \(plan.httpTimeLimit)")
+    for line in try await HTTPSpendFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+} catch {
+    FileHandle.standardError.write(Data("safeguards-bench failed: \(error)\n".utf8))
+    exit(1)
+}

@@ -5,9 +5,9 @@ import NIOPosix
 /// Keep-alive connections to one host, at most `maximumConnections` at once. Callers beyond
 /// that wait for a free connection.
 public actor HTTPConnectionPool {
-    public let host: String
-    public let port: Int
-    public let maximumConnections: Int
+    public nonisolated let host: String
+    public nonisolated let port: Int
+    public nonisolated let maximumConnections: Int
     private let group: any EventLoopGroup
     private var idle: [HTTPConnection] = []
     private var open = 0

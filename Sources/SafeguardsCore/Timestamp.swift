@@ -16,17 +16,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public func advanced(by duration: Duration) -> Timestamp {
         let (seconds, attoseconds) = duration.components
         let millis = seconds.multipliedReportingOverflow(by: 1000)
-        let extra = attoseconds / 1_000_000_000_000_000
-        guard !millis.overflow else {
+        // Checked too: near the top of the range the sub-second part alone can overflow.
+        let delta = millis.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        guard !millis.overflow, !delta.overflow else {
             return Timestamp(millisecondsSince1970: seconds > 0 ? .max : .min)
         }
-        let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(millis.partialValue + extra)
-        return Timestamp(millisecondsSince1970: overflow ? (seconds > 0 ? .max : .min) : sum)
+        let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(delta.partialValue)
+        // The sign of `delta`, not of `seconds`: a sub-second duration has `seconds == 0`.
+        return Timestamp(millisecondsSince1970: overflow ? (delta.partialValue > 0 ? .max : .min) : sum)
     }
 
     /// The duration from `self` to `other` (positive when `other` is later).
     public func duration(to other: Timestamp) -> Duration {
-        .milliseconds(other.millisecondsSince1970 - millisecondsSince1970)
+        // Subtracted as `Duration`s (128-bit), so times at opposite ends of the range do not trap.
+        .milliseconds(other.millisecondsSince1970) - .milliseconds(millisecondsSince1970)
     }
 
     public var description: String { ISO8601.format(self) }
@@ -37,8 +40,13 @@ public enum ISO8601 {
     /// `2026-11-29T18:41:58.123Z`
     public static func format(_ time: Timestamp) -> String {
         let millis = time.millisecondsSince1970
-        var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let msOfDay = millis - days * 86_400_000
+        // Floor division without `millis - 86_399_999`, which traps near `Int64.min`.
+        var days = millis / 86_400_000
+        var msOfDay = millis % 86_400_000
+        if msOfDay < 0 {
+            days -= 1
+            msOfDay += 86_400_000
+        }
         // Civil-from-days (Howard Hinnant's algorithm).
         days += 719_468
         let era = (days >= 0 ? days : days - 146_096) / 146_097

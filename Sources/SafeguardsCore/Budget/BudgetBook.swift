@@ -72,6 +72,7 @@ public struct BudgetBook: Sendable {
     // MARK: Changing
 
     /// Applies `command` at `now`. Throws a ``SafeguardsError`` and changes nothing when refused.
+    @discardableResult
     public mutating func execute(_ command: BudgetCommand, now: Timestamp) throws(SafeguardsError) -> BudgetResult {
         switch command {
         case .createPool(let id, let name, let priority, let initialBudget, let metadata, let key):
@@ -260,7 +261,12 @@ public struct BudgetBook: Sendable {
         }
         let outcome: LedgerOutcome
         do { outcome = try ledger.apply(operation, now: now) } catch {
-            if case .pendingExpired = error { _ = try? ledger.apply(.expire(id), now: now) }
+            // A late settle expires the reservation on the spot. That lowers usage like any
+            // expiry, so the alert level must follow; otherwise the agent keeps its old level
+            // and the next crossing of that level raises no alert.
+            if case .pendingExpired = error, (try? ledger.apply(.expire(id), now: now)) != nil {
+                updateAlertLevel(agentID, transferID: id, now: now)
+            }
             throw SafeguardsError(error)
         }
         if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }

@@ -81,19 +81,31 @@ public struct Transfer: Sendable, Hashable {
 
     /// When a pending transfer expires, if it has a timeout.
     public var expiresAt: Timestamp? {
-        timeoutMilliseconds.map { Timestamp(millisecondsSince1970: createdAt.millisecondsSince1970 &+ $0) }
+        // Saturating, like `Timestamp.advanced(by:)`: a huge timeout means "practically never",
+        // and must not wrap around into the past (which would expire the transfer at once).
+        timeoutMilliseconds.map { timeout in
+            let (sum, overflow) = createdAt.millisecondsSince1970.addingReportingOverflow(timeout)
+            return Timestamp(millisecondsSince1970: overflow ? (timeout > 0 ? .max : .min) : sum)
+        }
     }
 
     /// Whether a retry carrying `request` asks for exactly this transfer.
     public func matches(_ request: TransferRequest) -> Bool {
         debitAccount == request.debitAccount && creditAccount == request.creditAccount
             && amount == request.amount && isPending == request.isPending
-            && timeoutMilliseconds == request.timeout.map(Self.milliseconds) && reason == request.reason
+            // A single-phase transfer stores no timeout (it has nothing to expire), so the timeout
+            // of a single-phase request is ignored here too: otherwise its exact retry would conflict.
+            && timeoutMilliseconds == (request.isPending ? request.timeout.map(Self.milliseconds) : nil)
+            && reason == request.reason
             && metadata == request.metadata
     }
 
+    /// `duration` in whole milliseconds, saturating at the ends of `Int64` instead of wrapping.
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
+        let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return seconds > 0 ? .max : .min }
+        let (sum, sumOverflow) = millis.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return sumOverflow ? (seconds > 0 ? .max : .min) : sum
     }
 }

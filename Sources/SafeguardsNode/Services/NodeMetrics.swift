@@ -13,11 +13,15 @@ public struct NodeMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        commits = registry.makeGauge(name: "safeguards_store_commits", help: "SQLite transactions committed")
-        commands = registry.makeGauge(name: "safeguards_store_commands", help: "Budget commands applied")
-        refused = registry.makeGauge(name: "safeguards_store_commands_refused", help: "Budget commands refused")
-        largestGroup = registry.makeGauge(
-            name: "safeguards_store_largest_commit_group", help: "Most commands served by one commit")
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "safeguards", subsystem: "store", metricName: name, unitName: "", helpText: help))
+        }
+        commits = gauge("commits", "SQLite transactions committed")
+        commands = gauge("commands", "Budget commands applied")
+        refused = gauge("commands_refused", "Budget commands refused")
+        largestGroup = gauge("largest_commit_group", "Most commands served by one commit")
     }
 
     /// Copies the writer's counters into the gauges.
@@ -44,9 +48,17 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let labels = [("method", request.method.rawValue), ("status", String(response.status.code))]
-        registry.makeCounter(name: "safeguards_http_requests_total", labels: labels).increment()
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "safeguards", subsystem: "http", metricName: "requests", unitName: "total",
+                helpText: "HTTP requests by method and status"),
+            labels: labels
+        ).increment()
         registry.makeDurationHistogram(
-            name: "safeguards_http_request_duration_seconds", labels: [("method", request.method.rawValue)],
+            descriptor: MetricNameDescriptor(
+                namespace: "safeguards", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                helpText: "HTTP request duration"),
+            labels: [("method", request.method.rawValue)],
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                 .seconds(2)]
         ).record(ContinuousClock.now - start)

@@ -1,0 +1,43 @@
+/// The command line: `safeguards-bench [--quick] [--data-dir PATH]`.
+struct BenchOptions: Sendable {
+    var quick = false
+    /// `-h`/`--help`: print the usage and run nothing.
+    var help = false
+    /// Where the SQLite files of the durable figures go (default: the system's temporary folder).
+    /// Durable figures measure this disk's fsync.
+    var dataDirectory: String?
+
+    static let usage = """
+        usage: safeguards-bench [--quick] [--data-dir PATH]
+          --quick          a short smoke run (about 10 s instead of about 30 s)
+          --data-dir PATH  where the temporary SQLite files go (default: the temporary folder)
+        """
+
+    /// Parses the arguments after the program name; throws ``BenchFailure`` with the usage on a bad one.
+    static func parse(_ arguments: [String]) throws(BenchFailure) -> BenchOptions {
+        var options = BenchOptions()
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--quick":
+                options.quick = true
+            case "--data-dir":
+                guard let path = remaining.popFirst() else { throw BenchFailure("--data-dir needs a path\n" + usage) }
+                options.dataDirectory = path
+            case "-h", "--help":
+                options.help = true
+            default:
+                throw BenchFailure("unknown argument '\(argument)'\n" + usage)
+            }
+        }
+        return options
+    }
+
+    var plan: BenchPlan { quick ? .quick : .full }
+}
+
+/// The benchmark could not run, or a check failed. The process exits non-zero with this message.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+import SafeguardsTestKit
+import ServiceLifecycle
+
+/// Runs an in-process node on a free loopback port with a fresh data folder for the length of `body`.
+enum TestNode {
+    static let token = "test-token-0123456789abcdef"
+
+    static func config(dataDirectory: String) -> NodeConfig {
+        var config = NodeConfig()
+        config.systemID = "test"
+        config.dataDirectory = dataDirectory
+        config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+        config.api.token = token
+        return config
+    }
+
+    static func with<T: Sendable>(
+        dataDirectory: String? = nil, configure: (inout NodeConfig) -> Void = { _ in },
+        _ body: @Sendable (SafeguardsClient, BudgetNode) async throws -> T
+    ) async throws -> T {
+        var config = config(dataDirectory: try dataDirectory ?? makeTemporaryDirectory())
+        configure(&config)
+        let logger = Logger(label: "test-node", factory: { _ in SwiftLogNoOpLogHandler() })
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let node = try BudgetNode.open(config: config, logger: logger, onListening: { continuation.yield($0.port) })
+        let group = ServiceGroup(services: node.services, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw NodeProcessError.notListening }
+            let client = SafeguardsClient(host: "127.0.0.1", port: port, token: token, maximumConnections: 64)
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body(client, node)) } catch { outcome = .failure(error) }
+            await client.pool.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try outcome.get()
+        }
+    }
+}
+
+extension NodeProcessError {
+    static let notListening = NodeProcessError("the node never started listening")
+}
+
+/// A pool with agents, made through the API.
+struct Fixture {
+    let pool: PoolBody
+
+    static func make(
+        _ client: SafeguardsClient, poolBudget: String = "1000", agents: [(String, String)] = [("a1", "100")]
+    ) async throws -> Fixture {
+        let pool = try await client.createPool(
+            CreatePoolRequest(name: "pool-\(UUID().uuidString.prefix(8))", initialBudget: Amount(parsing: poolBudget), priority: 5))
+        for (id, budget) in agents {
+            _ = try await client.registerAgent(
+                RegisterAgentRequest(agentID: id, poolID: pool.id, priority: "HIGH", initialBudget: Amount(parsing: budget)))
+        }
+        return Fixture(pool: pool)
+    }
+}
