@@ -77,6 +77,7 @@ let package = Package(
         .executableTarget(
             name: "safeguards",
             dependencies: [
+                "SafeguardsCore",
                 "SafeguardsNode",
                 "SafeguardsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -6,6 +6,10 @@ struct Safeguards: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "safeguards",
         abstract: "Budget enforcement for AI-agent systems: a node per system, driven over HTTP.",
-        subcommands: [NodeCommand.self]
+        subcommands: [
+            NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
+            ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,
+            DemoCommand.self,
+        ]
     )
 }

@@ -23,7 +23,8 @@ struct NodeCommand: AsyncParsableCommand {
         func run() async throws {
             let nodeConfig: NodeConfig
             do {
-                nodeConfig = try config.map { (path) throws(ConfigError) in try NodeConfig.load(path: path) }
+                nodeConfig =
+                    try config.map { (path) throws(ConfigError) in try NodeConfig.load(path: path) }
                     ?? NodeConfig.defaults()
             } catch {
                 throw ValidationError(error.description)

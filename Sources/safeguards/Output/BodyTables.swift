@@ -1,0 +1,134 @@
+import SafeguardsAPI
+import SafeguardsCore
+
+/// Tables for the API's bodies, shared by the subcommands and the demo.
+enum BodyTables {
+    // MARK: Pools
+
+    /// One line per pool. `total = available + allocated + spent`.
+    static func pools(_ pools: [PoolBody]) -> TextTable {
+        var table = TextTable([
+            .left("ID"), .left("NAME"), .right("PRIORITY"), .right("TOTAL"), .right("AVAILABLE"),
+            .right("ALLOCATED"), .right("SPENT"),
+        ])
+        for pool in pools {
+            table.append([
+                pool.id, pool.name, String(pool.priority), pool.total.display, pool.available.display,
+                pool.allocated.display, pool.spent.display,
+            ])
+        }
+        return table
+    }
+
+    /// One pool, field by field.
+    static func pool(_ pool: PoolBody) -> TextTable {
+        var pairs = [
+            ("id", pool.id), ("name", pool.name), ("priority", String(pool.priority)), ("total", pool.total.display),
+            ("available", pool.available.display), ("allocated", pool.allocated.display),
+            ("spent", pool.spent.display),
+        ]
+        for (key, value) in pool.metadata.sorted(by: { $0.key < $1.key }) { pairs.append(("metadata." + key, value)) }
+        pairs.append(("created", pool.createdAt))
+        return .details(pairs)
+    }
+
+    // MARK: Agents
+
+    /// One line per agent; `poolNames` maps pool ids to names where known.
+    static func agents(_ agents: [AgentBody], poolNames: [String: String] = [:]) -> TextTable {
+        var table = TextTable([
+            .left("AGENT"), .left("POOL"), .left("PRIORITY"), .right("BUDGET"), .right("AVAILABLE"),
+            .right("RESERVED"), .right("SPENT"), .right("USED"), .left("ALERT"),
+        ])
+        for agent in agents {
+            table.append([
+                agent.agentID, poolNames[agent.poolID] ?? agent.poolID, agent.priority, agent.budget.total.display,
+                agent.budget.available.display, agent.budget.reserved.display, agent.budget.spent.display,
+                Usage.percent(of: agent.budget), agent.alertLevel,
+            ])
+        }
+        return table
+    }
+
+    /// One agent, field by field.
+    static func agent(_ agent: AgentBody, poolName: String? = nil) -> TextTable {
+        .details([
+            ("agent", agent.agentID), ("pool", poolName.map { "\($0) (\(agent.poolID))" } ?? agent.poolID),
+            ("priority", agent.priority), ("initial budget", agent.budget.initial.display),
+            ("budget", agent.budget.total.display), ("available", agent.budget.available.display),
+            ("reserved", agent.budget.reserved.display), ("spent", agent.budget.spent.display),
+            ("used", Usage.percent(of: agent.budget)), ("alert level", agent.alertLevel),
+            ("created", agent.createdAt),
+        ])
+    }
+
+    // MARK: Money movements
+
+    /// One reservation, field by field.
+    static func reservation(_ reservation: ReservationBody) -> TextTable {
+        var pairs = [
+            ("reservation", reservation.reservationID), ("agent", reservation.agentID),
+            ("amount", reservation.amount.display), ("state", reservation.state),
+        ]
+        if reservation.state == "posted" { pairs.append(("settled", reservation.settledAmount.display)) }
+        pairs.append(("created", reservation.createdAt))
+        if let expiresAt = reservation.expiresAt { pairs.append(("expires", expiresAt)) }
+        if let resolvedAt = reservation.resolvedAt { pairs.append(("resolved", resolvedAt)) }
+        return .details(pairs)
+    }
+
+    /// One ledger transfer, field by field.
+    static func transfer(_ transfer: TransferBody) -> TextTable {
+        var pairs = [
+            ("transfer", transfer.id), ("debit account", transfer.debitAccount),
+            ("credit account", transfer.creditAccount), ("amount", transfer.amount.display),
+            ("kind", transfer.twoPhase ? "two-phase" : "single-phase"), ("state", transfer.state),
+        ]
+        if transfer.twoPhase { pairs.append(("posted amount", transfer.postedAmount.display)) }
+        if !transfer.reason.isEmpty { pairs.append(("reason", transfer.reason)) }
+        for (key, value) in transfer.metadata.sorted(by: { $0.key < $1.key }) {
+            pairs.append(("metadata." + key, value))
+        }
+        pairs.append(("created", transfer.createdAt))
+        if let expiresAt = transfer.expiresAt { pairs.append(("expires", expiresAt)) }
+        if let resolvedAt = transfer.resolvedAt { pairs.append(("resolved", resolvedAt)) }
+        return .details(pairs)
+    }
+
+    // MARK: Alerts and the ledger
+
+    /// One line per usage alert.
+    static func alerts(_ alerts: [AlertBody]) -> TextTable {
+        var table = TextTable([
+            .left("LEVEL"), .left("AGENT"), .right("USED"), .right("BUDGET"), .right("USAGE"), .left("TRANSFER"),
+            .left("AT"),
+        ])
+        for alert in alerts {
+            table.append([
+                alert.level, alert.agentID, alert.used.display, alert.budget.display, alert.usagePercent + "%",
+                alert.transferID, alert.createdAt,
+            ])
+        }
+        return table
+    }
+
+    /// The ledger's sums.
+    static func ledgerCheck(_ check: LedgerCheckBody) -> TextTable {
+        var pairs = [
+            ("balanced", check.balanced ? "yes" : "NO"), ("accounts", String(check.accounts)),
+            ("debits", displayDecimal(check.debits)), ("credits", displayDecimal(check.credits)),
+            ("pending debits", displayDecimal(check.debitsPending)),
+            ("pending credits", displayDecimal(check.creditsPending)),
+        ]
+        if !check.overdrawnAccounts.isEmpty {
+            pairs.append(("overdrawn", check.overdrawnAccounts.joined(separator: ", ")))
+        }
+        return .details(pairs)
+    }
+
+    /// The ledger check's sums are decimal strings that may exceed one ``Amount``; shorten them
+    /// like amounts when they parse, and show them as sent otherwise.
+    static func displayDecimal(_ text: String) -> String {
+        (try? Amount(parsing: text))?.display ?? text
+    }
+}

@@ -1,0 +1,36 @@
+import SafeguardsAPI
+import SafeguardsCore
+
+extension Amount {
+    /// A short exact form for people: trailing zeros dropped, but at least two decimals
+    /// (`"1000.00"`, `"12.50"`, `"0.0004"`). Nothing is rounded.
+    var display: String {
+        let full = description
+        guard let dot = full.firstIndex(of: ".") else { return full }
+        var fraction = full[full.index(after: dot)...]
+        while fraction.count > 2, fraction.last == "0" { fraction = fraction.dropLast() }
+        return "\(full[..<dot]).\(fraction)"
+    }
+}
+
+/// How much of a budget is used, for people.
+enum Usage {
+    /// `used / budget` as a percentage with two decimals, rounded down (`"76.00%"`).
+    static func percent(used: Amount, of budget: Amount) -> String {
+        let basisPoints = used.basisPoints(of: budget)
+        let hundredths = basisPoints % 100
+        return "\(basisPoints / 100).\(hundredths < 10 ? "0" : "")\(hundredths)%"
+    }
+
+    /// What an agent has used: spent plus reserved.
+    static func used(_ budget: AgentBudgetBody) -> Amount {
+        // Both are parts of one budget that fits in an Amount, so the sum fits too; the fallback
+        // only guards against a malformed answer.
+        (try? budget.spent.adding(budget.reserved)) ?? budget.spent
+    }
+
+    /// The agent's used share of its total budget.
+    static func percent(of budget: AgentBudgetBody) -> String {
+        percent(used: used(budget), of: budget.total)
+    }
+}
