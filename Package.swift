@@ -113,7 +113,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SafeguardsStoreTests",
-            dependencies: ["SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit"],
+            dependencies: [
+                "SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -49,7 +49,7 @@ extension SafeguardsError {
             self.init(.invalidAmount, error.root.description)
         case .accountNotFound, .transferNotFound:
             self.init(.notFound, error.root.description)
-        case .transferIDConflict, .accountAlreadyExists, .notPending, .pendingExpired:
+        case .transferIDConflict, .accountAlreadyExists, .notPending, .pendingExpired, .notYetExpired:
             self.init(.conflict, error.root.description)
         case .sameAccount, .linkedBatchFailed:
             self.init(.invalidRequest, error.root.description)

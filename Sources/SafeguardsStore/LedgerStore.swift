@@ -17,11 +17,14 @@ public final class LedgerStore: Sendable {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         configuration.busyMode = .timeout(5)
         do {
             database = try DatabasePool(path: path, configuration: configuration)
+            // GRDB switches the writer connection to synchronous=NORMAL when it enables WAL, which
+            // may lose the last commits on power loss. Acknowledged means durable here: back to FULL.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try StoreSchema.migrator.migrate(database)
         } catch {
             throw StoreError(operation: "open \(path)", underlying: error)

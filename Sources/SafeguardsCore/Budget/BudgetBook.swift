@@ -2,7 +2,8 @@
 ///
 /// Pure and deterministic. Every command is atomic: it validates, applies its ledger operations
 /// as one linked batch, and only then records pools, agents and alerts. A refused command
-/// changes nothing.
+/// changes nothing, with one exception: a settle that arrives after its reservation's timeout
+/// expires the reservation (as the next sweep would) before it is refused.
 public struct BudgetBook: Sendable {
     public private(set) var ledger = Ledger()
     public private(set) var pools: [PoolID: Pool] = [:]
@@ -108,10 +109,14 @@ public struct BudgetBook: Sendable {
         key: IdempotencyKey?, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         try Pool.validateName(name)
-        if let existingID = poolIDsByName[name], let existing = pools[existingID] {
-            if let key, existing.creationKey == key, let snapshot = poolSnapshot(existingID) {
-                return .pool(snapshot, replayed: true)
-            }
+        if let key, let earlier = pools.values.first(where: { $0.creationKey == key }) {
+            let funded = ledger.transfer(TransferID(unchecked: "fund:\(earlier.id)"))?.amount ?? .zero
+            guard earlier.name == name, earlier.priority == priority, earlier.metadata == metadata,
+                funded == initialBudget, let snapshot = poolSnapshot(earlier.id)
+            else { throw .conflict("idempotency key \(key) was already used to create another pool") }
+            return .pool(snapshot, replayed: true)
+        }
+        if let existingID = poolIDsByName[name] {
             throw .conflict("a pool named '\(name)' already exists (\(existingID))")
         }
         guard pools[id] == nil else { throw .conflict("pool id \(id) already exists") }
@@ -144,10 +149,10 @@ public struct BudgetBook: Sendable {
         now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         if let existing = agents[id] {
-            if let key, existing.creationKey == key, let snapshot = agentSnapshot(id) {
-                return .agent(snapshot, replayed: true)
-            }
-            throw .conflict("agent \(id) is already registered")
+            guard let key, existing.creationKey == key, existing.poolID == poolID, existing.priority == priority,
+                existing.initialBudget == initialBudget, let snapshot = agentSnapshot(id)
+            else { throw .conflict("agent \(id) is already registered") }
+            return .agent(snapshot, replayed: true)
         }
         guard let pool = pools[poolID] else { throw .notFound("pool \(poolID) does not exist") }
         guard !initialBudget.isNegative else { throw .invalidAmount("initial_budget \(initialBudget) is negative") }

@@ -15,6 +15,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case postExceedsPending(TransferID, pending: Amount, requested: Amount)
     /// Post of a pending transfer after its timeout.
     case pendingExpired(TransferID)
+    /// Expiry of a pending transfer before its timeout.
+    case notYetExpired(TransferID)
     /// A balance would leave the representable range.
     case overflow(AccountID)
     /// In a linked batch, operation `index` failed, so none was applied.
@@ -35,6 +37,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .postExceedsPending(let id, let pending, let requested):
             return "transfer \(id) reserved \(pending); cannot post \(requested)"
         case .pendingExpired(let id): return "transfer \(id) expired before it was posted"
+        case .notYetExpired(let id): return "transfer \(id) has not reached its timeout"
         case .overflow(let id): return "a balance of account \(id) would leave the representable range"
         case .linkedBatchFailed(let index, let underlying):
             return "linked operation \(index) failed (\(underlying)); nothing was applied"

@@ -79,7 +79,7 @@ extension Ledger {
             }
             let expired = transfer.expiresAt.map { $0 <= now } ?? false
             if target == .posted, expired { throw .pendingExpired(id) }
-            if target == .expired, !expired { throw .notPending(id, transfer.state) }
+            if target == .expired, !expired { throw .notYetExpired(id) }
 
             let posted = target == .posted ? (amount ?? transfer.amount) : .zero
             if target == .posted {
