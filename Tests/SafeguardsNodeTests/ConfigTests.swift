@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import SafeguardsNode
+import Testing
+
+@Suite("Node config")
+struct ConfigTests {
+    @Test func emptyConfigGivesTheEmbeddedDefaults() throws {
+        let config = try NodeConfig.parse(yaml: "")
+        #expect(config == NodeConfig())
+        #expect(config.systemID == "local")
+        #expect(config.dataDirectory == "./.safeguards")
+        #expect(config.api.listen == HostPort(host: "127.0.0.1", port: 8080))
+        #expect(config.api.token == nil)
+        #expect(config.reservations.defaultTimeout == .seconds(600))
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let config = try NodeConfig.parse(
+            yaml: """
+                system_id: system_a
+                data_dir: /var/lib/safeguards
+                log_level: debug
+                api:
+                  listen: "[::1]:9090"
+                  token: 0123456789abcdef0123
+                  max_body_bytes: 2048
+                reservations:
+                  default_timeout: 90s
+                  sweep_interval: 250ms
+                """)
+        #expect(config.systemID == "system_a")
+        #expect(config.dataDirectory == "/var/lib/safeguards")
+        #expect(config.logLevel == .debug)
+        #expect(config.api.listen == HostPort(host: "::1", port: 9090))
+        #expect(config.api.token == "0123456789abcdef0123")
+        #expect(config.api.maxBodyBytes == 2048)
+        #expect(config.reservations.defaultTimeout == .seconds(90))
+        #expect(config.reservations.sweepInterval == .milliseconds(250))
+    }
+
+    @Test(arguments: [
+        ("sytem_id: x", "sytem_id"),
+        ("api:\n  listen: 127.0.0.1:80\n  tokn: abc", "api.tokn"),
+        ("reservations:\n  timeout: 5s", "reservations.timeout"),
+        ("api:\n  listen: localhost", "api.listen"),
+        ("api:\n  listen: 127.0.0.1:70000", "api.listen"),
+        ("api:\n  token: short", "api.token"),
+        ("api:\n  max_body_bytes: lots", "api.max_body_bytes"),
+        ("api: 5", "api"),
+        ("reservations:\n  default_timeout: 10", "reservations.default_timeout"),
+        ("reservations:\n  default_timeout: -5s", "reservations.default_timeout"),
+        ("reservations:\n  sweep_interval: 0s", "reservations.sweep_interval"),
+        ("log_level: loud", "log_level"),
+        ("system_id: has space", "system_id"),
+        ("data_dir: [a, b]", "data_dir"),
+    ])
+    func badKeysAndValuesAreRefusedWithTheKeyNamed(_ yaml: String, _ key: String) {
+        #expect {
+            _ = try NodeConfig.parse(yaml: yaml)
+        } throws: { error in
+            (error as? ConfigError)?.key == key && "\(error)".contains("'\(key)'")
+        }
+    }
+
+    @Test func invalidYAMLIsRefused() {
+        #expect(throws: ConfigError.self) { _ = try NodeConfig.parse(yaml: "api: [unclosed") }
+    }
+
+    @Test func environmentOverridesTheFileToken() throws {
+        let path = NSTemporaryDirectory() + "/config-\(UUID().uuidString).yaml"
+        try "api:\n  token: from-the-file-0123456789\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try NodeConfig.load(path: path, environment: [:]).api.token == "from-the-file-0123456789")
+        let overridden = try NodeConfig.load(path: path, environment: ["SAFEGUARDS_API_TOKEN": "from-the-environment-42"])
+        #expect(overridden.api.token == "from-the-environment-42")
+        #expect(NodeConfig.defaults(environment: ["SAFEGUARDS_API_TOKEN": "env-token-0123456789"]).api.token
+            == "env-token-0123456789")
+    }
+
+    @Test func durationsNeedAUnit() {
+        #expect(DurationText.parse("250ms") == .milliseconds(250))
+        #expect(DurationText.parse("2s") == .seconds(2))
+        #expect(DurationText.parse("5m") == .seconds(300))
+        #expect(DurationText.parse("1h") == .seconds(3600))
+        #expect(DurationText.parse("1d") == .seconds(86_400))
+        for bad in ["", "5", "s", "1.5s", "-1s", "1 s", "１s", "99999999999999999999d"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
+
+@Suite("Generated API token")
+struct APITokenTests {
+    @Test func aNodeWithoutATokenGeneratesOnePrivateToItsOwner() async throws {
+        let directory = NSTemporaryDirectory() + "/token-\(UUID().uuidString)"
+        try await TestNode.with(dataDirectory: directory, configure: { $0.api.token = nil }) { client, node in
+            let stored = APIToken.read(dataDirectory: directory)
+            #expect(stored == node.token)
+            #expect((stored?.count ?? 0) >= 32)
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/api-token")
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        }
+        // A restart keeps the same token.
+        try await TestNode.with(dataDirectory: directory, configure: { $0.api.token = nil }) { _, node in
+            #expect(APIToken.read(dataDirectory: directory) == node.token)
+        }
+    }
+
+    @Test func aDataFolderBelongsToOneSystem() async throws {
+        let directory = NSTemporaryDirectory() + "/owner-\(UUID().uuidString)"
+        try await TestNode.with(dataDirectory: directory) { _, _ in }
+        await #expect(throws: NodeStartupError.self) {
+            try await TestNode.with(dataDirectory: directory, configure: { $0.systemID = "someone_else" }) { _, _ in }
+        }
+    }
+}
