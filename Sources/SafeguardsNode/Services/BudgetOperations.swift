@@ -138,7 +138,9 @@ public struct BudgetOperations: Sendable {
     }
 
     public func alerts(agent: String?) async throws(SafeguardsError) -> [UsageAlert] {
-        let agentID = try agent.map { (text) throws(SafeguardsError) in try Self.agentID(text) }
+        let agentID = try agent.map { (text) throws(SafeguardsError) in
+            try Self.identifier(AgentID.self, text, field: "agent_id")
+        }
         do { return try store.alerts(agent: agentID) } catch {
             throw SafeguardsError(.unavailable, error.description)
         }
@@ -164,8 +166,10 @@ public struct BudgetOperations: Sendable {
         return TransferID(unchecked: "\(prefix)_\(randomHex())")
     }
 
+    /// Keys are at most 120 characters, so the transfer id made from one (`rsv:KEY`) stays a valid id.
     static func key(_ text: String?) throws(SafeguardsError) -> IdempotencyKey? {
         guard let text else { return nil }
+        guard text.utf8.count <= 120 else { throw .invalidRequest("idempotency_key must be at most 120 characters") }
         do { return try IdempotencyKey(text) } catch { throw .invalidRequest(error.description) }
     }
 
