@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "SafeguardsCore", targets: ["SafeguardsCore"]),
         .library(name: "SafeguardsStore", targets: ["SafeguardsStore"]),
         .library(name: "SafeguardsAPI", targets: ["SafeguardsAPI"]),
+        .library(name: "SafeguardsFederation", targets: ["SafeguardsFederation"]),
+        .library(name: "SafeguardsTransport", targets: ["SafeguardsTransport"]),
         .library(name: "SafeguardsNode", targets: ["SafeguardsNode"]),
         .library(name: "SafeguardsTestKit", targets: ["SafeguardsTestKit"]),
     ],
@@ -28,15 +30,45 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Pure domain: Amount, ids, pools, agents, the ledger state machine. No I/O.
         .target(name: "SafeguardsCore", swiftSettings: swiftSettings),
+        // Pure federation protocol: signed envelopes, frames, replay guard, peer records and trust,
+        // and the identities (certificates, signing keys) nodes prove themselves with. No sockets.
+        .target(
+            name: "SafeguardsFederation",
+            dependencies: [
+                "SafeguardsCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SwiftNIO + NIOSSL: mutually authenticated TLS listener and dialer carrying frames.
+        .target(
+            name: "SafeguardsTransport",
+            dependencies: [
+                "SafeguardsFederation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // SQLite through GRDB: migrations, journal, group-commit writer.
         .target(
             name: "SafeguardsStore",
             dependencies: [
                 "SafeguardsCore",
+                "SafeguardsFederation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -62,6 +94,9 @@ let package = Package(
                 "SafeguardsCore",
                 "SafeguardsStore",
                 "SafeguardsAPI",
+                "SafeguardsFederation",
+                "SafeguardsTransport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,6 +113,7 @@ let package = Package(
             name: "safeguards",
             dependencies: [
                 "SafeguardsCore",
+                "SafeguardsFederation",
                 "SafeguardsNode",
                 "SafeguardsAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +145,27 @@ let package = Package(
         .testTarget(
             name: "SafeguardsCoreTests",
             dependencies: ["SafeguardsCore", "SafeguardsTestKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsFederationTests",
+            dependencies: [
+                "SafeguardsCore", "SafeguardsFederation", "SafeguardsTestKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsTransportTests",
+            dependencies: [
+                "SafeguardsCore", "SafeguardsFederation", "SafeguardsTransport", "SafeguardsTestKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -146,7 +146,7 @@ public struct SafeguardsClient: Sendable {
         return try decode(await raw(method, path, body: bytes))
     }
 
-    private func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
+    func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
         let data = Data(response.body)
         guard (200..<300).contains(response.status) else {
             if let problem = try? APICoding.decoder().decode(ProblemBody.self, from: data) {
@@ -165,5 +165,31 @@ public struct SafeguardsClient: Sendable {
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:")))
             ?? segment
+    }
+}
+
+extension SafeguardsClient {
+    public func addPeer(_ request: PeerRequest) async throws(APIClientError) -> PeerBody {
+        try await call(.POST, "/v1/peers", body: request)
+    }
+
+    public func peers() async throws(APIClientError) -> PeerListBody {
+        try await call(.GET, "/v1/peers")
+    }
+
+    public func peer(_ id: String) async throws(APIClientError) -> PeerBody {
+        try await call(.GET, "/v1/peers/\(Self.escape(id))")
+    }
+
+    public func removePeer(_ id: String) async throws(APIClientError) {
+        let response = try await raw(.DELETE, "/v1/peers/\(Self.escape(id))")
+        guard response.status == 204 else {
+            let _: PeerBody = try decode(response)
+            return
+        }
+    }
+
+    public func ping(peer id: String) async throws(APIClientError) -> PingResultBody {
+        try await call(.POST, "/v1/peers/\(Self.escape(id))/ping")
     }
 }

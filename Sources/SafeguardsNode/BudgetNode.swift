@@ -15,16 +15,25 @@ public struct BudgetNode: Sendable {
     public let operations: BudgetOperations
     public let token: String
     public let metrics: NodeMetrics
+    /// The federation side, when the config has a `federation` section.
+    public let federation: FederationNode?
     /// The API server and the background services, for a `ServiceGroup`.
     public let services: [any Service]
     let logger: Logger
 
     /// Opens the data folder and database (creating them if needed) and builds the services.
     ///
-    /// - Parameter onListening: called with the API address once the server accepts connections.
-    /// - Throws: ``NodeStartupError`` when the data folder, token or database cannot be used.
+    /// - Parameters:
+    ///   - onListening: called with the API address once the server accepts connections.
+    ///   - onFederationListening: called with the federation port once peers can connect.
+    ///   - developmentCertificatesExpected: the demo runs on the development CA on purpose; any
+    ///     other node using it logs a loud warning.
+    /// - Throws: ``NodeStartupError`` when the data folder, token, database or federation identity
+    ///   cannot be used.
     public static func open(
-        config: NodeConfig, logger: Logger, onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
+        config: NodeConfig, logger: Logger, onListening: @escaping @Sendable (HostPort) async -> Void = { _ in },
+        onFederationListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        developmentCertificatesExpected: Bool = false
     ) throws(NodeStartupError) -> BudgetNode {
         let files = FileManager.default
         do {
@@ -53,10 +62,21 @@ public struct BudgetNode: Sendable {
         let operations = BudgetOperations(
             writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout,
             wallClock: Timestamp.now)
+        var federation: FederationNode?
+        var federationServices: [any Service] = []
+        if let federationConfig = config.federation {
+            let setup = try FederationSetup.make(
+                systemID: config.systemID, config: federationConfig, store: store, logger: logger,
+                developmentCertificatesExpected: developmentCertificatesExpected)
+            federation = setup.node
+            federationServices.append(
+                FederationService(listener: setup.listener, node: setup.node, onListening: onFederationListening))
+        }
         let metrics = NodeMetrics()
         let routes = APIRoutes(
             operations: operations, systemID: config.systemID, token: token, maxBodyBytes: config.api.maxBodyBytes,
-            metrics: metrics)
+            metrics: metrics,
+            peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now))
         let addressPath = config.addressPath
         let application = Application(
             router: routes.makeRouter(),
@@ -74,8 +94,8 @@ public struct BudgetNode: Sendable {
         let sweeper = ReservationSweeper(
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         return BudgetNode(
-            config: config, operations: operations, token: token, metrics: metrics,
-            services: [application, sweeper], logger: logger)
+            config: config, operations: operations, token: token, metrics: metrics, federation: federation,
+            services: [application, sweeper] + federationServices, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

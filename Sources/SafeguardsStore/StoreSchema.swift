@@ -73,6 +73,23 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v2_peers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE peers (
+                        system_id TEXT PRIMARY KEY NOT NULL,
+                        address TEXT NOT NULL,
+                        public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+                        trust_configured INTEGER NOT NULL CHECK (trust_configured BETWEEN 0 AND 10000),
+                        trust_effective INTEGER NOT NULL CHECK (trust_effective BETWEEN 0 AND trust_configured),
+                        good_messages INTEGER NOT NULL DEFAULT 0,
+                        bad_messages INTEGER NOT NULL DEFAULT 0,
+                        last_contact INTEGER,
+                        source TEXT NOT NULL CHECK (source IN ('config', 'api')),
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -158,9 +158,9 @@ struct BudgetWriterTests {
 struct LedgerStoreTests {
     @Test func migrationsAreVersionedAndReopeningIsANoOp() throws {
         let fixture = try StoreFixture()
-        #expect(try fixture.store.appliedMigrations() == ["v1_ledger"])
+        #expect(try fixture.store.appliedMigrations() == ["v1_ledger", "v2_peers"])
         let reopened = try LedgerStore(path: fixture.path)
-        #expect(try reopened.appliedMigrations() == ["v1_ledger"])
+        #expect(try reopened.appliedMigrations() == ["v1_ledger", "v2_peers"])
     }
 
     @Test func databaseIsInWALModeWithFullSync() throws {

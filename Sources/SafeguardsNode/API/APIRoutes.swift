@@ -13,6 +13,7 @@ struct APIRoutes: Sendable {
     let token: String
     let maxBodyBytes: Int
     let metrics: NodeMetrics
+    let peers: PeerRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -41,6 +42,7 @@ struct APIRoutes: Sendable {
         addPools(v1)
         addAgents(v1)
         addReservations(v1)
+        peers.add(to: v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
         }

@@ -26,6 +26,9 @@ extension SafeguardsError.Code {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .unknownPeer: .notFound
+        case .peerUnreachable, .peerRefused: .badGateway
+        case .federationDisabled: .conflict
         default: .internalServerError
         }
     }

@@ -72,6 +72,10 @@ extension NodeConfig {
             if let value = try reservations.duration("sweep_interval") { config.reservations.sweepInterval = value }
             try reservations.rejectUnknownKeys()
         }
+        if var federation = try root.section("federation") {
+            config.federation = try FederationConfig.parse(&federation)
+            try federation.rejectUnknownKeys()
+        }
         try root.rejectUnknownKeys()
         return config
     }
@@ -119,6 +123,17 @@ struct ConfigSection {
     mutating func section(_ key: String) throws(ConfigError) -> ConfigSection? {
         guard let node = take(key) else { return nil }
         return try ConfigSection(node, path: qualified(key))
+    }
+
+    /// A list of mappings, each read as a section named `key[index]`.
+    mutating func sections(_ key: String) throws(ConfigError) -> [ConfigSection]? {
+        guard let node = take(key) else { return nil }
+        guard let sequence = node.sequence else { throw ConfigError(key: qualified(key), "must be a list") }
+        var sections: [ConfigSection] = []
+        for (index, element) in sequence.enumerated() {
+            sections.append(try ConfigSection(element, path: "\(qualified(key))[\(index)]"))
+        }
+        return sections
     }
 
     mutating func string(_ key: String) throws(ConfigError) -> String? {

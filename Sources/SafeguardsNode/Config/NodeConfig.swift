@@ -15,6 +15,9 @@ import Logging
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
+/// federation:                    # see FederationConfig
+///   listen: 127.0.0.1:9081
+///   ...
 /// ```
 public struct NodeConfig: Sendable, Equatable {
     public var systemID = "local"
@@ -22,6 +25,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     public var api = APIConfig()
     public var reservations = ReservationConfig()
+    /// The `federation` section; `nil` when the node does not join a federation.
+    public var federation: FederationConfig?
 
     public init() {}
 

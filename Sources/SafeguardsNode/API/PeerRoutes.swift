@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+
+/// `/v1/peers`: the federation peer registry and the ping round trip.
+struct PeerRoutes: Sendable {
+    let federation: FederationNode?
+    let maxBodyBytes: Int
+    let now: @Sendable () -> Timestamp
+
+    func add(to v1: RouterGroup<BasicRequestContext>) {
+        v1.post("peers") { request, _ in
+            let body = try await JSONBody.decode(PeerRequest.self, from: request, limit: maxBodyBytes)
+            let registry = try registry()
+            let id = try Self.systemID(body.systemID, field: "system_id")
+            guard let address = HostPort(parsing: body.address) else {
+                throw SafeguardsError.invalidRequest("address '\(body.address.prefix(64))' is not host:port")
+            }
+            let trust: TrustLevel
+            do { trust = try TrustLevel(parsing: body.trustLevel) } catch {
+                throw SafeguardsError.invalidRequest("trust_level: \(error)")
+            }
+            let record = try await registry.upsert(
+                id, address: address, trust: trust, publicKeyBase64: body.publicKey, source: .api, now: now())
+            return JSONBody.response(PeerBody(record), status: .created)
+        }
+        v1.get("peers") { _, _ in
+            JSONBody.response(PeerListBody(peers: try await registry().all().map(PeerBody.init)))
+        }
+        v1.get("peers/:id") { _, context in
+            let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
+            guard let record = try await registry().peer(id) else {
+                throw SafeguardsError(.unknownPeer, "peer \(id) is not registered")
+            }
+            return JSONBody.response(PeerBody(record))
+        }
+        v1.delete("peers/:id") { _, context in
+            let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
+            do { try await registry().remove(id) } catch let error as SafeguardsError where error.code == .notFound {
+                throw SafeguardsError(.unknownPeer, error.message)
+            }
+            return Response(status: .noContent)
+        }
+        v1.post("peers/:id/ping") { _, context in
+            let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
+            guard let federation else { throw Self.disabled }
+            let result = try await federation.ping(id)
+            let micros = result.roundTrip.components.seconds * 1_000_000
+                + result.roundTrip.components.attoseconds / 1_000_000_000_000
+            return JSONBody.response(
+                PingResultBody(
+                    systemID: id.rawValue, roundTripMs: String(format: "%.3f", Double(micros) / 1000),
+                    effectiveTrust: result.effectiveTrust.description))
+        }
+    }
+
+    private func registry() throws(SafeguardsError) -> PeerRegistry {
+        guard let federation else { throw Self.disabled }
+        return federation.registry
+    }
+
+    static let disabled = SafeguardsError(
+        .federationDisabled, "this node has no federation section in its config; it has no peers")
+
+    static func systemID(_ text: String, field: String) throws(SafeguardsError) -> SystemID {
+        do { return try SystemID(text) } catch { throw .invalidRequest("\(field): \(error.description)") }
+    }
+}
+
+extension PeerBody {
+    init(_ record: PeerRecord) {
+        self.init(
+            systemID: record.systemID.rawValue, address: record.address, publicKey: record.publicKeyBase64,
+            trustLevel: record.trust.configured.description, effectiveTrust: record.trust.effective.description,
+            goodMessages: record.trust.goodMessages, badMessages: record.trust.badMessages,
+            lastContact: record.lastContact?.description, source: record.source.rawValue,
+            createdAt: record.createdAt.description)
+    }
+}

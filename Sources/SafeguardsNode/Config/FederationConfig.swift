@@ -1,0 +1,114 @@
+import SafeguardsCore
+import SafeguardsFederation
+
+/// The `federation` section: how this node proves itself to peers, where it listens for them,
+/// and which peers it knows. Paths are relative to the working folder the node starts in.
+///
+/// ```yaml
+/// federation:
+///   listen: 127.0.0.1:9081               # host:port for peer connections (mutual TLS)
+///   ca: Certs/ca.pem                     # the federation CA every peer certificate must chain to
+///   certificate: Certs/system_a.pem      # this node's certificate (names its system id)
+///   private_key: Certs/system_a.key      # its private key (PEM)
+///   signing_key: Certs/system_a.signing.key   # Ed25519 key that signs every envelope (base64)
+///   max_frame_bytes: 1048576             # larger frames close the connection
+///   idle_timeout: 60s                    # a connection with nothing to read this long is closed
+///   request_timeout: 10s                 # how long to wait for a peer's answer
+///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
+///   peers:
+///     - system_id: system_b
+///       address: 127.0.0.1:9082
+///       trust_level: 0.8                 # 0..1
+///       public_key: <base64 of system_b's Ed25519 public key>
+/// ```
+public struct FederationConfig: Sendable, Equatable {
+    public var listen: HostPort
+    public var caPath: String
+    public var certificatePath: String
+    public var privateKeyPath: String
+    public var signingKeyPath: String
+    public var maxFrameBytes = 1 << 20
+    public var idleTimeout: Duration = .seconds(60)
+    public var requestTimeout: Duration = .seconds(10)
+    public var replayWindow: Duration = .seconds(300)
+    public var peers: [PeerConfig] = []
+
+    public init(
+        listen: HostPort, caPath: String, certificatePath: String, privateKeyPath: String, signingKeyPath: String
+    ) {
+        self.listen = listen
+        self.caPath = caPath
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+        self.signingKeyPath = signingKeyPath
+    }
+
+    /// One entry of `federation.peers`.
+    public struct PeerConfig: Sendable, Equatable {
+        public var systemID: SystemID
+        public var address: HostPort
+        public var trustLevel: TrustLevel
+        /// Base64 of the peer's raw Ed25519 public key (its `.signing.pub` file).
+        public var publicKey: String
+    }
+
+    static func parse(_ section: inout ConfigSection) throws(ConfigError) -> FederationConfig {
+        func required(_ key: String) throws(ConfigError) -> String {
+            guard let value = try section.string(key), !value.isEmpty else {
+                throw ConfigError(key: section.qualified(key), "is required in the federation section")
+            }
+            return value
+        }
+        let listenText = try required("listen")
+        guard let listen = HostPort(parsing: listenText) else {
+            throw ConfigError(key: section.qualified("listen"), "'\(listenText)' is not host:port")
+        }
+        var config = FederationConfig(
+            listen: listen, caPath: try required("ca"), certificatePath: try required("certificate"),
+            privateKeyPath: try required("private_key"), signingKeyPath: try required("signing_key"))
+        if let value = try section.integer("max_frame_bytes") {
+            guard (1024...(16 << 20)).contains(value) else {
+                throw ConfigError(key: section.qualified("max_frame_bytes"), "must be between 1024 and 16777216")
+            }
+            config.maxFrameBytes = value
+        }
+        if let value = try section.duration("idle_timeout") { config.idleTimeout = value }
+        if let value = try section.duration("request_timeout") { config.requestTimeout = value }
+        if let value = try section.duration("replay_window") { config.replayWindow = value }
+        for var entry in try section.sections("peers") ?? [] {
+            config.peers.append(try PeerConfig.parse(&entry))
+            try entry.rejectUnknownKeys()
+        }
+        let ids = config.peers.map(\.systemID)
+        if let duplicate = ids.first(where: { id in ids.filter { $0 == id }.count > 1 }) {
+            throw ConfigError(key: section.qualified("peers"), "lists \(duplicate) twice")
+        }
+        return config
+    }
+}
+
+extension FederationConfig.PeerConfig {
+    static func parse(_ section: inout ConfigSection) throws(ConfigError) -> Self {
+        guard let idText = try section.string("system_id") else {
+            throw ConfigError(key: section.qualified("system_id"), "is required for every peer")
+        }
+        let systemID: SystemID
+        do { systemID = try SystemID(idText) } catch {
+            throw ConfigError(key: section.qualified("system_id"), error.description)
+        }
+        guard let addressText = try section.string("address"), let address = HostPort(parsing: addressText) else {
+            throw ConfigError(key: section.qualified("address"), "is required, as host:port")
+        }
+        guard let trustText = try section.string("trust_level") else {
+            throw ConfigError(key: section.qualified("trust_level"), "is required (0..1)")
+        }
+        let trust: TrustLevel
+        do { trust = try TrustLevel(parsing: trustText) } catch {
+            throw ConfigError(key: section.qualified("trust_level"), error.description)
+        }
+        guard let publicKey = try section.string("public_key"), !publicKey.isEmpty else {
+            throw ConfigError(key: section.qualified("public_key"), "is required (base64 Ed25519 public key)")
+        }
+        return Self(systemID: systemID, address: address, trustLevel: trust, publicKey: publicKey)
+    }
+}

@@ -1,0 +1,160 @@
+import Crypto
+import Logging
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsTransport
+
+extension SafeguardsError.Code {
+    /// The peer is not in this node's registry.
+    public static let unknownPeer = Self(rawValue: "unknown_peer")
+    /// The peer could not be reached, or the channel to it failed.
+    public static let peerUnreachable = Self(rawValue: "peer_unreachable")
+    /// The peer answered with an error, or with something that did not verify.
+    public static let peerRefused = Self(rawValue: "peer_refused")
+    /// This node has no federation section in its config.
+    public static let federationDisabled = Self(rawValue: "federation_disabled")
+}
+
+/// The outcome of a ping round trip.
+public struct PingResult: Sendable {
+    public let peer: SystemID
+    public let roundTrip: Duration
+    public let effectiveTrust: TrustLevel
+}
+
+/// This node's side of the federation protocol: verifies every frame that arrives (TLS identity,
+/// pinned key, replay window), answers it with a signed envelope, and keeps peers' trust up to
+/// date; and sends signed requests to peers. The transport below it only carries bytes.
+public actor FederationNode: FrameResponder {
+    public let systemID: SystemID
+    public let registry: PeerRegistry
+    private let signingKey: Curve25519.Signing.PrivateKey
+    private let dialer: PeerDialer
+    private let verifier = EnvelopeVerifier()
+    private var replayGuard: ReplayGuard
+    private let now: @Sendable () -> Timestamp
+    private let logger: Logger
+    private var random = SystemRandomNumberGenerator()
+
+    public init(
+        systemID: SystemID, signingKey: Curve25519.Signing.PrivateKey, registry: PeerRegistry, dialer: PeerDialer,
+        replayWindow: Duration, now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
+        self.systemID = systemID
+        self.signingKey = signingKey
+        self.registry = registry
+        self.dialer = dialer
+        self.replayGuard = ReplayGuard(configuration: .init(window: replayWindow))
+        self.now = now
+        self.logger = logger
+    }
+
+    // MARK: Answering peers
+
+    public func respond(to frame: IncomingFrame) async -> FrameReply {
+        let time = now()
+        let keyInfo = await keyInfo(for: frame.peer)
+        switch verifier.decodeAndVerify(
+            frame.payload, channelIdentity: frame.peer, peer: keyInfo, guard: &replayGuard, now: time)
+        {
+        case .failure(let rejection):
+            logger.warning(
+                "refused a federation frame",
+                metadata: ["peer.system_id": "\(frame.peer)", "reject.code": "\(rejection.code)",
+                    "reason": "\(rejection.reason)"])
+            if let offense = rejection.offense { await registry.recordOffense(frame.peer, offense, now: time) }
+            let answer = signed(rejection.errorBody)
+            switch rejection.code {
+            case .unknownPeer, .identityMismatch, .malformed: return answer.map(FrameReply.replyAndClose) ?? .close
+            default: return answer.map(FrameReply.reply) ?? .close
+            }
+        case .success(let envelope):
+            await registry.recordGood(frame.peer, now: time)
+            return handle(envelope)
+        }
+    }
+
+    public func connectionFailed(peer: SystemID?, reason: String) async {
+        guard let peer else { return }
+        await registry.recordOffense(peer, .malformed, now: now())
+    }
+
+    private func handle(_ envelope: Envelope) -> FrameReply {
+        switch envelope.type {
+        case .ping:
+            guard let ping = try? PingBody(decodingBody: envelope.body) else {
+                return signed(ErrorBody(code: .malformed, message: "a ping body is {\"payload\": string}"))
+                    .map(FrameReply.reply) ?? .close
+            }
+            return signed(ping.pong).map(FrameReply.reply) ?? .close
+        default:
+            return signed(ErrorBody(code: .unknownType, message: "this node does not act on \(envelope.type)"))
+                .map(FrameReply.reply) ?? .close
+        }
+    }
+
+    // MARK: Asking peers
+
+    /// Sends a signed ping to `peer` and verifies its signed pong.
+    public func ping(_ peer: SystemID) async throws(SafeguardsError) -> PingResult {
+        let payload = String(random.next() as UInt64, radix: 16)
+        let start = ContinuousClock.now
+        let answer = try await exchange(PingBody(payload: payload), with: peer)
+        let roundTrip = ContinuousClock.now - start
+        guard answer.type == .pong, let pong = try? PongBody(decodingBody: answer.body), pong.answers(PingBody(payload: payload))
+        else {
+            await registry.recordOffense(peer, .malformed, now: now())
+            throw SafeguardsError(.peerRefused, "peer \(peer) did not answer the ping with its pong")
+        }
+        let trust = await registry.peer(peer)?.trust.effective ?? .zero
+        return PingResult(peer: peer, roundTrip: roundTrip, effectiveTrust: trust)
+    }
+
+    /// Sends `body` signed to `peer` and returns its verified answer (an error answer throws).
+    func exchange(_ body: some MessageBody, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
+        guard let record = await registry.peer(peer), let keyInfo = await keyInfo(for: peer) else {
+            throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
+        }
+        guard let address = HostPort(parsing: record.address) else {
+            throw .invalidRequest("peer \(peer) has no usable address '\(record.address)'")
+        }
+        guard let request = signed(body) else { throw .invalidRequest("the message could not be signed") }
+        let answerBytes: [UInt8]
+        do {
+            answerBytes = try await dialer.request(request, to: peer, host: address.host, port: address.port)
+        } catch {
+            throw SafeguardsError(.peerUnreachable, "cannot reach \(peer) at \(record.address): \(error)")
+        }
+        let time = now()
+        switch verifier.decodeAndVerify(answerBytes, channelIdentity: peer, peer: keyInfo, guard: &replayGuard, now: time) {
+        case .failure(let rejection):
+            if let offense = rejection.offense { await registry.recordOffense(peer, offense, now: time) }
+            throw SafeguardsError(.peerRefused, "the answer of \(peer) was refused: \(rejection)")
+        case .success(let answer):
+            await registry.recordGood(peer, now: time)
+            if answer.type == .error {
+                let error = try? ErrorBody(decodingBody: answer.body)
+                throw SafeguardsError(
+                    .peerRefused, "\(peer) refused: \(error.map { "\($0.code): \($0.message)" } ?? "unreadable error")")
+            }
+            return answer
+        }
+    }
+
+    /// Closes every outgoing connection.
+    public func shutdown() async { await dialer.shutdown() }
+
+    private func keyInfo(for peer: SystemID) async -> PeerKeyInfo? {
+        guard let record = await registry.peer(peer), let key = record.signingKey else { return nil }
+        return PeerKeyInfo(systemID: peer, publicKey: key)
+    }
+
+    private func signed(_ body: some MessageBody) -> [UInt8]? {
+        guard let bytes = try? body.encodedBody(),
+            let envelope = try? Envelope.sign(
+                type: type(of: body).messageType, sender: systemID, body: bytes, now: now(),
+                nonceGenerator: &random, key: signingKey)
+        else { return nil }
+        return envelope.encode()
+    }
+}

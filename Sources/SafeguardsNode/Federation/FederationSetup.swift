@@ -1,0 +1,105 @@
+import Crypto
+import Logging
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsStore
+import SafeguardsTransport
+
+/// Builds the federation side of a node from its config: TLS identity, signing key, peer
+/// registry (config peers applied over stored ones), dialer, listener.
+enum FederationSetup {
+    struct Parts {
+        let node: FederationNode
+        let listener: PeerListener
+    }
+
+    static func make(
+        systemID: String, config: FederationConfig, store: LedgerStore, logger: Logger,
+        developmentCertificatesExpected: Bool
+    ) throws(NodeStartupError) -> Parts {
+        let ownID: SystemID
+        do { ownID = try SystemID(systemID) } catch {
+            throw NodeStartupError("system_id '\(systemID)' cannot be used in a federation: \(error)")
+        }
+        let identity: TLSIdentity
+        let signingKey: Curve25519.Signing.PrivateKey
+        do {
+            identity = try TLSIdentity.load(
+                caPath: config.caPath, certificatePath: config.certificatePath, privateKeyPath: config.privateKeyPath)
+            signingKey = try SigningKeys.loadPrivateKey(at: config.signingKeyPath)
+        } catch {
+            throw NodeStartupError("federation: \(error)")
+        }
+        try checkCertificates(identity, ownID: ownID, logger: logger, developmentExpected: developmentCertificatesExpected)
+
+        try applyConfiguredPeers(config.peers, to: store)
+        let registry: PeerRegistry
+        do { registry = try PeerRegistry(store: store) } catch { throw NodeStartupError("federation: \(error)") }
+        let identify: CertificateIdentifier = { der in try CertificateIdentity.systemID(derEncoded: der) }
+        let dialer: PeerDialer
+        do {
+            dialer = try PeerDialer(
+                identity: identity, identify: identify, maximumFrameLength: config.maxFrameBytes,
+                requestTimeout: config.requestTimeout, idleTimeout: config.idleTimeout, logger: logger)
+        } catch {
+            throw NodeStartupError("federation: \(error)")
+        }
+        let node = FederationNode(
+            systemID: ownID, signingKey: signingKey, registry: registry, dialer: dialer,
+            replayWindow: config.replayWindow, now: Timestamp.now, logger: logger)
+        let listener = PeerListener(
+            host: config.listen.host, port: config.listen.port, identity: identity,
+            maximumFrameLength: config.maxFrameBytes, idleTimeout: config.idleTimeout, identify: identify,
+            logger: logger)
+        return Parts(node: node, listener: listener)
+    }
+
+    /// Config peers are written over the stored ones at every start (their history is kept).
+    static func applyConfiguredPeers(_ peers: [FederationConfig.PeerConfig], to store: LedgerStore) throws(
+        NodeStartupError
+    ) {
+        do {
+            let stored = Dictionary(uniqueKeysWithValues: try store.peers().map { ($0.systemID, $0) })
+            for peer in peers {
+                let record: PeerRecord
+                do {
+                    record = try PeerRegistry.record(
+                        updating: stored[peer.systemID], id: peer.systemID, address: peer.address,
+                        trust: peer.trustLevel, publicKeyBase64: peer.publicKey, source: .config, now: Timestamp.now())
+                } catch {
+                    throw NodeStartupError("federation.peers (\(peer.systemID)): \(error.message)")
+                }
+                try store.savePeer(record)
+            }
+        } catch let error as NodeStartupError {
+            throw error
+        } catch {
+            throw NodeStartupError("federation.peers: \(error)")
+        }
+    }
+
+    /// The node's own certificate must name its system id; the development CA is fine for the
+    /// demo and tests, and anywhere else gets a warning nobody can miss.
+    private static func checkCertificates(
+        _ identity: TLSIdentity, ownID: SystemID, logger: Logger, developmentExpected: Bool
+    ) throws(NodeStartupError) {
+        do {
+            let named = try CertificateIdentity.systemID(derEncoded: try identity.leafCertificateDER())
+            guard named == ownID else {
+                throw NodeStartupError("federation.certificate names '\(named)', but this node is '\(ownID)'")
+            }
+            let development = try identity.trustRootsDER().contains(where: DevelopmentCA.isDevelopmentCA(derEncoded:))
+            if development, !developmentExpected {
+                logger.critical(
+                    """
+                    THIS NODE TRUSTS THE DEVELOPMENT FEDERATION CA FROM Certs/. Its private key is public: \
+                    anyone can join this federation. Make a CA of your own with 'safeguards certs init-ca'.
+                    """)
+            }
+        } catch let error as NodeStartupError {
+            throw error
+        } catch {
+            throw NodeStartupError("federation: cannot read the certificates: \(error)")
+        }
+    }
+}

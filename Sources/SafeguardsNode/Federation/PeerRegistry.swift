@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsStore
+
+/// The node's peers: records kept in memory for every frame and written through to SQLite on
+/// every change, so effective trust and counters survive a restart.
+public actor PeerRegistry {
+    private let store: LedgerStore
+    private var records: [SystemID: PeerRecord]
+
+    /// Loads the stored peers.
+    public init(store: LedgerStore) throws(StoreError) {
+        self.store = store
+        self.records = Dictionary(uniqueKeysWithValues: try store.peers().map { ($0.systemID, $0) })
+    }
+
+    public func all() -> [PeerRecord] { records.values.sorted { $0.systemID < $1.systemID } }
+    public func peer(_ id: SystemID) -> PeerRecord? { records[id] }
+
+    /// Adds or updates a peer (see ``record(updating:id:address:trust:publicKeyBase64:source:now:)``).
+    @discardableResult
+    public func upsert(
+        _ id: SystemID, address: HostPort, trust: TrustLevel, publicKeyBase64: String, source: PeerRecord.Source,
+        now: Timestamp
+    ) throws(SafeguardsError) -> PeerRecord {
+        let record = try Self.record(
+            updating: records[id], id: id, address: address, trust: trust, publicKeyBase64: publicKeyBase64,
+            source: source, now: now)
+        try save(record)
+        return record
+    }
+
+    /// A new record, or `existing` updated. Updating keeps the peer's history; lowering the
+    /// configured trust lowers the effective trust with it, raising it lets effective trust
+    /// recover toward the new level.
+    static func record(
+        updating existing: PeerRecord?, id: SystemID, address: HostPort, trust: TrustLevel, publicKeyBase64: String,
+        source: PeerRecord.Source, now: Timestamp
+    ) throws(SafeguardsError) -> PeerRecord {
+        let key: [UInt8]
+        do { key = Array(try SigningKeys.publicKey(base64: publicKeyBase64).rawRepresentation) } catch {
+            throw .invalidRequest("public_key: \(error)")
+        }
+        guard var record = existing else {
+            return PeerRecord(
+                systemID: id, address: address.description, publicKey: key, trust: TrustState(configured: trust),
+                source: source, createdAt: now)
+        }
+        record.address = address.description
+        record.publicKey = key
+        record.source = source
+        record.trust = TrustState(
+            configured: trust, effective: min(record.trust.effective, trust), goodMessages: record.trust.goodMessages,
+            badMessages: record.trust.badMessages)
+        return record
+    }
+
+    /// Removes a peer; throws `not_found` when there is none.
+    public func remove(_ id: SystemID) throws(SafeguardsError) {
+        guard records[id] != nil else { throw .notFound("peer \(id) is not registered") }
+        do { try store.deletePeer(id) } catch { throw SafeguardsError(.unavailable, error.description) }
+        records[id] = nil
+    }
+
+    /// A verified message arrived from `id`: trust recovers a little, contact is recorded.
+    public func recordGood(_ id: SystemID, now: Timestamp) {
+        guard var record = records[id] else { return }
+        record.trust.recordGood()
+        record.lastContact = now
+        try? save(record)
+    }
+
+    /// `id` sent something refused: effective trust falls by the offense's penalty.
+    public func recordOffense(_ id: SystemID, _ offense: TrustOffense, now: Timestamp) {
+        guard var record = records[id] else { return }
+        record.trust.recordInvalid(offense)
+        record.lastContact = now
+        try? save(record)
+    }
+
+    private func save(_ record: PeerRecord) throws(SafeguardsError) {
+        do { try store.savePeer(record) } catch { throw SafeguardsError(.unavailable, error.description) }
+        records[record.systemID] = record
+    }
+}

@@ -1,0 +1,139 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SafeguardsFederation
+
+/// A frame that arrived on an authenticated federation channel.
+public struct IncomingFrame: Sendable {
+    /// Who sent it, as named by the TLS peer certificate (verified against the federation CA).
+    public let peer: SystemID
+    public let payload: [UInt8]
+}
+
+/// What to do after a frame was handled.
+public enum FrameReply: Sendable {
+    case reply([UInt8])
+    /// Answer (typically an error frame), then close the connection.
+    case replyAndClose([UInt8])
+    case close
+    case none
+}
+
+/// What the node does with frames; the transport only carries them.
+public protocol FrameResponder: Sendable {
+    func respond(to frame: IncomingFrame) async -> FrameReply
+    /// A connection broke the channel's rules (bad handshake, certificate of no known system,
+    /// oversize frame, garbage). `peer` is known when the handshake got that far.
+    func connectionFailed(peer: SystemID?, reason: String) async
+}
+
+/// Accepts federation connections: mutual TLS 1.3, then length-prefixed frames, one answer per frame.
+public struct PeerListener: Sendable {
+    public var host: String
+    public var port: Int
+    public var identity: TLSIdentity
+    public var maximumFrameLength: Int
+    /// A connection with nothing to read for this long is closed (idle or half-open).
+    public var idleTimeout: Duration
+    public var identify: CertificateIdentifier
+    public var logger: Logger
+
+    public init(
+        host: String, port: Int, identity: TLSIdentity, maximumFrameLength: Int = 1 << 20,
+        idleTimeout: Duration = .seconds(60), identify: @escaping CertificateIdentifier, logger: Logger
+    ) {
+        self.host = host
+        self.port = port
+        self.identity = identity
+        self.maximumFrameLength = maximumFrameLength
+        self.idleTimeout = idleTimeout
+        self.identify = identify
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled. `onBound` receives the port actually bound (for port 0).
+    public func run(responder: some FrameResponder, onBound: @Sendable (Int) async -> Void = { _ in }) async throws {
+        let context = try identity.makeServerContext()
+        let maximum = maximumFrameLength
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000
+            + idleTimeout.components.attoseconds / 1_000_000_000)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let certificate = channel.eventLoop.makePromise(of: [UInt8].self)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
+                    try pipeline.addHandler(IdleCloseHandler())
+                    try pipeline.addHandler(NIOSSLServerHandler(context: context))
+                    try pipeline.addHandler(HandshakeIdentityHandler(certificate: certificate))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maximumFrameLength: maximum), maximumBufferSize: maximum + 4))
+                    try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+                    let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return (connection, certificate.futureResult)
+                }
+            }
+        await onBound(server.channel.localAddress?.port ?? port)
+        logger.info("federation listening", metadata: ["federation.address": "\(host):\(server.channel.localAddress?.port ?? port)"])
+        try await withTaskCancellationHandler {
+            try await server.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await (connection, certificate) in connections {
+                        group.addTask { await serve(connection, certificate: certificate, responder: responder) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(
+        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, certificate: EventLoopFuture<[UInt8]>,
+        responder: some FrameResponder
+    ) async {
+        let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        let peer: SystemID
+        do {
+            peer = try identify(try await certificate.get())
+        } catch {
+            logger.warning("federation connection refused", metadata: ["peer.address": "\(remote)", "reason": "\(error)"])
+            await responder.connectionFailed(peer: nil, reason: "\(error)")
+            try? await connection.channel.close()
+            return
+        }
+        do {
+            try await withTaskCancellationHandler {
+                try await connection.executeThenClose { inbound, outbound in
+                    for try await frame in inbound {
+                        switch await responder.respond(to: IncomingFrame(peer: peer, payload: Array(buffer: frame))) {
+                        case .reply(let bytes):
+                            try await outbound.write(ByteBuffer(bytes: bytes))
+                        case .replyAndClose(let bytes):
+                            try await outbound.write(ByteBuffer(bytes: bytes))
+                            return
+                        case .close:
+                            return
+                        case .none:
+                            continue
+                        }
+                    }
+                }
+            } onCancel: {
+                connection.channel.close(promise: nil)
+            }
+        } catch where isProtocolViolation(error) {
+            logger.warning(
+                "federation connection closed: protocol violation",
+                metadata: ["peer.system_id": "\(peer)", "peer.address": "\(remote)", "reason": "\(error)"])
+            await responder.connectionFailed(peer: peer, reason: "\(error)")
+        } catch {
+            logger.debug(
+                "federation connection ended", metadata: ["peer.system_id": "\(peer)", "reason": "\(error)"])
+        }
+    }
+}
