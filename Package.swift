@@ -136,6 +136,8 @@ let package = Package(
                 "SafeguardsStore",
                 "SafeguardsAPI",
                 "SafeguardsNode",
+                "SafeguardsFederation",
+                "SafeguardsTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -181,6 +183,8 @@ let package = Package(
             name: "SafeguardsNodeTests",
             dependencies: [
                 "SafeguardsCore", "SafeguardsStore", "SafeguardsAPI", "SafeguardsNode", "SafeguardsTestKit",
+                "SafeguardsFederation", "SafeguardsTransport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SafeguardsFederation
 import SafeguardsNode
 import Testing
 
@@ -111,6 +112,61 @@ struct APITokenTests {
         try await TestNode.with(dataDirectory: directory) { _, _ in }
         await #expect(throws: NodeStartupError.self) {
             try await TestNode.with(dataDirectory: directory, configure: { $0.systemID = "someone_else" }) { _, _ in }
+        }
+    }
+}
+
+@Suite("Federation config")
+struct FederationConfigTests {
+    static let complete = """
+        federation:
+          listen: 127.0.0.1:9081
+          ca: Certs/ca.pem
+          certificate: Certs/system_a.pem
+          private_key: Certs/system_a.key
+          signing_key: Certs/system_a.signing.key
+          max_frame_bytes: 65536
+          idle_timeout: 30s
+          request_timeout: 2s
+          replay_window: 1m
+          peers:
+            - system_id: system_b
+              address: 127.0.0.1:9082
+              trust_level: 0.8
+              public_key: 5kbXRxoMGH5VJobVV0wFGknAlvid/8xc7+P9v4YCwDY=
+        """
+
+    @Test func everyFederationKeyIsRead() throws {
+        let federation = try #require(try NodeConfig.parse(yaml: Self.complete).federation)
+        #expect(federation.listen == HostPort(host: "127.0.0.1", port: 9081))
+        #expect(federation.caPath == "Certs/ca.pem")
+        #expect(federation.certificatePath == "Certs/system_a.pem")
+        #expect(federation.privateKeyPath == "Certs/system_a.key")
+        #expect(federation.signingKeyPath == "Certs/system_a.signing.key")
+        #expect(federation.maxFrameBytes == 65536)
+        #expect(federation.idleTimeout == .seconds(30))
+        #expect(federation.requestTimeout == .seconds(2))
+        #expect(federation.replayWindow == .seconds(60))
+        #expect(federation.peers.map(\.systemID.rawValue) == ["system_b"])
+        #expect(federation.peers.first?.trustLevel.basisPoints == 8000)
+        #expect(try NodeConfig.parse(yaml: "").federation == nil)
+    }
+
+    @Test(arguments: [
+        ("federation:\n  listen: 127.0.0.1:1", "federation.ca"),
+        ("listen: 127.0.0.1:9081\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  tls: yes", "federation.tls"),
+        ("listen: nowhere\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d", "federation.listen"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers: 5", "federation.peers"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: x\n      address: h:1\n      trust_level: 2\n      public_key: k", "federation.peers[0].trust_level"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: x\n      address: h:1\n      trust_level: 0.5\n      public_key: k\n      colour: red", "federation.peers[0].colour"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: bad id\n      address: h:1\n      trust_level: 0.5\n      public_key: k", "federation.peers[0].system_id"),
+    ])
+    func badFederationKeysAreRefusedWithTheKeyNamed(_ body: String, _ key: String) {
+        let yaml = body.hasPrefix("federation:") ? body : "federation:\n  " + body
+        #expect {
+            _ = try NodeConfig.parse(yaml: yaml)
+        } throws: { error in
+            (error as? ConfigError)?.key == key
         }
     }
 }

@@ -23,24 +23,81 @@ enum TestNode {
         dataDirectory: String? = nil, configure: (inout NodeConfig) -> Void = { _ in },
         _ body: @Sendable (SafeguardsClient, BudgetNode) async throws -> T
     ) async throws -> T {
+        try await run(dataDirectory: dataDirectory, configure: configure) { client, node, _ in try await body(client, node) }
+    }
+
+    /// A node of `system` in the development federation (Certs/), listening for peers on a free
+    /// port, which `body` receives.
+    static func withFederated<T: Sendable>(
+        _ system: String, configure: (inout NodeConfig) -> Void = { _ in },
+        _ body: @Sendable (SafeguardsClient, BudgetNode, Int) async throws -> T
+    ) async throws -> T {
+        try await run(
+            dataDirectory: nil,
+            configure: { config in
+                config.systemID = system
+                config.federation = DevelopmentFederation.config(for: system)
+                configure(&config)
+            }, body)
+    }
+
+    private static func run<T: Sendable>(
+        dataDirectory: String?, configure: (inout NodeConfig) -> Void,
+        _ body: @Sendable (SafeguardsClient, BudgetNode, Int) async throws -> T
+    ) async throws -> T {
         var config = config(dataDirectory: try dataDirectory ?? makeTemporaryDirectory())
         configure(&config)
         let logger = Logger(label: "test-node", factory: { _ in SwiftLogNoOpLogHandler() })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let node = try BudgetNode.open(config: config, logger: logger, onListening: { continuation.yield($0.port) })
+        let (federationPorts, federationContinuation) = AsyncStream.makeStream(of: Int.self)
+        let node = try BudgetNode.open(
+            config: config, logger: logger, onListening: { continuation.yield($0.port) },
+            onFederationListening: { federationContinuation.yield($0) }, developmentCertificatesExpected: true)
         let group = ServiceGroup(services: node.services, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw NodeProcessError.notListening }
+            var federationPort = 0
+            if config.federation != nil {
+                var federationIterator = federationPorts.makeAsyncIterator()
+                federationPort = await federationIterator.next() ?? 0
+            }
             let client = SafeguardsClient(host: "127.0.0.1", port: port, token: token, maximumConnections: 64)
             let outcome: Result<T, any Error>
-            do { outcome = .success(try await body(client, node)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await body(client, node, federationPort)) } catch { outcome = .failure(error) }
             await client.pool.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return try outcome.get()
         }
+    }
+}
+
+/// The committed development federation in Certs/.
+enum DevelopmentFederation {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Certs").path
+
+    static func config(for system: String) -> FederationConfig {
+        FederationConfig(
+            listen: HostPort(host: "127.0.0.1", port: 0), caPath: "\(directory)/ca.pem",
+            certificatePath: "\(directory)/\(system).pem", privateKeyPath: "\(directory)/\(system).key",
+            signingKeyPath: "\(directory)/\(system).signing.key")
+    }
+
+    static func publicKey(of system: String) throws -> String {
+        try String(contentsOfFile: "\(directory)/\(system).signing.pub", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Registers `system` (listening on `port`) as a peer of the node behind `client`.
+    @discardableResult
+    static func register(_ system: String, port: Int, trust: String = "0.8", with client: SafeguardsClient)
+        async throws -> PeerBody
+    {
+        try await client.addPeer(
+            PeerRequest(systemID: system, address: "127.0.0.1:\(port)", trustLevel: trust, publicKey: publicKey(of: system)))
     }
 }
 

@@ -23,8 +23,12 @@ struct CertsCommand: ParsableCommand {
 
         @OptionGroup var files: CertificateFileOptions
 
-        @Option(help: "The CA's subject common name.")
-        var name = CertificateAuthority.developmentName
+        @Option(
+            help: """
+                The CA's subject common name. Nodes warn loudly when they trust a CA named like the \
+                development CA ('\(CertificateAuthority.developmentName)'), so give yours another name.
+                """)
+        var name = "Safeguards federation CA"
 
         @Option(help: "How many days the CA stays valid.")
         var days = 3650
