@@ -126,7 +126,7 @@ let package = Package(
         // Test helpers: manual clock, seeded randomness, node process harness.
         .target(
             name: "SafeguardsTestKit",
-            dependencies: ["SafeguardsCore", "SafeguardsAPI"],
+            dependencies: ["SafeguardsCore", "SafeguardsAPI", "SafeguardsFederation"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
