@@ -170,3 +170,20 @@ struct FederationConfigTests {
         }
     }
 }
+
+@Suite("Committed node configs")
+struct CommittedConfigTests {
+    static let certs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Certs").path
+
+    @Test(arguments: ["system_a", "system_b", "system_c"])
+    func theDevelopmentAndComposeConfigsParse(_ system: String) throws {
+        for path in ["\(Self.certs)/\(system).yaml", "\(Self.certs)/compose/\(system).yaml"] {
+            let config = try NodeConfig.load(path: path, environment: [:])
+            #expect(config.systemID == system, "\(path)")
+            let federation = try #require(config.federation, "\(path)")
+            #expect(federation.peers.count == 2, "\(path)")
+            #expect(!federation.peers.contains { $0.systemID.rawValue == system }, "\(path)")
+        }
+    }
+}
