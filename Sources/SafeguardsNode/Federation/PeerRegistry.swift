@@ -1,19 +1,34 @@
 import Crypto
 import Foundation
+import NIOCore
+import NIOPosix
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsStore
 
 /// The node's peers: records kept in memory for every frame and written through to SQLite on
 /// every change, so effective trust and counters survive a restart.
+///
+/// Like the budget writer, the registry runs on a thread of its own: its synchronous SQLite
+/// writes never block Swift's cooperative pool or an event loop.
 public actor PeerRegistry {
     private let store: LedgerStore
     private var records: [SystemID: PeerRecord]
+    private let thread: MultiThreadedEventLoopGroup
+    private let executor: any SerialExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Loads the stored peers.
     public init(store: LedgerStore) throws(StoreError) {
         self.store = store
         self.records = Dictionary(uniqueKeysWithValues: try store.peers().map { ($0.systemID, $0) })
+        self.thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.executor = thread.next().executor
+    }
+
+    deinit {
+        thread.shutdownGracefully { _ in }
     }
 
     public func all() -> [PeerRecord] { records.values.sorted { $0.systemID < $1.systemID } }
