@@ -1,0 +1,142 @@
+import SafeguardsCore
+
+extension SettlementMachine {
+    /// What an incoming request does, decided before anything changes (one case per outcome).
+    enum RequestAction: Equatable {
+        /// A new id: decide it, store the decision, answer it.
+        case decide
+        /// The id is decided for exactly this request: answer the stored receipt again.
+        case replayStored(TransferReceipt)
+        /// Not a request this node can decide (reused id with other fields, or misaddressed):
+        /// answer a rejection with this reason and store nothing.
+        case refuseUnstored(SettlementRejectReason)
+    }
+
+    /// A `transfer_request` arrived from `peer` (the authenticated sender), whose current trust is
+    /// `peerTrust`. The giver side.
+    ///
+    /// Idempotent by transaction id: a repeat with the same fields gets the same receipt (no new
+    /// decision, no rate-limit count); a repeat with other fields gets a `conflict` rejection that
+    /// is not stored and changes nothing. A new id is checked in this order and the first failure
+    /// is the reason: a credit line is offered to the peer (`unknown_peer`), the amount is positive
+    /// (`invalid_amount`), trust ≥ the minimum (`trust_too_low`), amount ≤ the per-request cap
+    /// (`over_request_cap`), the peer's rate window has room (`rate_limited`), and amount ≤
+    /// offer × trust − used (`insufficient_credit`). Every decision, accepted or rejected, is
+    /// stored with `.persist(.incomingDecided)` BEFORE the `.reply` of its receipt; only an
+    /// accepted one moves budget (the shell debits the credit line under the same id).
+    public mutating func onTransferRequest(
+        from peer: SystemID, _ request: RemoteTransferRequest, peerTrust: TrustLevel, now: Timestamp
+    ) -> [SettlementDirective] {
+        let decision = IncomingDecision(
+            kind: .transfer, agentID: request.agentID, metadata: request.metadata,
+            receipt: TransferReceipt(
+                transactionID: request.transactionID, requester: request.requester, giver: request.giver,
+                amount: request.amount, status: .accepted, decidedAt: now))
+        switch requestAction(decision, from: peer) {
+        case .replayStored(let receipt):
+            return [.reply(to: peer, .transferReceipt(receipt))]
+        case .refuseUnstored(let reason):
+            return [.reply(to: peer, .transferReceipt(rejected(decision.receipt, reason)))]
+        case .decide:
+            let reason = transferRejection(from: peer, amount: request.amount, trust: peerTrust, now: now)
+            return decide(decision, rejection: reason, from: peer) { .transferReceipt($0) }
+        }
+    }
+
+    /// A `return_request` arrived from `peer`: budget it drew comes back to its credit line.
+    ///
+    /// Same idempotency and persist-before-reply rules as ``onTransferRequest(from:_:peerTrust:now:)``.
+    /// Checks: a credit line exists (`unknown_peer`), the amount is positive (`invalid_amount`),
+    /// and amount ≤ used (`exceeds_drawn`: a peer cannot return what it does not owe). Trust, cap
+    /// and rate are not checked: a return only lowers this node's exposure.
+    public mutating func onReturnRequest(from peer: SystemID, _ request: ReturnRequest, now: Timestamp)
+        -> [SettlementDirective]
+    {
+        let decision = IncomingDecision(
+            kind: .return, agentID: request.agentID, metadata: [:],
+            receipt: TransferReceipt(
+                transactionID: request.transactionID, requester: request.requester, giver: request.giver,
+                amount: request.amount, status: .accepted, decidedAt: now))
+        switch requestAction(decision, from: peer) {
+        case .replayStored(let receipt):
+            return [.reply(to: peer, .returnReceipt(ReturnReceipt(receipt)))]
+        case .refuseUnstored(let reason):
+            return [.reply(to: peer, .returnReceipt(ReturnReceipt(rejected(decision.receipt, reason))))]
+        case .decide:
+            let reason: SettlementRejectReason?
+            if let line = creditLines[peer] {
+                if !request.amount.isPositive {
+                    reason = .invalidAmount
+                } else {
+                    reason = request.amount <= line.used ? nil : .exceedsDrawn
+                }
+            } else {
+                reason = .unknownPeer
+            }
+            return decide(decision, rejection: reason, from: peer) { .returnReceipt(ReturnReceipt($0)) }
+        }
+    }
+
+    /// A `status_query` arrived from `peer`: answer the stored receipt for that peer's id and
+    /// kind, or "unknown". Read-only.
+    public func onStatusQuery(from peer: SystemID, _ query: StatusQuery, now: Timestamp) -> [SettlementDirective] {
+        let stored = incoming[IncomingKey(peer: peer, transactionID: query.transactionID)]
+        let receipt = stored?.kind == query.kind ? stored?.receipt : nil
+        let answer = StatusAnswer(transactionID: query.transactionID, kind: query.kind, receipt: receipt)
+        return [.reply(to: peer, .statusAnswer(answer))]
+    }
+
+    /// Classifies a request (given as the decision it would become if accepted) without changing anything.
+    func requestAction(_ candidate: IncomingDecision, from peer: SystemID) -> RequestAction {
+        // Authority from the channel: the body must name the authenticated sender and this node.
+        guard candidate.receipt.requester == peer, candidate.receipt.giver == me else {
+            return .refuseUnstored(.misaddressed)
+        }
+        guard let stored = incoming[IncomingKey(peer: peer, transactionID: candidate.receipt.transactionID)] else {
+            return .decide
+        }
+        let same =
+            stored.kind == candidate.kind && stored.agentID == candidate.agentID
+            && stored.metadata == candidate.metadata && stored.receipt.amount == candidate.receipt.amount
+        return same ? .replayStored(stored.receipt) : .refuseUnstored(.conflict)
+    }
+
+    /// The first failed check for a new transfer request, or `nil` to accept. Counts the request
+    /// against the peer's rate window when it gets that far.
+    private mutating func transferRejection(
+        from peer: SystemID, amount: Amount, trust: TrustLevel, now: Timestamp
+    ) -> SettlementRejectReason? {
+        guard let line = creditLines[peer], configuration.offers[peer] != nil else { return .unknownPeer }
+        guard amount.isPositive else { return .invalidAmount }
+        guard trust >= configuration.minimumTrust else { return .trustTooLow }
+        guard amount <= configuration.perRequestCap else { return .overRequestCap }
+        var window = rateWindows[peer] ?? PeerRateWindow(windowStart: now, count: 0)
+        let admitted = window.admit(at: now, policy: configuration.rateLimit)
+        rateWindows[peer] = window
+        guard admitted else { return .rateLimited }
+        // Checked arithmetic: an overflow can only mean "more than the line holds".
+        guard let remaining = try? line.remaining(at: trust), amount <= remaining else { return .insufficientCredit }
+        return nil
+    }
+
+    /// Stores the decision (accepted, or rejected with `rejection`) and answers it: persist, then reply.
+    private mutating func decide(
+        _ candidate: IncomingDecision, rejection: SettlementRejectReason?, from peer: SystemID,
+        wrap: (TransferReceipt) -> SettlementMessage
+    ) -> [SettlementDirective] {
+        var decision = candidate
+        if let rejection { decision.receipt = rejected(candidate.receipt, rejection) }
+        guard let persist = record(.incomingDecided(decision)) else {
+            // Only an overflow of `used` gets here; answer without storing, as for a conflict.
+            return [.reply(to: peer, wrap(rejected(candidate.receipt, .insufficientCredit)))]
+        }
+        return [persist, .reply(to: peer, wrap(decision.receipt))]
+    }
+
+    private func rejected(_ receipt: TransferReceipt, _ reason: SettlementRejectReason) -> TransferReceipt {
+        var copy = receipt
+        copy.status = .rejected
+        copy.reason = reason
+        return copy
+    }
+}

@@ -1,0 +1,181 @@
+import SafeguardsCore
+
+/// The settlement protocol of one node, as a pure value: the giver side (credit lines it gives,
+/// its durable decisions) and the requester side (credit it takes, transfers it started).
+///
+/// Shaped like SWIM.Instance: every event is a `mutating` method that takes `now` and returns
+/// ``SettlementDirective``s; there is no I/O, clock or randomness inside. A shell interprets the
+/// directives with SQLite and signed envelopes; the simulator in SafeguardsTestKit interprets
+/// them with an in-memory ledger and a lossy network.
+///
+/// Rules that hold everywhere:
+/// - **Ids are born durable.** Every `.persist` comes before the `.send` or `.reply` it enables.
+/// - **The giver decides.** The giver's stored decision for an id is final; the requester only
+///   learns it, and never resolves a transfer by itself.
+/// - **One state change per record.** Live events change state only through ``apply(_:)``, the
+///   same function that rebuilds the machine from records, so a restarted node equals the one
+///   that crashed (apart from retry timers and rate-limit windows, which are volatile).
+public struct SettlementMachine: Sendable {
+    /// Key of a giver-side decision: ids are chosen by requesters, so they are unique per peer only.
+    struct IncomingKey: Hashable, Sendable {
+        var peer: SystemID
+        var transactionID: TransferID
+    }
+
+    /// What this node enforces and how it retries.
+    public let configuration: SettlementConfiguration
+    /// Transfers and returns this node started, by id.
+    public internal(set) var outgoing: [TransferID: OutgoingEntry] = [:]
+    var incoming: [IncomingKey: IncomingDecision] = [:]
+    /// Credit lines this node gives, by peer (one per configured offer).
+    public private(set) var creditLines: [SystemID: CreditLine] = [:]
+    /// Credit this node has taken, by giver.
+    public private(set) var creditTaken: [SystemID: CreditTaken] = [:]
+    var rateWindows: [SystemID: PeerRateWindow] = [:]
+    /// Ids of ``outgoing`` still pending, kept beside it so a tick with nothing pending is cheap.
+    var pendingIDs: Set<TransferID> = []
+
+    /// This node.
+    public var me: SystemID { configuration.me }
+
+    /// A node with no history.
+    public init(configuration: SettlementConfiguration) {
+        self.configuration = configuration
+        for (peer, offer) in configuration.offers { creditLines[peer] = CreditLine(offer: offer) }
+        for (peer, granted) in configuration.grants { creditTaken[peer] = CreditTaken(granted: granted) }
+    }
+
+    /// The node rebuilt from every record it persisted, in the order it persisted them. Call
+    /// ``restart(now:)`` next to resume the pending transfers.
+    ///
+    /// - Throws: ``SettlementError/amountOverflow`` when the records add up past the
+    ///   representable range (they cannot, if this machine wrote them).
+    public init(configuration: SettlementConfiguration, restoring records: [SettlementRecord]) throws(SettlementError) {
+        self.init(configuration: configuration)
+        for record in records {
+            do { try apply(record) } catch { throw .amountOverflow }
+        }
+    }
+
+    // MARK: - Queries
+
+    /// The state of a transfer or return this node started.
+    public func outgoingState(_ transactionID: TransferID) -> OutgoingState? {
+        outgoing[transactionID]?.state
+    }
+
+    /// This node's decision (as a giver) for `transactionID` from `peer`.
+    public func incomingDecision(from peer: SystemID, _ transactionID: TransferID) -> IncomingDecision? {
+        incoming[IncomingKey(peer: peer, transactionID: transactionID)]
+    }
+
+    /// Every decision this node took as a giver, ordered by peer then id.
+    public var incomingDecisions: [IncomingDecision] {
+        incoming.sorted { ($0.key.peer, $0.key.transactionID) < ($1.key.peer, $1.key.transactionID) }.map(\.value)
+    }
+
+    /// Ids still waiting for the giver's answer, in id order.
+    public var pendingTransactionIDs: [TransferID] {
+        pendingIDs.sorted()
+    }
+
+    /// Whether any transfer or return this node started still waits for its giver.
+    public var hasPending: Bool { !pendingIDs.isEmpty }
+
+    // MARK: - Time and restarts
+
+    /// Sends again every pending request whose retry time has come (same id, same fields), with
+    /// exponential backoff (``RetryPolicy``), and schedules the next tick while any is pending.
+    public mutating func tick(now: Timestamp) -> [SettlementDirective] {
+        guard hasPending else { return [] }
+        var directives: [SettlementDirective] = []
+        // Sorted: dictionary order is seeded per process, and the simulator must replay exactly.
+        for id in pendingTransactionIDs {
+            guard let entry = outgoing[id], case .pending(let attempts, let nextRetryAt) = entry.state,
+                nextRetryAt <= now
+            else { continue }
+            let attempt = attempts + 1
+            outgoing[id]?.state = .pending(
+                attempts: attempt, nextRetryAt: now.advanced(by: configuration.retry.delay(afterAttempt: attempt)))
+            directives.append(.send(to: entry.transfer.peer, entry.transfer.message(from: me)))
+        }
+        if let next = nextTickDelay(now: now) { directives.append(.scheduleTick(after: next)) }
+        return directives
+    }
+
+    /// Resumes after a start from records: every pending request is sent again at once (the
+    /// giver answers a repeat with its stored receipt, so this is always safe).
+    public mutating func restart(now: Timestamp) -> [SettlementDirective] {
+        for id in pendingTransactionIDs {
+            outgoing[id]?.state = .pending(attempts: 0, nextRetryAt: now)
+        }
+        return tick(now: now)
+    }
+
+    /// How long until the earliest pending retry, if any is pending.
+    func nextTickDelay(now: Timestamp) -> Duration? {
+        var earliest: Timestamp?
+        for id in pendingIDs {
+            guard case .pending(_, let retryAt) = outgoing[id]?.state else { continue }
+            earliest = min(earliest ?? retryAt, retryAt)
+        }
+        guard let earliest else { return nil }
+        return max(.zero, now.duration(to: earliest))
+    }
+
+    // MARK: - The one place state changes
+
+    /// Applies one record: the live path right before emitting `.persist(record)`, and the
+    /// restore path for every stored record. Computes every new value before assigning any, so a
+    /// throw leaves the machine unchanged.
+    mutating func apply(_ record: SettlementRecord) throws(AmountError) {
+        switch record {
+        case .outgoingCreated(let transfer):
+            var taken = creditTaken[transfer.peer] ?? CreditTaken()
+            if transfer.kind == .return { taken.returning = try taken.returning.adding(transfer.amount) }
+            outgoing[transfer.transactionID] = OutgoingEntry(
+                transfer: transfer, state: .pending(attempts: 0, nextRetryAt: transfer.createdAt))
+            pendingIDs.insert(transfer.transactionID)
+            creditTaken[transfer.peer] = taken
+
+        case .outgoingSettled(let transfer, let receipt):
+            var taken = creditTaken[transfer.peer] ?? CreditTaken()
+            switch (transfer.kind, receipt.status) {
+            case (.transfer, .accepted): taken.drawn = try taken.drawn.adding(transfer.amount)
+            case (.transfer, .rejected): break
+            case (.return, .accepted):
+                taken.returning = try taken.returning.subtracting(transfer.amount)
+                taken.drawn = try taken.drawn.subtracting(transfer.amount)
+            case (.return, .rejected): taken.returning = try taken.returning.subtracting(transfer.amount)
+            }
+            outgoing[transfer.transactionID] = OutgoingEntry(
+                transfer: transfer, state: receipt.isAccepted ? .accepted(receipt) : .rejected(receipt))
+            pendingIDs.remove(transfer.transactionID)
+            creditTaken[transfer.peer] = taken
+
+        case .incomingDecided(let decision):
+            let peer = decision.peer
+            var line = creditLines[peer] ?? CreditLine(offer: configuration.offers[peer] ?? .zero)
+            if decision.receipt.isAccepted {
+                switch decision.kind {
+                case .transfer: line.used = try line.used.adding(decision.receipt.amount)
+                case .return: line.used = try line.used.subtracting(decision.receipt.amount)
+                }
+            }
+            incoming[IncomingKey(peer: peer, transactionID: decision.receipt.transactionID)] = decision
+            if decision.receipt.isAccepted || creditLines[peer] != nil { creditLines[peer] = line }
+        }
+    }
+
+    /// Applies `record` and returns `.persist(record)`; when the arithmetic overflows, nothing
+    /// changes and `nil` is returned (callers decided with checked arithmetic first, so this
+    /// does not happen in practice).
+    mutating func record(_ record: SettlementRecord) -> SettlementDirective? {
+        do {
+            try apply(record)
+            return .persist(record)
+        } catch {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// Every message of the settlement protocol, as the machine takes and emits them. The shell
+/// encodes the payload as the body of a signed envelope of its ``messageType``.
+public enum SettlementMessage: Sendable, Hashable {
+    case transferRequest(RemoteTransferRequest)
+    case transferReceipt(TransferReceipt)
+    case returnRequest(ReturnRequest)
+    case returnReceipt(ReturnReceipt)
+    case statusQuery(StatusQuery)
+    case statusAnswer(StatusAnswer)
+
+    /// The envelope type this message travels under.
+    public var messageType: MessageType {
+        switch self {
+        case .transferRequest: return .transferRequest
+        case .transferReceipt: return .transferReceipt
+        case .returnRequest: return .returnRequest
+        case .returnReceipt: return .returnReceipt
+        case .statusQuery: return .statusQuery
+        case .statusAnswer: return .statusAnswer
+        }
+    }
+
+    /// The body as JSON bytes with sorted keys, ready to sign.
+    ///
+    /// - Throws: ``WireError/bodyEncodingFailed(_:reason:)`` (not expected for these bodies).
+    public func encodedBody() throws(WireError) -> [UInt8] {
+        switch self {
+        case .transferRequest(let body): return try body.encodedBody()
+        case .transferReceipt(let body): return try body.encodedBody()
+        case .returnRequest(let body): return try body.encodedBody()
+        case .returnReceipt(let body): return try body.encodedBody()
+        case .statusQuery(let body): return try body.encodedBody()
+        case .statusAnswer(let body): return try body.encodedBody()
+        }
+    }
+
+    /// Decodes the body of an envelope of `type`; `nil` when the type is not a settlement type.
+    ///
+    /// - Throws: ``WireError/malformedBody(_:reason:)`` when the bytes are not that body's JSON.
+    public init?(type: MessageType, body: [UInt8]) throws(WireError) {
+        switch type {
+        case .transferRequest: self = .transferRequest(try RemoteTransferRequest(decodingBody: body))
+        case .transferReceipt: self = .transferReceipt(try TransferReceipt(decodingBody: body))
+        case .returnRequest: self = .returnRequest(try ReturnRequest(decodingBody: body))
+        case .returnReceipt: self = .returnReceipt(try ReturnReceipt(decodingBody: body))
+        case .statusQuery: self = .statusQuery(try StatusQuery(decodingBody: body))
+        case .statusAnswer: self = .statusAnswer(try StatusAnswer(decodingBody: body))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import SafeguardsCore
+import SafeguardsFederation
+
+extension SettlementSimulator {
+    /// Hands a message to its receiver's machine, if the receiver is up.
+    mutating func deliver(_ envelope: SimulatedMessage) {
+        guard let index = nodes.firstIndex(where: { $0.id == envelope.to }), var machine = nodes[index].machine else {
+            network.dropAtDownNode()
+            return
+        }
+        nodes[index].machine = nil
+        let from = envelope.from
+        let directives: [SettlementDirective]
+        switch envelope.message {
+        case .transferRequest(let request):
+            let trust = nodes[index].trust[from] ?? .zero
+            directives = machine.onTransferRequest(from: from, request, peerTrust: trust, now: now)
+        case .transferReceipt(let receipt):
+            directives = machine.onTransferReceipt(from: from, receipt, now: now)
+        case .returnRequest(let request):
+            directives = machine.onReturnRequest(from: from, request, now: now)
+        case .returnReceipt(let receipt):
+            directives = machine.onReturnReceipt(from: from, receipt, now: now)
+        case .statusQuery(let query):
+            directives = machine.onStatusQuery(from: from, query, now: now)
+        case .statusAnswer(let answer):
+            directives = machine.onStatusAnswer(from: from, answer, now: now)
+        }
+        nodes[index].machine = machine
+        execute(directives, at: index)
+    }
+
+    /// Carries out directives in order, as a shell would. With chance
+    /// ``Options/crashInEventPercent`` the node crashes after a random number of them: the rest
+    /// never happen, and the machine (with every change the event made) is lost.
+    mutating func execute(_ directives: [SettlementDirective], at index: Int) {
+        guard !directives.isEmpty else { return }
+        var crashPoint: Int?
+        if crashesAllowed && random.percent(options.crashInEventPercent) {
+            crashPoint = random.int(in: 0...directives.count)
+        }
+        let node = nodes[index].id
+        for (position, directive) in directives.enumerated() {
+            if position == crashPoint { break }
+            switch directive {
+            case .persist(let record):
+                nodes[index].records.append(record)
+                nodes[index].ledger.apply(record)
+                observe(record, at: node)
+            case .send(let peer, let message), .reply(let peer, let message):
+                network.send(from: node, to: peer, message, step: step)
+            case .scheduleTick:
+                break  // every node ticks every step
+            case .reportMismatch(let mismatch):
+                // Only the simulator's own conflicting requests (same id, other fields) may be refused.
+                if mismatch.received.reason != .conflict {
+                    report.violations.append(
+                        "step \(step): \(node) reported \(mismatch.problem.rawValue) for \(mismatch.transactionID): "
+                            + "stored \(String(describing: mismatch.stored)), received \(mismatch.received)")
+                }
+            }
+        }
+        if crashPoint != nil { crash(index) }
+    }
+
+    /// The node loses its machine (volatile state) and stays down for a few steps.
+    mutating func crash(_ index: Int) {
+        nodes[index].machine = nil
+        nodes[index].downUntil = step + random.int(in: 1...max(1, options.maximumDownSteps))
+        report.crashes += 1
+    }
+
+    /// The node rebuilds its machine from its records only and resumes pending transfers.
+    mutating func restart(_ index: Int) {
+        nodes[index].downUntil = nil
+        do {
+            var machine = try SettlementMachine(
+                configuration: nodes[index].configuration, restoring: nodes[index].records)
+            let directives = machine.restart(now: now)
+            nodes[index].machine = machine
+            execute(directives, at: index)
+        } catch {
+            report.violations.append("step \(step): \(nodes[index].id) could not restore its records: \(error)")
+        }
+    }
+
+    /// What an all-seeing observer learns from a durable record: budget in flight, and whether a
+    /// requester's stored outcome is exactly what its giver stored ("the giver decides").
+    mutating func observe(_ record: SettlementRecord, at node: SystemID) {
+        switch record {
+        case .outgoingCreated:
+            break
+        case .incomingDecided(let decision):
+            let receipt = decision.receipt
+            let key = "\(receipt.requester)/\(receipt.transactionID)"
+            if let earlier = giverReceipts[key], earlier != receipt {
+                report.violations.append("step \(step): \(node) decided \(key) twice: \(earlier) then \(receipt)")
+            }
+            giverReceipts[key] = receipt
+            report.decisions[receipt.reason?.rawValue ?? "accepted", default: 0] += 1
+            guard receipt.isAccepted else { return }
+            moveInFlight(decision.kind == .transfer ? receipt.amount : negated(receipt.amount))
+        case .outgoingSettled(let transfer, let receipt):
+            let key = "\(node)/\(transfer.transactionID)"
+            if giverReceipts[key] != receipt {
+                report.violations.append(
+                    "step \(step): \(node) settled \(transfer.transactionID) with \(receipt), but its giver "
+                        + "stored \(String(describing: giverReceipts[key]))")
+            }
+            guard receipt.isAccepted else { return }
+            moveInFlight(transfer.kind == .transfer ? negated(transfer.amount) : transfer.amount)
+        }
+    }
+
+    private mutating func moveInFlight(_ delta: Amount) {
+        do { inFlight = try inFlight.adding(delta) } catch {
+            report.violations.append("step \(step): in-flight total overflowed")
+        }
+    }
+
+    private func negated(_ amount: Amount) -> Amount {
+        Amount(micros: 0 &- amount.micros)
+    }
+}

@@ -1,0 +1,88 @@
+import SafeguardsCore
+import SafeguardsFederation
+
+extension SettlementSimulator {
+    /// After every step: no ledger problem (double credit, negative balance), every credit line
+    /// within its limit, and conservation (ledgers + in flight = the starting total).
+    mutating func checkStep() {
+        var total = inFlight
+        for index in nodes.indices {
+            if !nodes[index].ledger.problems.isEmpty || !nodes[index].ledger.creditLinesWithinLimits {
+                let ledger = nodes[index].ledger
+                for problem in ledger.problems + ledger.creditLineProblems {
+                    report.violations.append("step \(step): \(nodes[index].id): \(problem)")
+                }
+            }
+            total = (try? total.adding(nodes[index].ledger.total)) ?? .max
+        }
+        if total != initialTotal {
+            report.violations.append(
+                "step \(step): budget not conserved: \(total) (in flight \(inFlight)), expected \(initialTotal)")
+        }
+    }
+
+    /// After the drain, with every node up: each id both sides know ends in the same state with
+    /// the same amount on both, nothing is in flight, and each machine agrees with its ledger.
+    mutating func checkFinal() {
+        if !inFlight.isZero { report.violations.append("after drain: \(inFlight) still in flight") }
+        let byID = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
+        for node in nodes {
+            guard let machine = node.machine else {
+                report.violations.append("after drain: \(node.id) is down")
+                continue
+            }
+            // Requester side: every transfer decided, exactly as its giver stored it.
+            for id in machine.outgoing.keys.sorted() {
+                guard let entry = machine.outgoing[id] else { continue }
+                guard let stored = entry.state.receipt else {
+                    report.violations.append("after drain: \(node.id) still has \(id) pending")
+                    continue
+                }
+                let decision = byID[entry.transfer.peer]?.machine?.incomingDecision(from: node.id, id)
+                if decision?.receipt != stored || decision?.kind != entry.transfer.kind {
+                    report.violations.append(
+                        "after drain: \(id) is \(stored.status.rawValue) \(stored.amount) on \(node.id) but "
+                            + "\(String(describing: decision?.receipt)) on \(entry.transfer.peer)")
+                }
+            }
+            // Giver side: every decision belongs to a transfer its requester started.
+            let decisions = machine.incomingDecisions
+            for decision in decisions {
+                let requesterEntry = byID[decision.peer]?.machine?.outgoing[decision.receipt.transactionID]
+                if requesterEntry?.state.receipt != decision.receipt {
+                    report.violations.append(
+                        "after drain: \(node.id) decided \(decision.receipt.transactionID) for \(decision.peer) as "
+                            + "\(decision.receipt.status.rawValue) but the requester has "
+                            + "\(String(describing: requesterEntry?.state))")
+                }
+            }
+            checkMachineMatchesLedger(node, machine, decisions)
+        }
+    }
+
+    /// The machine's credit lines and the ledger's agree (limit − used = remaining), and a machine
+    /// rebuilt from the records equals the running one.
+    private mutating func checkMachineMatchesLedger(
+        _ node: SimulatedNode, _ machine: SettlementMachine, _ decisions: [IncomingDecision]
+    ) {
+        for (peer, line) in machine.creditLines.sorted(by: { $0.key < $1.key }) {
+            guard let limit = node.ledger.creditLimits[peer] else { continue }
+            let expected = try? limit.subtracting(line.used)
+            if expected != node.ledger.creditLines[peer] {
+                report.violations.append(
+                    "after drain: \(node.id) machine has \(line.used) used of \(limit) for \(peer), "
+                        + "ledger has \(String(describing: node.ledger.creditLines[peer])) left")
+            }
+        }
+        let rebuilt = try? SettlementMachine(configuration: node.configuration, restoring: node.records)
+        let sameDecisions = decisions.allSatisfy {
+            rebuilt?.incomingDecision(from: $0.peer, $0.receipt.transactionID) == $0
+        }
+        if rebuilt?.creditLines != machine.creditLines || rebuilt?.creditTaken != machine.creditTaken
+            // After the drain nothing is pending, so no volatile retry timer differs.
+            || rebuilt?.outgoing != machine.outgoing || !sameDecisions
+        {
+            report.violations.append("after drain: \(node.id) rebuilt from its records differs from the running machine")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import SafeguardsCore
+import SafeguardsFederation
+import Testing
+
+private typealias F = SettlementFixtures
+
+@Suite("Settlement machine: giver side")
+struct SettlementGiverTests {
+    @Test("an accepted request is persisted before its receipt is sent, and uses the credit line")
+    func persistBeforeReply() throws {
+        var giver = F.giver()
+        let directives = giver.onTransferRequest(from: F.a, F.request("t1", 200), peerTrust: F.trust, now: F.start)
+        #expect(directives.count == 2)
+        guard case .persist(.incomingDecided(let decision)) = directives.first,
+            case .reply(let peer, .transferReceipt(let receipt)) = directives.last
+        else {
+            Issue.record("expected persist then reply, got \(directives)")
+            return
+        }
+        #expect(peer == F.a)
+        #expect(decision.receipt == receipt)
+        #expect(receipt.status == .accepted && receipt.amount == 200 && receipt.reason == nil)
+        #expect(giver.creditLines[F.a]?.used == 200)
+    }
+
+    @Test("settlementRetryReturnsFirstReceipt: a repeat with the same fields gets the same receipt")
+    func settlementRetryReturnsFirstReceipt() {
+        var giver = F.giver()
+        let first = giver.onTransferRequest(from: F.a, F.request("t1", 200), peerTrust: F.trust, now: F.start)
+        let later = F.start.advanced(by: .seconds(5))
+        let again = giver.onTransferRequest(from: F.a, F.request("t1", 200), peerTrust: F.trust, now: later)
+        #expect(F.records(again).isEmpty)
+        #expect(F.transferReceipt(again) == F.transferReceipt(first))
+        #expect(giver.creditLines[F.a]?.used == 200)
+    }
+
+    @Test("the same id with other fields is a conflict that changes nothing")
+    func conflictChangesNothing() {
+        var giver = F.giver()
+        _ = giver.onTransferRequest(from: F.a, F.request("t1", 200), peerTrust: F.trust, now: F.start)
+        let before = giver.incomingDecisions
+        for request in [F.request("t1", 201), F.request("t1", 200, agent: AgentID(unchecked: "other"))] {
+            let directives = giver.onTransferRequest(from: F.a, request, peerTrust: F.trust, now: F.start)
+            #expect(F.records(directives).isEmpty)
+            #expect(F.transferReceipt(directives)?.reason == .conflict)
+        }
+        #expect(giver.incomingDecisions == before)
+        #expect(giver.creditLines[F.a]?.used == 200)
+    }
+
+    @Test(
+        "each rejection reason moves nothing and is stored as final",
+        arguments: [
+            ("unknown peer", F.c, Amount(10), F.trust, SettlementRejectReason.unknownPeer),
+            ("low trust", F.a, Amount(10), F.lowTrust, .trustTooLow),
+            ("over cap", F.a, Amount(501), F.trust, .overRequestCap),
+            ("over limit", F.a, Amount(450), F.trust, .insufficientCredit),
+            ("zero", F.a, Amount.zero, F.trust, .invalidAmount),
+        ])
+    func rejectionsMoveNothing(
+        name: String, peer: SystemID, amount: Amount, trust: TrustLevel, reason: SettlementRejectReason
+    ) {
+        var giver = F.giver()
+        _ = giver.onTransferRequest(from: F.a, F.request("base", 400), peerTrust: F.trust, now: F.start)
+        let request = RemoteTransferRequest(
+            transactionID: F.id("t2"), requester: peer, giver: F.b, amount: amount, agentID: F.agent)
+        let directives = giver.onTransferRequest(from: peer, request, peerTrust: trust, now: F.start)
+        let receipt = F.transferReceipt(directives)
+        #expect(receipt?.status == .rejected)
+        #expect(receipt?.reason == reason)
+        #expect(giver.creditLines[F.a]?.used == 400)
+        #expect(giver.incomingDecision(from: peer, F.id("t2"))?.receipt == receipt)
+        guard case .persist = directives.first else {
+            Issue.record("a final rejection is persisted before the reply")
+            return
+        }
+    }
+
+    @Test("the per-peer rate limit rejects past the window's quota, and a new window admits again")
+    func rateLimit() {
+        var giver = F.giver(rate: RateLimitPolicy(maximumRequests: 2, window: .seconds(1)))
+        let reasons = (1...3).map { number in
+            F.transferReceipt(
+                giver.onTransferRequest(from: F.a, F.request("t\(number)", 1), peerTrust: F.trust, now: F.start)
+            )?.reason
+        }
+        #expect(reasons == [nil, nil, .rateLimited])
+        let later = F.start.advanced(by: .seconds(1))
+        let next = giver.onTransferRequest(from: F.a, F.request("t4", 1), peerTrust: F.trust, now: later)
+        #expect(F.transferReceipt(next)?.status == .accepted)
+        #expect(giver.creditLines[F.a]?.used == 3)
+    }
+
+    @Test("a body naming another requester than the channel's peer is refused and not stored")
+    func misaddressed() {
+        var giver = F.giver()
+        let directives = giver.onTransferRequest(from: F.c, F.request("t1", 10), peerTrust: F.trust, now: F.start)
+        #expect(F.records(directives).isEmpty)
+        #expect(F.transferReceipt(directives)?.reason == .misaddressed)
+        #expect(giver.incomingDecisions.isEmpty)
+    }
+
+    @Test("a status query answers the stored receipt, or unknown")
+    func statusQuery() {
+        var giver = F.giver()
+        let receipt = F.transferReceipt(
+            giver.onTransferRequest(from: F.a, F.request("t1", 10), peerTrust: F.trust, now: F.start))
+        func answer(_ id: String, from peer: SystemID) -> StatusAnswer? {
+            let query = StatusQuery(transactionID: F.id(id), kind: .transfer)
+            guard case .statusAnswer(let answer) = F.messages(giver.onStatusQuery(from: peer, query, now: F.start)).first
+            else { return nil }
+            return answer
+        }
+        #expect(answer("t1", from: F.a)?.receipt == receipt)
+        #expect(answer("t2", from: F.a)?.isUnknown == true)
+        #expect(answer("t1", from: F.c)?.isUnknown == true)
+    }
+}
