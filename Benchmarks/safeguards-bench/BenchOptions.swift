@@ -1,4 +1,4 @@
-/// The command line: `safeguards-bench [--quick] [--data-dir PATH]`.
+/// The command line: `safeguards-bench [--quick] [--data-dir PATH] [--certs PATH]`.
 struct BenchOptions: Sendable {
     var quick = false
     /// `-h`/`--help`: print the usage and run nothing.
@@ -6,11 +6,15 @@ struct BenchOptions: Sendable {
     /// Where the SQLite files of the durable figures go (default: the system's temporary folder).
     /// Durable figures measure this disk's fsync.
     var dataDirectory: String?
+    /// The development federation the federation figures load (default: `Certs/` in the working
+    /// folder, else the package's own `Certs/`).
+    var certificatesDirectory: String?
 
     static let usage = """
-        usage: safeguards-bench [--quick] [--data-dir PATH]
-          --quick          a short smoke run (about 10 s instead of about 30 s)
+        usage: safeguards-bench [--quick] [--data-dir PATH] [--certs PATH]
+          --quick          a short smoke run (about 10 s instead of about 60 s)
           --data-dir PATH  where the temporary SQLite files go (default: the temporary folder)
+          --certs PATH     the development federation's certificates (default: ./Certs)
         """
 
     /// Parses the arguments after the program name; throws ``BenchFailure`` with the usage on a bad one.
@@ -24,6 +28,9 @@ struct BenchOptions: Sendable {
             case "--data-dir":
                 guard let path = remaining.popFirst() else { throw BenchFailure("--data-dir needs a path\n" + usage) }
                 options.dataDirectory = path
+            case "--certs":
+                guard let path = remaining.popFirst() else { throw BenchFailure("--certs needs a path\n" + usage) }
+                options.certificatesDirectory = path
             case "-h", "--help":
                 options.help = true
             default:

@@ -19,6 +19,17 @@ struct BenchPlan: Sendable {
     var httpMaximumRequests: Int
     var httpTimeLimit: Duration
 
+    /// Federation: upper bound of sequential signed pings in each ping run (over the transport,
+    /// then through the HTTP API), and the time bound of each run.
+    var federationPingMaximum: Int
+    var federationPingTimeLimit: Duration
+
+    /// Handshakes: fresh dialers, one after another, each opening one new mutual-TLS connection.
+    var handshakes: Int
+    var handshakeTimeLimit: Duration
+    /// Requests each of those connections sends after its first one, for the established latency.
+    var handshakeFollowUpRequests = 5
+
     /// Memory: transfers loaded into a book.
     var memoryTransfers: Int
 
@@ -31,6 +42,8 @@ struct BenchPlan: Sendable {
         inMemoryPairs: 300_000, inMemoryTimeLimit: .seconds(10),
         durablePairsPerCaller: 5_000, durableTimeLimit: .seconds(10),
         httpMaximumRequests: 1_000_000, httpTimeLimit: .seconds(10),
+        federationPingMaximum: 200_000, federationPingTimeLimit: .seconds(10),
+        handshakes: 200, handshakeTimeLimit: .seconds(20),
         memoryTransfers: 200_000, watchdog: .seconds(300))
 
     /// A smoke run: every path exercised, in a few seconds.
@@ -38,5 +51,7 @@ struct BenchPlan: Sendable {
         inMemoryPairs: 20_000, inMemoryTimeLimit: .seconds(2),
         durablePairsPerCaller: 50, durableTimeLimit: .seconds(2),
         httpMaximumRequests: 20_000, httpTimeLimit: .seconds(2),
+        federationPingMaximum: 20_000, federationPingTimeLimit: .seconds(2),
+        handshakes: 30, handshakeTimeLimit: .seconds(2),
         memoryTransfers: 20_000, watchdog: .seconds(120))
 }

@@ -49,6 +49,12 @@ do {
     }
     note("http: \(plan.httpConnections) connections for up to \(plan.httpTimeLimit)")
     for line in try await HTTPSpendFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    note(
+        "federation: signed pings system_a -> system_b, over one connection then through the API, "
+            + "for up to \(plan.federationPingTimeLimit) each")
+    for line in try await FederationPingFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
+    for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
 } catch {
     FileHandle.standardError.write(Data("safeguards-bench failed: \(error)\n".utf8))
     exit(1)

@@ -141,8 +141,11 @@ public actor FederationNode: FrameResponder {
         }
     }
 
-    /// Closes every outgoing connection.
-    public func shutdown() async { await dialer.shutdown() }
+    /// Closes every outgoing connection and writes what the registry still holds in memory.
+    public func shutdown() async {
+        await dialer.shutdown()
+        await registry.flush()
+    }
 
     private func keyInfo(for peer: SystemID) async -> PeerKeyInfo? {
         guard let record = await registry.peer(peer), let key = record.signingKey else { return nil }

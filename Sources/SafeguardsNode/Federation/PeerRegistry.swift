@@ -14,6 +14,8 @@ import SafeguardsStore
 public actor PeerRegistry {
     private let store: LedgerStore
     private var records: [SystemID: PeerRecord]
+    private var lastWritten: [SystemID: Timestamp] = [:]
+    private var unsaved: Set<SystemID> = []
     private let thread: MultiThreadedEventLoopGroup
     private let executor: any SerialExecutor
 
@@ -80,12 +82,34 @@ public actor PeerRegistry {
     }
 
     /// A verified message arrived from `id`: trust recovers a little, contact is recorded.
+    ///
+    /// A change of effective trust is written at once. A message that only moves the counter and
+    /// the last contact is written at most every ``goodMessageWriteInterval`` per peer (and by
+    /// ``flush()`` at shutdown), so a busy channel does not cost an fsync per message.
     public func recordGood(_ id: SystemID, now: Timestamp) {
         guard var record = records[id] else { return }
+        let before = record.trust.effective
         record.trust.recordGood()
         record.lastContact = now
-        try? save(record)
+        let due = lastWritten[id].map { now.millisecondsSince1970 &- $0.millisecondsSince1970 >= Self.goodMessageWriteInterval }
+            ?? true
+        if record.trust.effective != before || due {
+            try? save(record)
+            lastWritten[id] = now
+        } else {
+            records[id] = record
+            unsaved.insert(id)
+        }
     }
+
+    /// Writes every record that changed since it was last written.
+    public func flush() {
+        for id in unsaved { if let record = records[id] { try? save(record) } }
+        unsaved.removeAll()
+    }
+
+    /// Milliseconds between writes of a peer's good-message counter.
+    static let goodMessageWriteInterval: Int64 = 5_000
 
     /// `id` sent something refused: effective trust falls by the offense's penalty.
     public func recordOffense(_ id: SystemID, _ offense: TrustOffense, now: Timestamp) {
@@ -98,5 +122,6 @@ public actor PeerRegistry {
     private func save(_ record: PeerRecord) throws(SafeguardsError) {
         do { try store.savePeer(record) } catch { throw SafeguardsError(.unavailable, error.description) }
         records[record.systemID] = record
+        unsaved.remove(record.systemID)
     }
 }

@@ -1,0 +1,198 @@
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsNode
+import ServiceLifecycle
+
+/// Figure 5: signed ping round trips between two in-process nodes over one established
+/// mutual-TLS connection, then the same ping asked for through the HTTP API.
+///
+/// `system_a` and `system_b` are opened on fresh data folders with the committed development
+/// certificates, API and federation on 127.0.0.1 port 0, and run in one `ServiceGroup`. Once both
+/// listen, each registers the other at its real federation port. A first ping opens the connection
+/// (its handshake is not timed); then `system_a` pings `system_b` one ping after another. Each ping
+/// is signed by `system_a`, verified by `system_b` (TLS identity, pinned key, replay window),
+/// answered with a signed pong that `system_a` verifies; each node records the good message in its
+/// peer record in SQLite. The HTTP run asks `system_a` for the same ping with
+/// `POST /v1/peers/system_b/ping`, over one keep-alive connection.
+///
+/// Afterwards each node must have verified exactly the acknowledged pings (or pongs), refused
+/// nothing, and kept the configured trust. Otherwise the figure fails.
+enum FederationPingFigure {
+    static let trust = "0.8"
+
+    /// The two figure lines and the line of their check.
+    static func run(plan: BenchPlan, options: BenchOptions, logger: Logger) async throws -> [FigureLine] {
+        let certificates = try DevelopmentCertificates.locate(options.certificatesDirectory)
+        let directory = try ScratchDirectory.create(in: options.dataDirectory, label: "federation")
+        defer { directory.remove() }
+        func config(_ system: SystemID) -> NodeConfig {
+            var config = NodeConfig()
+            config.systemID = system.rawValue
+            config.dataDirectory = directory.file(system.rawValue)
+            config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+            config.api.token = "bench-token"
+            config.logLevel = logger.logLevel
+            config.federation = certificates.federationConfig(system)
+            return config
+        }
+
+        let (apiAddresses, apiListening) = AsyncStream.makeStream(of: HostPort.self)
+        let (portsA, federationListeningA) = AsyncStream.makeStream(of: Int.self)
+        let (portsB, federationListeningB) = AsyncStream.makeStream(of: Int.self)
+        let nodeA = try BudgetNode.open(
+            config: config(DevelopmentCertificates.systemA), logger: logger, onListening: { apiListening.yield($0) },
+            onFederationListening: { federationListeningA.yield($0) }, developmentCertificatesExpected: true)
+        let nodeB = try BudgetNode.open(
+            config: config(DevelopmentCertificates.systemB), logger: logger,
+            onFederationListening: { federationListeningB.yield($0) }, developmentCertificatesExpected: true)
+        guard let federationA = nodeA.federation, let federationB = nodeB.federation else {
+            throw BenchFailure("a node opened without its federation side")
+        }
+        let group = ServiceGroup(services: nodeA.services + nodeB.services, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer {
+                    apiListening.finish()
+                    federationListeningA.finish()
+                    federationListeningB.finish()
+                }
+                try await group.run()
+            }
+            var apiIterator = apiAddresses.makeAsyncIterator()
+            var portIteratorA = portsA.makeAsyncIterator()
+            var portIteratorB = portsB.makeAsyncIterator()
+            guard let apiAddress = await apiIterator.next(), let portA = await portIteratorA.next(),
+                let portB = await portIteratorB.next()
+            else {
+                try await tasks.waitForAll()
+                throw BenchFailure("the nodes stopped before they listened")
+            }
+            let client = SafeguardsClient(
+                host: apiAddress.host, port: apiAddress.port, token: nodeA.token, maximumConnections: 1)
+            let lines: [FigureLine]
+            do {
+                let now = Timestamp.now()
+                let level = try TrustLevel(parsing: trust)
+                try await federationA.registry.upsert(
+                    DevelopmentCertificates.systemB, address: HostPort(host: "127.0.0.1", port: portB), trust: level,
+                    publicKeyBase64: try certificates.signingPublicKey(DevelopmentCertificates.systemB),
+                    source: .config,
+                    now: now)
+                try await federationB.registry.upsert(
+                    DevelopmentCertificates.systemA, address: HostPort(host: "127.0.0.1", port: portA), trust: level,
+                    publicKeyBase64: try certificates.signingPublicKey(DevelopmentCertificates.systemA),
+                    source: .config,
+                    now: now)
+                lines = try await measure(from: federationA, to: federationB, client: client, plan: plan)
+            } catch {
+                await client.pool.shutdown()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await client.pool.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return lines
+        }
+    }
+
+    struct PingRun: Sendable {
+        var acknowledged = 0
+        var failed = 0
+        var firstFailure: String?
+        var latencies = LatencySample()
+        var elapsed: Duration = .zero
+    }
+
+    static func measure(
+        from federationA: FederationNode, to federationB: FederationNode, client: SafeguardsClient, plan: BenchPlan
+    ) async throws -> [FigureLine] {
+        let peer = DevelopmentCertificates.systemB
+        // Opens system_a's connection to system_b (TCP + TLS handshake) before the clock starts.
+        do { _ = try await federationA.ping(peer) } catch { throw BenchFailure("the first ping failed: \(error)") }
+        let direct = await pingLoop(maximum: plan.federationPingMaximum, for: plan.federationPingTimeLimit) {
+            _ = try await federationA.ping(peer)
+        }
+
+        // Opens the client's keep-alive connection to system_a's API, and warms the route.
+        do {
+            _ = try await client.health()
+            _ = try await client.ping(peer: peer.rawValue)
+        } catch {
+            throw BenchFailure("the first ping through the API failed: \(error)")
+        }
+        let http = await pingLoop(maximum: plan.federationPingMaximum, for: plan.federationPingTimeLimit) {
+            _ = try await client.ping(peer: peer.rawValue)
+        }
+
+        for (label, run) in [("one connection", direct), ("http", http)] {
+            if let failure = run.firstFailure { note("\(run.failed) pings (\(label)) failed; the first: \(failure)") }
+        }
+        // The two untimed first pings count in what the nodes saw.
+        let acknowledged = 2 + direct.acknowledged + http.acknowledged
+        return [
+            line("federation.ping.one_connection", direct), line("federation.ping.http", http),
+            try await check(from: federationA, to: federationB, acknowledged: acknowledged),
+        ]
+    }
+
+    /// Sequential pings: each waits for its verified pong before the next is sent.
+    static func pingLoop(maximum: Int, for limit: Duration, _ ping: () async throws -> Void) async -> PingRun {
+        let clock = ContinuousClock()
+        var run = PingRun(latencies: LatencySample(reservingCapacity: min(maximum, 50_000)))
+        let start = clock.now
+        let deadline = start + limit
+        while run.acknowledged + run.failed < maximum, clock.now < deadline {
+            let sent = clock.now
+            do {
+                try await ping()
+                run.latencies.record(sent.duration(to: clock.now))
+                run.acknowledged += 1
+            } catch {
+                run.failed += 1
+                if run.firstFailure == nil { run.firstFailure = "\(error)" }
+            }
+        }
+        run.elapsed = start.duration(to: clock.now)
+        return run
+    }
+
+    static func line(_ name: String, _ run: PingRun) -> FigureLine {
+        var line = FigureLine(name)
+        line.add("pings_per_sec", rate(run.acknowledged, over: run.elapsed), decimals: 1)
+        line.add(latency: run.latencies.summary())
+        line.add("pings", run.acknowledged)
+        line.add("errors", run.failed)
+        line.add("seconds", run.elapsed.seconds, decimals: 3)
+        return line
+    }
+
+    /// Each node's peer record must show every acknowledged ping verified, nothing refused, and
+    /// the configured trust.
+    static func check(from federationA: FederationNode, to federationB: FederationNode, acknowledged: Int) async throws
+        -> FigureLine
+    {
+        guard let bAtA = await federationA.registry.peer(DevelopmentCertificates.systemB),
+            let aAtB = await federationB.registry.peer(DevelopmentCertificates.systemA)
+        else { throw BenchFailure("a peer record disappeared during the ping runs") }
+        var line = FigureLine("check federation.ping")
+        line.add("pings", acknowledged)
+        line.add("verified_by_b", aAtB.trust.goodMessages)
+        line.add("verified_by_a", bAtA.trust.goodMessages)
+        line.add("refused", aAtB.trust.badMessages + bAtA.trust.badMessages)
+        line.add("trust_of_a", aAtB.trust.effective.description)
+        line.add("trust_of_b", bAtA.trust.effective.description)
+        let trustKept = aAtB.trust.effective == aAtB.trust.configured && bAtA.trust.effective == bAtA.trust.configured
+        guard aAtB.trust.goodMessages == acknowledged, bAtA.trust.goodMessages == acknowledged,
+            aAtB.trust.badMessages == 0, bAtA.trust.badMessages == 0, trustKept
+        else {
+            line.status = "FAILED"
+            emit(line)
+            throw BenchFailure("the nodes' peer records do not match the acknowledged pings")
+        }
+        line.status = "ok"
+        return line
+    }
+}
