@@ -60,8 +60,7 @@ public struct BudgetNode: Sendable {
             throw NodeStartupError("cannot open the database: \(error)")
         }
         let operations = BudgetOperations(
-            writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout,
-            wallClock: Timestamp.now)
+            writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout)
         var federation: FederationNode?
         var federationServices: [any Service] = []
         if let federationConfig = config.federation {

@@ -4,21 +4,16 @@ import SafeguardsCore
 import SafeguardsStore
 
 /// The node's budget operations in API terms: validates requests, turns idempotency keys into
-/// transfer ids, stamps time, and hands commands to the one ``BudgetWriter``.
+/// transfer ids, and hands commands to the one ``BudgetWriter`` (which stamps their time).
 public struct BudgetOperations: Sendable {
     public let writer: BudgetWriter
     public let store: LedgerStore
     let defaultReservationTimeout: Duration
-    let wallClock: @Sendable () -> Timestamp
 
-    public init(
-        writer: BudgetWriter, store: LedgerStore, defaultReservationTimeout: Duration,
-        wallClock: @escaping @Sendable () -> Timestamp
-    ) {
+    public init(writer: BudgetWriter, store: LedgerStore, defaultReservationTimeout: Duration) {
         self.writer = writer
         self.store = store
         self.defaultReservationTimeout = defaultReservationTimeout
-        self.wallClock = wallClock
     }
 
     // MARK: Pools and agents
