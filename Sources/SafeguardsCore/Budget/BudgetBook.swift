@@ -32,7 +32,11 @@ public struct BudgetBook: Sendable {
     // MARK: Reading
 
     public func poolSnapshot(_ id: PoolID) -> PoolSnapshot? {
-        guard let pool = pools[id] else { return nil }
+        pools[id].map(snapshot(of:))
+    }
+
+    private func snapshot(of pool: Pool) -> PoolSnapshot {
+        let id = pool.id
         let available = ledger.account(LedgerAccounts.pool(id))?.available ?? .zero
         var allocated: Int64 = 0
         var spent: Int64 = 0
@@ -48,7 +52,11 @@ public struct BudgetBook: Sendable {
     }
 
     public func agentSnapshot(_ id: AgentID) -> AgentSnapshot? {
-        guard let agent = agents[id] else { return nil }
+        agents[id].map(snapshot(of:))
+    }
+
+    private func snapshot(of agent: Agent) -> AgentSnapshot {
+        let id = agent.id
         let account = ledger.account(LedgerAccounts.agent(id))
         let available = account?.available ?? .zero
         let reserved = account?.debitsPending ?? .zero
@@ -141,7 +149,7 @@ public struct BudgetBook: Sendable {
         pools[id] = pool
         poolIDsByName[name] = id
         unsavedChanges.append(.poolCreated(pool))
-        return .pool(poolSnapshot(id)!, replayed: false)
+        return .pool(snapshot(of: pool), replayed: false)
     }
 
     private mutating func registerAgent(
@@ -178,7 +186,7 @@ public struct BudgetBook: Sendable {
         agents[id] = agent
         agentIDsByPool[poolID, default: []].insert(id)
         unsavedChanges.append(.agentRegistered(agent))
-        return .agent(agentSnapshot(id)!, replayed: false)
+        return .agent(snapshot(of: agent), replayed: false)
     }
 
     private mutating func setAgentBudget(
@@ -215,7 +223,7 @@ public struct BudgetBook: Sendable {
             throw SafeguardsError(error)
         }
         updateAlertLevel(id, transferID: transferID, now: now)
-        return .agent(agentSnapshot(id)!, replayed: false)
+        return .agent(agents[id].map(snapshot(of:)) ?? snapshot, replayed: false)
     }
 
     private mutating func reserve(
