@@ -7,7 +7,7 @@ enum StatusPage {
         var html = """
             <!doctype html><html><head><meta charset="utf-8"><title>Safeguards \(escape(systemID))</title>
             <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
-            td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+            td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child,td.text{text-align:left}
             .ok{color:#0a7d28}.bad{color:#b00020}</style></head><body>
             <h1>Safeguards node <code>\(escape(systemID))</code></h1>
             <p>Ledger: <b class="\(totals.isBalanced ? "ok" : "bad")">\(totals.isBalanced ? "balanced" : "NOT BALANCED")</b>,
@@ -20,8 +20,10 @@ enum StatusPage {
         }
         html += "</table><h2>Agents</h2><table><tr><th>agent</th><th>pool</th><th>priority</th><th>budget</th>"
             + "<th>available</th><th>reserved</th><th>spent</th><th>alert</th></tr>"
+        let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.pool.id, $0.pool.name) })
         for agent in agents {
-            html += "<tr><td>\(escape(agent.agent.id.rawValue))</td><td>\(escape(agent.agent.poolID.rawValue))</td>"
+            let pool = poolNames[agent.agent.poolID] ?? agent.agent.poolID.rawValue
+            html += "<tr><td>\(escape(agent.agent.id.rawValue))</td><td class=\"text\">\(escape(pool))</td>"
                 + "<td>\(agent.agent.priority.rawValue)</td><td>\(agent.total)</td><td>\(agent.available)</td>"
                 + "<td>\(agent.reserved)</td><td>\(agent.spent)</td><td>\(agent.agent.alertLevel.name)</td></tr>"
         }
