@@ -72,26 +72,19 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    /// Alerts, newest first, optionally of one agent. Async: the read runs on GRDB's reader
-    /// queue, so an HTTP handler awaiting it never blocks a cooperative thread on SQLite.
-    public func alerts(agent: AgentID? = nil, limit: Int = 100) async throws(StoreError) -> [UsageAlert] {
-        do {
-            return try await database.read { db in try Self.alertRows(db, agent: agent, limit: limit) }
-        } catch {
-            throw StoreError(operation: "read alerts", underlying: error)
+    /// Alerts, newest first, optionally of one agent.
+    public func alerts(agent: AgentID? = nil, limit: Int = 100) throws(StoreError) -> [UsageAlert] {
+        try read("read alerts") { db in
+            let rows: [Row]
+            if let agent {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM alerts WHERE agent_id = ? ORDER BY seq DESC LIMIT ?",
+                    arguments: [agent.rawValue, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY seq DESC LIMIT ?", arguments: [limit])
+            }
+            return try rows.map(Self.alert(from:))
         }
-    }
-
-    private static func alertRows(_ db: Database, agent: AgentID?, limit: Int) throws -> [UsageAlert] {
-        let rows: [Row]
-        if let agent {
-            rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts WHERE agent_id = ? ORDER BY seq DESC LIMIT ?",
-                arguments: [agent.rawValue, limit])
-        } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY seq DESC LIMIT ?", arguments: [limit])
-        }
-        return try rows.map(alert(from:))
     }
 
     /// A value kept by the node across restarts (its system id, for example).

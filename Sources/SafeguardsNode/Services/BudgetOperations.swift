@@ -136,7 +136,7 @@ public struct BudgetOperations: Sendable {
         let agentID = try agent.map { (text) throws(SafeguardsError) in
             try Self.identifier(AgentID.self, text, field: "agent_id")
         }
-        do { return try await store.alerts(agent: agentID) } catch {
+        do { return try store.alerts(agent: agentID) } catch {
             throw SafeguardsError(.unavailable, error.description)
         }
     }
