@@ -89,25 +89,18 @@ public actor PeerDialer {
             task = Task { try await self.dial(peer, host: host, port: port) }
             dialing[peer] = task
         }
-        // Every caller waiting on the same dial sees its outcome, but only the first to resume
-        // records it, so one failed dial counts once toward the backoff.
         do {
             let channel = try await task.value
-            if dialing[peer] == task {
-                dialing[peer] = nil
-                backoff[peer] = nil
-                connections[peer] = channel
-            }
+            dialing[peer] = nil
+            backoff[peer] = nil
+            connections[peer] = channel
             return channel
         } catch {
-            if dialing[peer] == task {
-                dialing[peer] = nil
-                let failures = (backoff[peer]?.failures ?? 0) + 1
-                backoff[peer] = (failures, .now + Self.backoffDelay(afterFailures: failures))
-                logger.info(
-                    "dial failed",
-                    metadata: ["peer.system_id": "\(peer)", "failures": "\(failures)", "reason": "\(error)"])
-            }
+            dialing[peer] = nil
+            let failures = (backoff[peer]?.failures ?? 0) + 1
+            backoff[peer] = (failures, .now + Self.backoffDelay(afterFailures: failures))
+            logger.info(
+                "dial failed", metadata: ["peer.system_id": "\(peer)", "failures": "\(failures)", "reason": "\(error)"])
             throw (error as? TransportError) ?? .handshakeFailed("\(error)")
         }
     }
