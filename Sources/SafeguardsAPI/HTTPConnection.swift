@@ -58,7 +58,13 @@ final class HTTPConnection: Sendable {
             head.headers.add(name: "Content-Length", value: "0")
         }
         let exchange = Exchange(head: head, body: body, promise: promise)
-        channel.writeAndFlush(exchange, promise: nil)
+        // A write to a connection that closed meanwhile never reaches the exchange handler;
+        // its failure must still end the wait for a response.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            promise.fail(HTTPTransportError("cannot send the request: \(error)"))
+        }
+        channel.writeAndFlush(exchange, promise: written)
         return try await promise.futureResult.get()
     }
 
@@ -125,6 +131,10 @@ private final class ExchangeHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         fail(HTTPTransportError("connection closed before the response was complete"))
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        fail(HTTPTransportError("connection closed before the response was complete"))
     }
 
     private func fail(_ error: HTTPTransportError) {

@@ -74,15 +74,18 @@ public final class NodeProcess: @unchecked Sendable {
             guard process.isRunning else { throw NodeProcessError("the node exited at start:\n\(self.log)") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        kill()
+        await kill()
         throw NodeProcessError("the node did not start listening:\n\(self.log)")
     }
 
-    /// Sends `signal` (SIGKILL by default) to the node and waits for it to exit.
-    public func kill(signal: Int32 = SIGKILL) {
+    /// Sends `signal` (SIGKILL by default) to the node and waits for it to exit, without
+    /// blocking a thread of the cooperative pool.
+    public func kill(signal: Int32 = SIGKILL) async {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        while process.isRunning {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// What the node wrote to its log so far.

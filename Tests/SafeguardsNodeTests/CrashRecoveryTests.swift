@@ -23,7 +23,7 @@ struct CrashRecoveryTests {
             print("node log:\n\(node.log)")
             throw error
         }
-        node.kill()
+        await node.kill()
     }
 
     /// Spends 1 at a time with unique idempotency keys until a request fails.
@@ -59,7 +59,7 @@ struct CrashRecoveryTests {
             }
             // Kill the node mid-load, once enough spends have been acknowledged.
             while await acknowledgements.keys.count < 300 { try await Task.sleep(for: .milliseconds(5)) }
-            node.kill(signal: SIGKILL)
+            await node.kill(signal: SIGKILL)
             try await group.waitForAll()
         }
         await client.pool.shutdown()

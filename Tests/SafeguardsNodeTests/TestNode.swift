@@ -55,7 +55,14 @@ enum TestNode {
             onFederationListening: { federationContinuation.yield($0) }, developmentCertificatesExpected: true)
         let group = ServiceGroup(services: node.services, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // A node that stops (or fails to start) ends the waits for its ports below.
+                defer {
+                    continuation.finish()
+                    federationContinuation.finish()
+                }
+                try await group.run()
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw NodeProcessError.notListening }
             var federationPort = 0
