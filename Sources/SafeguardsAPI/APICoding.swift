@@ -5,15 +5,29 @@ import Foundation
 public enum APICoding {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom { path in WireKey(snakeCase(path.last?.stringValue ?? "")) }
+        encoder.keyEncodingStrategy = .custom { path in
+            let key = path.last?.stringValue ?? ""
+            return WireKey(isMapEntry(path) ? key : snakeCase(key))
+        }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .custom { path in WireKey(camelCase(path.last?.stringValue ?? "")) }
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last?.stringValue ?? ""
+            return WireKey(isMapEntry(path) ? key : camelCase(key))
+        }
         return decoder
+    }
+
+    /// Properties that are maps keyed by data (metadata keys, system ids), whose keys are left as written.
+    static let mapProperties: Set<String> = ["metadata", "remoteAllocations", "remote_allocations", "grants", "balances"]
+
+    /// Whether the last key of `path` is an entry of one of the ``mapProperties``.
+    static func isMapEntry(_ path: [any CodingKey]) -> Bool {
+        path.count >= 2 && mapProperties.contains(path[path.count - 2].stringValue)
     }
 
     /// `agentID` → `agent_id`, `retryAfterSeconds` → `retry_after_seconds`.

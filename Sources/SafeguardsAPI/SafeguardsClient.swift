@@ -193,3 +193,41 @@ extension SafeguardsClient {
         try await call(.POST, "/v1/peers/\(Self.escape(id))/ping")
     }
 }
+
+extension SafeguardsClient {
+    public func createFederatedPool(_ request: CreateFederatedPoolRequest) async throws(APIClientError)
+        -> FederatedPoolBody
+    {
+        try await call(.POST, "/v1/federated-pools", body: request)
+    }
+
+    public func federatedPool(_ id: String) async throws(APIClientError) -> FederatedPoolBody {
+        try await call(.GET, "/v1/federated-pools/\(Self.escape(id))")
+    }
+
+    /// Asks a peer for budget; the answer is `accepted`, `rejected`, or `pending` when the giver
+    /// did not answer in time (the node keeps asking in the background).
+    public func requestRemoteBudget(_ request: RemoteBudgetRequest) async throws(APIClientError)
+        -> FederationTransactionBody
+    {
+        try await call(.POST, "/v1/federation/requests", body: request)
+    }
+
+    public func returnRemoteBudget(_ request: RemoteReturnRequest) async throws(APIClientError)
+        -> FederationTransactionBody
+    {
+        try await call(.POST, "/v1/federation/returns", body: request)
+    }
+
+    public func federationTransaction(_ id: String) async throws(APIClientError) -> FederationTransactionBody {
+        try await call(.GET, "/v1/federation/transactions/\(Self.escape(id))")
+    }
+
+    public func federationTransactions(peer: String? = nil) async throws(APIClientError) -> FederationTransactionList {
+        try await call(.GET, "/v1/federation/transactions" + (peer.map { "?peer=\(Self.escape($0))" } ?? ""))
+    }
+
+    public func verifyEvidence() async throws(APIClientError) -> EvidenceReport {
+        try await call(.POST, "/v1/federation/verify")
+    }
+}

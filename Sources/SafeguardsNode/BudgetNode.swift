@@ -17,6 +17,8 @@ public struct BudgetNode: Sendable {
     public let metrics: NodeMetrics
     /// The federation side, when the config has a `federation` section.
     public let federation: FederationNode?
+    /// Remote requests, returns and federated pools, when the node is in a federation.
+    public let settlement: SettlementService?
     /// The API server and the background services, for a `ServiceGroup`.
     public let services: [any Service]
     let logger: Logger
@@ -62,20 +64,29 @@ public struct BudgetNode: Sendable {
         let operations = BudgetOperations(
             writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout)
         var federation: FederationNode?
+        var settlement: SettlementService?
         var federationServices: [any Service] = []
         if let federationConfig = config.federation {
             let setup = try FederationSetup.make(
                 systemID: config.systemID, config: federationConfig, store: store, logger: logger,
                 developmentCertificatesExpected: developmentCertificatesExpected)
             federation = setup.node
+            let service = try SettlementService(
+                me: setup.node.systemID, settings: federationConfig.settlement, offers: federationConfig.offers,
+                writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
+            settlement = service
+            setup.node.attach(service)
             federationServices.append(
                 FederationService(listener: setup.listener, node: setup.node, onListening: onFederationListening))
+            federationServices.append(service)
         }
         let metrics = NodeMetrics()
         let routes = APIRoutes(
             operations: operations, systemID: config.systemID, token: token, maxBodyBytes: config.api.maxBodyBytes,
             metrics: metrics,
-            peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now))
+            peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now),
+            federation: FederationRoutes(
+                settlement: settlement, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
         let addressPath = config.addressPath
         let application = Application(
             router: routes.makeRouter(),
@@ -94,6 +105,7 @@ public struct BudgetNode: Sendable {
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
+            settlement: settlement,
             services: [application, sweeper] + federationServices, logger: logger)
     }
 

@@ -51,6 +51,10 @@ extension LedgerStore {
                     agent.id.rawValue, agent.poolID.rawValue, agent.priority.rawValue, agent.initialBudget.micros,
                     agent.creationKey?.rawValue, agent.alertLevel.rawValue, agent.createdAt.millisecondsSince1970,
                 ])
+        case .federationRecorded(let record):
+            try db.execute(
+                sql: "INSERT INTO federation_records(kind, record_id, peer, body) VALUES (?, ?, ?, ?)",
+                arguments: [record.kind, record.recordID, record.peer, record.body])
         case .agentAlertLevel(let id, let level):
             try db.execute(
                 sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])

@@ -90,6 +90,28 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v3_federation_records") { db in
+            // Settlement and grant records, in the order the node wrote them: replaying them
+            // rebuilds the federation state. Written in the same transaction as their ledger
+            // movements, and never changed or deleted.
+            try db.execute(
+                sql: """
+                    CREATE TABLE federation_records (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        peer TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX federation_records_by_id ON federation_records(record_id);
+                    CREATE TRIGGER federation_records_append_only
+                    BEFORE UPDATE ON federation_records
+                    BEGIN SELECT RAISE(ABORT, 'federation records are never changed'); END;
+                    CREATE TRIGGER federation_records_never_deleted
+                    BEFORE DELETE ON federation_records
+                    BEGIN SELECT RAISE(ABORT, 'federation records are never deleted'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -55,7 +55,7 @@ extension BudgetResult {
     var replayed: Bool? {
         switch self {
         case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed): replayed
-        case .expired: nil
+        case .expired, .federation: nil
         }
     }
 }

@@ -47,7 +47,14 @@ enum TestNode {
     ) async throws -> T {
         var config = config(dataDirectory: try dataDirectory ?? makeTemporaryDirectory())
         configure(&config)
-        let logger = Logger(label: "test-node", factory: { _ in SwiftLogNoOpLogHandler() })
+        // SAFEGUARDS_TEST_LOG=1 shows the nodes' logs, for a failing test.
+        let verbose = ProcessInfo.processInfo.environment["SAFEGUARDS_TEST_LOG"] != nil
+        var logger = Logger(
+            label: "test-node.\(config.systemID)",
+            factory: { label -> any LogHandler in
+                verbose ? StreamLogHandler.standardError(label: label) : SwiftLogNoOpLogHandler()
+            })
+        logger.logLevel = .debug
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let (federationPorts, federationContinuation) = AsyncStream.makeStream(of: Int.self)
         let node = try BudgetNode.open(

@@ -102,6 +102,8 @@ public struct BudgetBook: Sendable {
             return try spend(id, amount: amount, transferID: transferID, now: now)
         case .expireReservations:
             return try expireReservations(now: now)
+        case .federation(let posting):
+            return try applyFederation(posting, now: now)
         }
     }
 
@@ -298,6 +300,27 @@ public struct BudgetBook: Sendable {
             }
         }
         return .expired(expired)
+    }
+
+    /// Opens the accounts the posting needs, applies its operations as one linked batch, and
+    /// keeps its record for the store. A refused batch changes nothing and keeps no record.
+    private mutating func applyFederation(_ posting: FederationPosting, now: Timestamp) throws(SafeguardsError)
+        -> BudgetResult
+    {
+        var operations: [LedgerOperation] = posting.accounts.keys.sorted().compactMap { id in
+            ledger.account(id) == nil ? .openAccount(id, posting.accounts[id] ?? []) : nil
+        }
+        operations += posting.operations
+        if !operations.isEmpty { try applyLinked(operations, now: now) }
+        if let record = posting.record { unsavedChanges.append(.federationRecorded(record)) }
+        let transfers = posting.operations.compactMap { operation -> Transfer? in
+            switch operation {
+            case .create(let request): return ledger.transfer(request.id)
+            case .post(let id, _), .void(let id), .expire(let id): return ledger.transfer(id)
+            case .openAccount: return nil
+            }
+        }
+        return .federation(transfers)
     }
 
     private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {

@@ -17,6 +17,39 @@ public enum BudgetCommand: Sendable, Hashable {
     case spend(AgentID, amount: Amount, transferID: TransferID)
     /// Expires every reservation whose timeout has passed.
     case expireReservations
+    /// A federation event's ledger movements and the record that explains them, written in one
+    /// transaction: either both are durable or neither is.
+    case federation(FederationPosting)
+}
+
+/// What one federation event changes: accounts it needs (opened when missing), ledger
+/// operations applied as one linked batch, and an opaque record for the store to keep beside them.
+public struct FederationPosting: Sendable, Hashable {
+    public var accounts: [AccountID: AccountFlags]
+    public var operations: [LedgerOperation]
+    public var record: FederationRecord?
+
+    public init(accounts: [AccountID: AccountFlags] = [:], operations: [LedgerOperation], record: FederationRecord?) {
+        self.accounts = accounts
+        self.operations = operations
+        self.record = record
+    }
+}
+
+/// A federation record as the store keeps it: which kind, for which id and peer, and its JSON.
+/// The federation module gives it meaning; the ledger only carries it to disk.
+public struct FederationRecord: Sendable, Hashable {
+    public var kind: String
+    public var recordID: String
+    public var peer: String
+    public var body: String
+
+    public init(kind: String, recordID: String, peer: String, body: String) {
+        self.kind = kind
+        self.recordID = recordID
+        self.peer = peer
+        self.body = body
+    }
 }
 
 /// What a command returned.
@@ -25,6 +58,7 @@ public enum BudgetResult: Sendable, Hashable {
     case agent(AgentSnapshot, replayed: Bool)
     case transfer(Transfer, replayed: Bool)
     case expired([Transfer])
+    case federation([Transfer])
 }
 
 /// A durable change to the book beyond the ledger, in order, for the store to write.
@@ -34,6 +68,7 @@ public enum BudgetChange: Sendable, Hashable {
     case agentRegistered(Agent)
     case agentAlertLevel(AgentID, UsageLevel)
     case alertRaised(UsageAlert)
+    case federationRecorded(FederationRecord)
 }
 
 /// The transfer metadata keys the book writes, so readers know what a transfer was for.

@@ -20,6 +20,18 @@ public enum SettlementMessage: Sendable, Hashable {
         }
     }
 
+    /// The body value.
+    public var body: any MessageBody {
+        switch self {
+        case .transferRequest(let body): return body
+        case .transferReceipt(let body): return body
+        case .returnRequest(let body): return body
+        case .returnReceipt(let body): return body
+        case .statusQuery(let body): return body
+        case .statusAnswer(let body): return body
+        }
+    }
+
     /// The body as JSON bytes with sorted keys, ready to sign.
     ///
     /// - Throws: ``WireError/bodyEncodingFailed(_:reason:)`` (not expected for these bodies).

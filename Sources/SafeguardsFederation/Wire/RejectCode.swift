@@ -25,6 +25,8 @@ public struct RejectCode: RawRepresentable, Hashable, Sendable, Codable, CustomS
     public static let identityMismatch = RejectCode(rawValue: "identity_mismatch")
     /// The frame, envelope or body does not parse.
     public static let malformed = RejectCode(rawValue: "malformed")
+    /// The receiver could not act on a valid message (its storage failed); asking again is safe.
+    public static let unavailable = RejectCode(rawValue: "unavailable")
 
     public var description: String { rawValue }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import Prometheus
 import SafeguardsAPI
 import SafeguardsCore
+import SafeguardsStore
 
 /// The node's HTTP API: `/healthz`, `/metrics`, the status page at `/`, and everything under `/v1`
 /// behind the bearer token.
@@ -14,6 +15,7 @@ struct APIRoutes: Sendable {
     let maxBodyBytes: Int
     let metrics: NodeMetrics
     let peers: PeerRoutes
+    let federation: FederationRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -43,6 +45,7 @@ struct APIRoutes: Sendable {
         addAgents(v1)
         addReservations(v1)
         peers.add(to: v1)
+        federation.add(to: v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
         }
@@ -52,6 +55,17 @@ struct APIRoutes: Sendable {
         }
         v1.get("ledger/check") { _, _ in
             JSONBody.response(LedgerCheckBody(await operations.ledgerTotals()))
+        }
+        v1.get("ledger/accounts") { request, _ in
+            let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
+            let entries = await operations.writer.read { book in
+                book.ledger.accounts.values.filter { $0.id.rawValue.hasPrefix(prefix) }.sorted { $0.id < $1.id }.map {
+                    AccountBalancesBody.Entry(
+                        id: $0.id.rawValue, balance: $0.postedBalance, debitsPending: $0.debitsPending,
+                        creditsPending: $0.creditsPending)
+                }
+            }
+            return JSONBody.response(AccountBalancesBody(accounts: entries))
         }
         return router
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SafeguardsCore
 import Yams
 
 extension NodeConfig {
@@ -154,6 +155,16 @@ struct ConfigSection {
             throw ConfigError(key: qualified(key), "'\(text)' is not a positive duration with a unit (250ms, 2s, 5m, 1h)")
         }
         return value
+    }
+
+    /// Every key of this section, sorted (for mappings keyed by name, such as `offers`).
+    var keys: [String] { entries.keys.sorted() }
+
+    mutating func amount(_ key: String) throws(ConfigError) -> Amount? {
+        guard let text = try string(key) else { return nil }
+        do { return try Amount(parsing: text) } catch {
+            throw ConfigError(key: qualified(key), "\(error)")
+        }
     }
 
     func rejectUnknownKeys() throws(ConfigError) {

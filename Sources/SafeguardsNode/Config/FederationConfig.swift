@@ -20,6 +20,16 @@ import SafeguardsFederation
 ///       address: 127.0.0.1:9082
 ///       trust_level: 0.8                 # 0..1
 ///       public_key: <base64 of system_b's Ed25519 public key>
+///   offers:                              # credit lines this node gives, before trust scaling
+///     system_b: "2000.0"
+///   settlement:
+///     minimum_trust: 0.5                 # peers trusted less draw nothing
+///     per_request_cap: "1000.0"          # the largest single remote request this node grants
+///     rate_limit: 100                    # new requests per peer per rate_window
+///     rate_window: 1s
+///     retry_initial: 200ms               # first retry of an unanswered request; doubles up to retry_max
+///     retry_max: 10s
+///     answer_wait: 5s                    # how long an API request waits for the giver's receipt
 /// ```
 public struct FederationConfig: Sendable, Equatable {
     public var listen: HostPort
@@ -32,6 +42,22 @@ public struct FederationConfig: Sendable, Equatable {
     public var requestTimeout: Duration = .seconds(10)
     public var replayWindow: Duration = .seconds(300)
     public var peers: [PeerConfig] = []
+    /// Credit lines this node gives each peer, before trust.
+    public var offers: [SystemID: Amount] = [:]
+    public var settlement = SettlementSettings()
+
+    /// The `federation.settlement` section.
+    public struct SettlementSettings: Sendable, Equatable {
+        public var minimumTrust = TrustLevel(clampingBasisPoints: 5000)
+        public var perRequestCap: Amount = 1_000
+        public var rateLimit = 100
+        public var rateWindow: Duration = .seconds(1)
+        public var retryInitial: Duration = .milliseconds(200)
+        public var retryMaximum: Duration = .seconds(10)
+        public var answerWait: Duration = .seconds(5)
+
+        public init() {}
+    }
 
     public init(
         listen: HostPort, caPath: String, certificatePath: String, privateKeyPath: String, signingKeyPath: String
@@ -79,6 +105,22 @@ public struct FederationConfig: Sendable, Equatable {
             config.peers.append(try PeerConfig.parse(&entry))
             try entry.rejectUnknownKeys()
         }
+        if var offers = try section.section("offers") {
+            for key in offers.keys {
+                let peer: SystemID
+                do { peer = try SystemID(key) } catch {
+                    throw ConfigError(key: offers.qualified(key), error.description)
+                }
+                guard let amount = try offers.amount(key), amount >= .zero else {
+                    throw ConfigError(key: offers.qualified(key), "must be an amount of zero or more")
+                }
+                config.offers[peer] = amount
+            }
+        }
+        if var settlement = try section.section("settlement") {
+            config.settlement = try SettlementSettings.parse(&settlement)
+            try settlement.rejectUnknownKeys()
+        }
         let ids = config.peers.map(\.systemID)
         if let duplicate = ids.first(where: { id in ids.filter { $0 == id }.count > 1 }) {
             throw ConfigError(key: section.qualified("peers"), "lists \(duplicate) twice")
@@ -110,5 +152,33 @@ extension FederationConfig.PeerConfig {
             throw ConfigError(key: section.qualified("public_key"), "is required (base64 Ed25519 public key)")
         }
         return Self(systemID: systemID, address: address, trustLevel: trust, publicKey: publicKey)
+    }
+}
+
+
+extension FederationConfig.SettlementSettings {
+    static func parse(_ section: inout ConfigSection) throws(ConfigError) -> Self {
+        var settings = Self()
+        if let text = try section.string("minimum_trust") {
+            do { settings.minimumTrust = try TrustLevel(parsing: text) } catch {
+                throw ConfigError(key: section.qualified("minimum_trust"), error.description)
+            }
+        }
+        if let cap = try section.amount("per_request_cap") {
+            guard cap.isPositive else { throw ConfigError(key: section.qualified("per_request_cap"), "must be positive") }
+            settings.perRequestCap = cap
+        }
+        if let limit = try section.integer("rate_limit") {
+            guard limit > 0 else { throw ConfigError(key: section.qualified("rate_limit"), "must be at least 1") }
+            settings.rateLimit = limit
+        }
+        if let value = try section.duration("rate_window") { settings.rateWindow = value }
+        if let value = try section.duration("retry_initial") { settings.retryInitial = value }
+        if let value = try section.duration("retry_max") { settings.retryMaximum = value }
+        if let value = try section.duration("answer_wait") { settings.answerWait = value }
+        guard settings.retryInitial <= settings.retryMaximum else {
+            throw ConfigError(key: section.qualified("retry_initial"), "must not exceed retry_max")
+        }
+        return settings
     }
 }

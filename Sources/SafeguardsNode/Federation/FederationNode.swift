@@ -3,6 +3,7 @@ import Logging
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsTransport
+import Synchronization
 
 extension SafeguardsError.Code {
     /// The peer is not in this node's registry.
@@ -30,7 +31,8 @@ public actor FederationNode: FrameResponder {
     public let registry: PeerRegistry
     private let signingKey: Curve25519.Signing.PrivateKey
     private let dialer: PeerDialer
-    private let verifier = EnvelopeVerifier()
+    private let verifier = EnvelopeVerifier(
+        knownTypes: MessageType.known.union(MessageType.settlement).union([.allocationProposal, .allocationGrant]))
     private var replayGuard: ReplayGuard
     private let now: @Sendable () -> Timestamp
     private let logger: Logger
@@ -70,7 +72,7 @@ public actor FederationNode: FrameResponder {
             }
         case .success(let envelope):
             await registry.recordGood(frame.peer, now: time)
-            return handle(envelope)
+            return await handle(envelope, from: frame.peer)
         }
     }
 
@@ -79,7 +81,25 @@ public actor FederationNode: FrameResponder {
         await registry.recordOffense(peer, .malformed, now: now())
     }
 
-    private func handle(_ envelope: Envelope) -> FrameReply {
+    /// Where settlement and allocation messages go (set once, while the node is assembled).
+    private nonisolated let settlementSlot = Mutex<SettlementService?>(nil)
+
+    nonisolated func attach(_ settlement: SettlementService) {
+        settlementSlot.withLock { $0 = settlement }
+    }
+
+    private func handle(_ envelope: Envelope, from peer: SystemID) async -> FrameReply {
+        if MessageType.settlement.contains(envelope.type) || envelope.type == .allocationProposal {
+            guard let settlement = settlementSlot.withLock({ $0 }) else {
+                return signed(ErrorBody(code: .unknownType, message: "this node does not settle budget"))
+                    .map(FrameReply.reply) ?? .close
+            }
+            guard let answer = await settlement.handle(envelope, from: peer) else {
+                return signed(ErrorBody(code: .unavailable, message: "the message could not be acted on; ask again"))
+                    .map(FrameReply.reply) ?? .close
+            }
+            return signed(answer).map(FrameReply.reply) ?? .close
+        }
         switch envelope.type {
         case .ping:
             guard let ping = try? PingBody(decodingBody: envelope.body) else {
@@ -110,8 +130,13 @@ public actor FederationNode: FrameResponder {
         return PingResult(peer: peer, roundTrip: roundTrip, effectiveTrust: trust)
     }
 
+    /// Sends a settlement message signed to `peer` and returns its verified answer.
+    func exchange(_ message: SettlementMessage, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
+        try await exchange(message.body, with: peer)
+    }
+
     /// Sends `body` signed to `peer` and returns its verified answer (an error answer throws).
-    func exchange(_ body: some MessageBody, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
+    func exchange(_ body: any MessageBody, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
         guard let record = await registry.peer(peer), let keyInfo = await keyInfo(for: peer) else {
             throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
         }
@@ -152,7 +177,7 @@ public actor FederationNode: FrameResponder {
         return PeerKeyInfo(systemID: peer, publicKey: key)
     }
 
-    private func signed(_ body: some MessageBody) -> [UInt8]? {
+    private func signed(_ body: any MessageBody) -> [UInt8]? {
         guard let bytes = try? body.encodedBody(),
             let envelope = try? Envelope.sign(
                 type: type(of: body).messageType, sender: systemID, body: bytes, now: now(),

@@ -1,0 +1,213 @@
+import NIOHTTP1
+import SafeguardsCore
+
+/// `POST /v1/federation/requests`: ask a peer for budget for one of this node's agents.
+public struct RemoteBudgetRequest: Codable, Sendable, Equatable {
+    public var agentID: String
+    public var remoteSystemID: String
+    public var amount: Amount
+    public var metadata: [String: String]?
+    public var idempotencyKey: String?
+
+    public init(
+        agentID: String, remoteSystemID: String, amount: Amount, metadata: [String: String]? = nil,
+        idempotencyKey: String? = nil
+    ) {
+        self.agentID = agentID
+        self.remoteSystemID = remoteSystemID
+        self.amount = amount
+        self.metadata = metadata
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// `POST /v1/federation/returns`: give unused remote budget of an agent back to the peer it came from.
+public struct RemoteReturnRequest: Codable, Sendable, Equatable {
+    public var agentID: String
+    public var remoteSystemID: String
+    public var amount: Amount
+    public var idempotencyKey: String?
+
+    public init(agentID: String, remoteSystemID: String, amount: Amount, idempotencyKey: String? = nil) {
+        self.agentID = agentID
+        self.remoteSystemID = remoteSystemID
+        self.amount = amount
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// The signed decision of a giver, as stored.
+public struct ReceiptBody: Codable, Sendable, Equatable {
+    public var transactionID: String
+    public var requester: String
+    public var giver: String
+    public var amount: Amount
+    public var status: String
+    public var reason: String?
+    public var decidedAt: String
+    /// Base64 of the signed envelope the receipt arrived in (requester side), the evidence
+    /// `safeguards federation verify` checks.
+    public var signedEnvelope: String?
+
+    public init(
+        transactionID: String, requester: String, giver: String, amount: Amount, status: String, reason: String?,
+        decidedAt: String, signedEnvelope: String?
+    ) {
+        self.transactionID = transactionID
+        self.requester = requester
+        self.giver = giver
+        self.amount = amount
+        self.status = status
+        self.reason = reason
+        self.decidedAt = decidedAt
+        self.signedEnvelope = signedEnvelope
+    }
+}
+
+/// One side's record of a remote transfer or return.
+public struct FederationTransactionBody: Codable, Sendable, Equatable {
+    public var transactionID: String
+    /// `outgoing` (this node asked) or `incoming` (this node decided).
+    public var direction: String
+    /// `transfer` or `return`.
+    public var kind: String
+    public var peer: String
+    public var agentID: String
+    public var amount: Amount
+    /// `pending`, `accepted`, `rejected`, or `returned` for an accepted return.
+    public var status: String
+    public var reason: String?
+    public var createdAt: String
+    public var settledAt: String?
+    public var receipt: ReceiptBody?
+
+    public init(
+        transactionID: String, direction: String, kind: String, peer: String, agentID: String, amount: Amount,
+        status: String, reason: String?, createdAt: String, settledAt: String?, receipt: ReceiptBody?
+    ) {
+        self.transactionID = transactionID
+        self.direction = direction
+        self.kind = kind
+        self.peer = peer
+        self.agentID = agentID
+        self.amount = amount
+        self.status = status
+        self.reason = reason
+        self.createdAt = createdAt
+        self.settledAt = settledAt
+        self.receipt = receipt
+    }
+}
+
+/// `GET /v1/federation/transactions`.
+public struct FederationTransactionList: Codable, Sendable, Equatable {
+    public var transactions: [FederationTransactionBody]
+    public init(transactions: [FederationTransactionBody]) { self.transactions = transactions }
+}
+
+/// `POST /v1/federated-pools`.
+public struct CreateFederatedPoolRequest: Codable, Sendable, Equatable {
+    public var name: String
+    public var localBudget: Amount
+    public var priority: Int
+    public var metadata: [String: String]?
+    public var remoteAllocations: [String: Amount]
+    public var idempotencyKey: String?
+
+    public init(
+        name: String, localBudget: Amount, priority: Int, metadata: [String: String]? = nil,
+        remoteAllocations: [String: Amount], idempotencyKey: String? = nil
+    ) {
+        self.name = name
+        self.localBudget = localBudget
+        self.priority = priority
+        self.metadata = metadata
+        self.remoteAllocations = remoteAllocations
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// What one peer granted a federated pool.
+public struct GrantBody: Codable, Sendable, Equatable {
+    public var proposalID: String
+    public var requested: Amount
+    public var granted: Amount
+    /// `pending` (no answer yet; retried in the background), `accepted` or `rejected`.
+    public var status: String
+    public var reason: String?
+
+    public init(proposalID: String, requested: Amount, granted: Amount, status: String, reason: String?) {
+        self.proposalID = proposalID
+        self.requested = requested
+        self.granted = granted
+        self.status = status
+        self.reason = reason
+    }
+}
+
+/// A federated pool: the local pool and what each peer granted it.
+public struct FederatedPoolBody: Codable, Sendable, Equatable {
+    public var poolID: String
+    public var pool: PoolBody
+    public var grants: [String: GrantBody]
+
+    public init(poolID: String, pool: PoolBody, grants: [String: GrantBody]) {
+        self.poolID = poolID
+        self.pool = pool
+        self.grants = grants
+    }
+}
+
+/// What `safeguards federation verify` found.
+public struct EvidenceReport: Codable, Sendable, Equatable {
+    public struct Problem: Codable, Sendable, Equatable {
+        public var transactionID: String
+        public var peer: String
+        public var problem: String
+        public init(transactionID: String, peer: String, problem: String) {
+            self.transactionID = transactionID
+            self.peer = peer
+            self.problem = problem
+        }
+    }
+
+    /// Receipts whose signature and contents were checked.
+    public var checked: Int
+    public var problems: [Problem]
+
+    public init(checked: Int, problems: [Problem]) {
+        self.checked = checked
+        self.problems = problems
+    }
+}
+
+/// `GET /v1/ledger/accounts`: balances of ledger accounts (all, or those whose id starts with a prefix).
+public struct AccountBalancesBody: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var id: String
+        /// Posted credits minus posted debits.
+        public var balance: Amount
+        public var debitsPending: Amount
+        public var creditsPending: Amount
+        public init(id: String, balance: Amount, debitsPending: Amount, creditsPending: Amount) {
+            self.id = id
+            self.balance = balance
+            self.debitsPending = debitsPending
+            self.creditsPending = creditsPending
+        }
+    }
+
+    public var accounts: [Entry]
+    public init(accounts: [Entry]) { self.accounts = accounts }
+
+    /// The posted balance of `id`, zero when the account does not exist.
+    public func balance(_ id: String) -> Amount {
+        accounts.first { $0.id == id }?.balance ?? .zero
+    }
+}
+
+extension SafeguardsClient {
+    public func accountBalances(prefix: String? = nil) async throws(APIClientError) -> AccountBalancesBody {
+        try await call(.GET, "/v1/ledger/accounts" + (prefix.map { "?prefix=\(Self.escape($0))" } ?? ""))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+
+/// `/v1/federated-pools` and `/v1/federation/...`: federated pools, remote requests and returns,
+/// this side's transaction records, and the offline check of stored receipts.
+struct FederationRoutes: Sendable {
+    let settlement: SettlementService?
+    let operations: BudgetOperations
+    let maxBodyBytes: Int
+
+    func add(to v1: RouterGroup<BasicRequestContext>) {
+        v1.post("federated-pools") { request, _ in
+            let body = try await JSONBody.decode(CreateFederatedPoolRequest.self, from: request, limit: maxBodyBytes)
+            let pool = try await service().createFederatedPool(body, operations: operations)
+            return JSONBody.response(pool, status: .created)
+        }
+        v1.get("federated-pools/:id") { _, context in
+            let id: String = try context.parameters.require("id")
+            let snapshot = try await operations.pool(id)
+            let grants = await try service().grantBodies(snapshot.pool.id)
+            return JSONBody.response(FederatedPoolBody(poolID: id, pool: PoolBody(snapshot), grants: grants))
+        }
+        v1.post("federation/requests") { request, _ in
+            let body = try await JSONBody.decode(RemoteBudgetRequest.self, from: request, limit: maxBodyBytes)
+            let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
+            let peer = try PeerRoutes.systemID(body.remoteSystemID, field: "remote_system_id")
+            let key = try BudgetOperations.key(body.idempotencyKey)
+            let transaction = try await service().requestBudget(
+                agent: agent, from: peer, amount: body.amount, metadata: body.metadata ?? [:], key: key)
+            return JSONBody.response(transaction, status: transaction.status == "pending" ? .accepted : .ok)
+        }
+        v1.post("federation/returns") { request, _ in
+            let body = try await JSONBody.decode(RemoteReturnRequest.self, from: request, limit: maxBodyBytes)
+            let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
+            let peer = try PeerRoutes.systemID(body.remoteSystemID, field: "remote_system_id")
+            let key = try BudgetOperations.key(body.idempotencyKey)
+            let transaction = try await service().returnBudget(agent: agent, to: peer, amount: body.amount, key: key)
+            return JSONBody.response(transaction, status: transaction.status == "pending" ? .accepted : .ok)
+        }
+        v1.get("federation/transactions") { request, _ in
+            let peer = try request.uri.queryParameters["peer"].map { text throws(SafeguardsError) in
+                try PeerRoutes.systemID(String(text), field: "peer")
+            }
+            return JSONBody.response(FederationTransactionList(transactions: await try service().transactions(peer: peer)))
+        }
+        v1.get("federation/transactions/:id") { _, context in
+            let text: String = try context.parameters.require("id")
+            let id = try BudgetOperations.identifier(TransferID.self, text, field: "transaction id", notFound: true)
+            guard let transaction = await try service().transaction(id) else {
+                throw SafeguardsError.notFound("transaction \(id) does not exist")
+            }
+            return JSONBody.response(transaction)
+        }
+        v1.post("federation/verify") { _, _ in
+            JSONBody.response(try EvidenceCheck.run(store: operations.store))
+        }
+    }
+
+    private func service() throws(SafeguardsError) -> SettlementService {
+        guard let settlement else { throw PeerRoutes.disabled }
+        return settlement
+    }
+}

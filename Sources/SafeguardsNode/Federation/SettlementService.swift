@@ -1,0 +1,619 @@
+import Foundation
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsStore
+import ServiceLifecycle
+
+/// The shell around the pure ``SettlementMachine`` and ``GrantBook``: it feeds them events (API
+/// calls, frames from peers, time), writes every record they emit to SQLite together with its
+/// ledger movement (through the one ``BudgetWriter``), and only then sends or answers.
+///
+/// Events are handled one at a time (``EventLock``): an event sees only durable state, so a
+/// repeat of a request can never be answered from a decision that is not yet on disk. Network
+/// waits happen outside the lock.
+public actor SettlementService: Service {
+    private var machine: SettlementMachine
+    private var grants = GrantBook()
+    /// When each outgoing transfer was settled here, and the envelopes its receipt came in.
+    private var evidence: [TransferID: String] = [:]
+    private let writer: BudgetWriter
+    private let store: LedgerStore
+    private let federation: FederationNode
+    private let settings: FederationConfig.SettlementSettings
+    private let offers: [SystemID: Amount]
+    private let now: @Sendable () -> Timestamp
+    private let logger: Logger
+    private let lock = EventLock()
+    private var delivering: Set<TransferID> = []
+    private var waiters: [TransferID: [Int: CheckedContinuation<Void, Never>]] = [:]
+    private var nextWaiter = 0
+    private var nextTickAt: Timestamp?
+
+    public var me: SystemID { machine.me }
+
+    init(
+        me: SystemID, settings: FederationConfig.SettlementSettings, offers: [SystemID: Amount], writer: BudgetWriter,
+        store: LedgerStore, federation: FederationNode, now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) throws(NodeStartupError) {
+        let configuration = SettlementConfiguration(
+            me: me, offers: offers, minimumTrust: settings.minimumTrust, perRequestCap: settings.perRequestCap,
+            rateLimit: RateLimitPolicy(maximumRequests: settings.rateLimit, window: settings.rateWindow),
+            retry: RetryPolicy(initial: settings.retryInitial, maximum: settings.retryMaximum))
+        var records: [SettlementRecord] = []
+        var grants = GrantBook()
+        var evidence: [TransferID: String] = [:]
+        do {
+            for stored in try store.federationRecords() {
+                switch stored.kind {
+                case FederationRecordCoding.settlement:
+                    guard let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body)
+                    else { throw NodeStartupError("federation record \(stored.recordID) cannot be read") }
+                    records.append(entry.record)
+                    if let envelope = entry.evidence, case .outgoingSettled(let transfer, _) = entry.record {
+                        evidence[transfer.transactionID] = envelope
+                    }
+                case FederationRecordCoding.proposal:
+                    guard let entry = FederationRecordCoding.decode(GrantBook.Outgoing.self, stored.body) else {
+                        throw NodeStartupError("grant proposal \(stored.recordID) cannot be read")
+                    }
+                    grants.recordProposal(entry.proposal, pool: entry.poolID)
+                case FederationRecordCoding.grantLearned:
+                    guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
+                        throw NodeStartupError("grant \(stored.recordID) cannot be read")
+                    }
+                    grants.recordGrant(grant)
+                case FederationRecordCoding.grantDecided:
+                    guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
+                        throw NodeStartupError("grant decision \(stored.recordID) cannot be read")
+                    }
+                    grants.recordDecision(grant)
+                default:
+                    throw NodeStartupError("unknown federation record kind '\(stored.kind)'")
+                }
+            }
+            self.machine = try SettlementMachine(configuration: configuration, restoring: records)
+        } catch let error as NodeStartupError {
+            throw error
+        } catch {
+            throw NodeStartupError("cannot restore the federation records: \(error)")
+        }
+        self.grants = grants
+        self.evidence = evidence
+        self.writer = writer
+        self.store = store
+        self.federation = federation
+        self.settings = settings
+        self.offers = offers
+        self.now = now
+        self.logger = logger
+    }
+
+    // MARK: Running
+
+    /// Funds the credit lines from the config, resumes every unsettled transfer and proposal,
+    /// then retries on schedule until shutdown.
+    public func run() async throws {
+        await fundCreditLines()
+        await lock.run {
+            let directives = machine.restart(now: now())
+            _ = await carryOut(directives, evidence: nil)
+        }
+        resendPendingProposals()
+        var lastProposalRound = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            if let due = nextTickAt, due <= now() {
+                nextTickAt = nil
+                await lock.run {
+                    let directives = machine.tick(now: now())
+                    _ = await carryOut(directives, evidence: nil)
+                }
+            }
+            if ContinuousClock.now - lastProposalRound > settings.retryMaximum {
+                lastProposalRound = ContinuousClock.now
+                resendPendingProposals()
+            }
+        }
+    }
+
+    /// Moves each credit line to its configured offer: the line holds offer minus what the peer
+    /// drew. A smaller offer takes back only what is not drawn.
+    private func fundCreditLines() async {
+        for (peer, offer) in offers.sorted(by: { $0.key < $1.key }) {
+            let line = FederationLedger.creditLine(peer)
+            let (available, given) = await writer.read { book in
+                (
+                    book.ledger.account(line)?.available ?? .zero,
+                    book.ledger.account(FederationLedger.given(peer))?.postedBalance ?? .zero
+                )
+            }
+            let funded = (try? available.adding(given)) ?? available
+            guard funded != offer, let delta = try? offer.subtracting(funded) else { continue }
+            let id = TransferID(unchecked: "offer:\(peer):\(now().millisecondsSince1970)")
+            let request: TransferRequest
+            if delta.isPositive {
+                request = TransferRequest(
+                    id: id, debit: LedgerAccounts.funding, credit: line, amount: delta,
+                    reason: "credit line offered to \(peer) in the config", metadata: ["kind": "credit_line", "peer": "\(peer)"])
+            } else {
+                let back = min(Amount(micros: -delta.micros), available)
+                guard back.isPositive else { continue }
+                request = TransferRequest(
+                    id: id, debit: line, credit: LedgerAccounts.funding, amount: back,
+                    reason: "credit line offered to \(peer) lowered in the config",
+                    metadata: ["kind": "credit_line", "peer": "\(peer)"])
+            }
+            do {
+                _ = try await writer.submit(
+                    .federation(
+                        FederationPosting(
+                            accounts: [
+                                line: .debitsMustNotExceedCredits, FederationLedger.given(peer): [], LedgerAccounts.funding: [],
+                            ],
+                            operations: [.create(request)], record: nil)))
+                logger.info("credit line set", metadata: ["peer.system_id": "\(peer)", "offer": "\(offer)"])
+            } catch {
+                logger.error("cannot fund a credit line", metadata: ["peer.system_id": "\(peer)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Requests from the API
+
+    /// Asks `peer` for `amount` for `agent`; waits up to the configured answer time for the
+    /// giver's receipt, and returns this side's record (still `pending` if no answer came).
+    public func requestBudget(
+        agent: AgentID, from peer: SystemID, amount: Amount, metadata: [String: String], key: IdempotencyKey?
+    ) async throws(SafeguardsError) -> FederationTransactionBody {
+        try await start(.transfer, agent: agent, peer: peer, amount: amount, metadata: metadata, key: key)
+    }
+
+    /// Gives `amount` of `agent`'s budget back to `peer`, which it came from.
+    public func returnBudget(agent: AgentID, to peer: SystemID, amount: Amount, key: IdempotencyKey?)
+        async throws(SafeguardsError) -> FederationTransactionBody
+    {
+        try await start(.return, agent: agent, peer: peer, amount: amount, metadata: [:], key: key)
+    }
+
+    private func start(
+        _ kind: SettlementKind, agent: AgentID, peer: SystemID, amount: Amount, metadata: [String: String],
+        key: IdempotencyKey?
+    ) async throws(SafeguardsError) -> FederationTransactionBody {
+        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
+        guard await federation.registry.peer(peer) != nil else {
+            throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
+        }
+        guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
+        let id = Self.transactionID(key: key, kind: kind)
+        let outcome: Result<Void, SafeguardsError> = await lock.run {
+            let time = now()
+            let directives: [SettlementDirective]
+            do throws(SettlementError) {
+                switch kind {
+                case .transfer:
+                    directives = try machine.requestBudget(id, from: peer, agent: agent, amount: amount, metadata: metadata, now: time)
+                case .return:
+                    directives = try machine.returnBudget(id, to: peer, agent: agent, amount: amount, now: time)
+                }
+            } catch {
+                return .failure(Self.apiError(error))
+            }
+            if let failure = await carryOut(directives, evidence: nil) { return .failure(failure) }
+            return .success(())
+        }
+        try outcome.get()
+        await awaitOutcome(id, within: settings.answerWait)
+        guard let body = transaction(id) else { throw .notFound("transaction \(id) does not exist") }
+        return body
+    }
+
+    /// A transaction id from an idempotency key (the same key always names the same transfer),
+    /// or a fresh one.
+    static func transactionID(key: IdempotencyKey?, kind: SettlementKind) -> TransferID {
+        let prefix = kind == .transfer ? "tx" : "rt"
+        if let key { return TransferID(unchecked: "\(prefix):\(key.rawValue)") }
+        return TransferID(unchecked: "\(prefix)_\(BudgetOperations.randomHex())")
+    }
+
+    static func apiError(_ error: SettlementError) -> SafeguardsError {
+        switch error {
+        case .conflict: return .conflict(error.description)
+        case .invalidAmount, .amountOverflow: return .invalidAmount(error.description)
+        case .selfAsPeer: return .invalidRequest(error.description)
+        case .exceedsDrawn: return SafeguardsError(.insufficientBudget, error.description)
+        }
+    }
+
+    // MARK: Federated pools
+
+    /// Creates the local pool, then proposes each remote allocation to its peer and waits (up to
+    /// the answer time) for the grants. Proposals not answered stay pending and are sent again.
+    public func createFederatedPool(_ request: CreateFederatedPoolRequest, operations: BudgetOperations)
+        async throws(SafeguardsError) -> FederatedPoolBody
+    {
+        var peers: [(SystemID, Amount)] = []
+        for (name, amount) in request.remoteAllocations.sorted(by: { $0.key < $1.key }) {
+            let peer: SystemID
+            do { peer = try SystemID(name) } catch { throw .invalidRequest("remote_allocations: \(error)") }
+            guard peer != me else { throw .invalidRequest("remote_allocations names this node (\(peer))") }
+            guard amount.isPositive else { throw .invalidAmount("remote allocation for \(peer) must be positive") }
+            guard await federation.registry.peer(peer) != nil else {
+                throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
+            }
+            peers.append((peer, amount))
+        }
+        var metadata = request.metadata ?? [:]
+        metadata["federated"] = "true"
+        let (pool, replayed) = try await operations.createPool(
+            CreatePoolRequest(
+                name: request.name, initialBudget: request.localBudget, priority: request.priority, metadata: metadata,
+                idempotencyKey: request.idempotencyKey))
+        if !replayed {
+            let proposals: [AllocationProposal] = await lock.run {
+                var sent: [AllocationProposal] = []
+                for (peer, amount) in peers {
+                    let proposal = AllocationProposal(
+                        proposalID: TransferID(unchecked: "al_\(BudgetOperations.randomHex())"), requester: me,
+                        giver: peer, poolName: pool.pool.name, requested: amount)
+                    let entry = GrantBook.Outgoing(proposal: proposal, poolID: pool.pool.id, grant: nil)
+                    let record = FederationRecord(
+                        kind: FederationRecordCoding.proposal, recordID: proposal.proposalID.rawValue,
+                        peer: peer.rawValue, body: FederationRecordCoding.encode(entry))
+                    do {
+                        _ = try await writer.submit(.federation(FederationPosting(operations: [], record: record)))
+                        grants.recordProposal(proposal, pool: pool.pool.id)
+                        sent.append(proposal)
+                    } catch {
+                        logger.error("cannot store a proposal", metadata: ["error": "\(error)"])
+                    }
+                }
+                return sent
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for proposal in proposals {
+                    group.addTask { await self.propose(proposal) }
+                }
+            }
+        }
+        let snapshot = try await operations.pool(pool.pool.id.rawValue)
+        return FederatedPoolBody(poolID: pool.pool.id.rawValue, pool: PoolBody(snapshot), grants: grantBodies(pool.pool.id))
+    }
+
+    /// The grants of a local pool, by peer.
+    public func grantBodies(_ pool: PoolID) -> [String: GrantBody] {
+        var bodies: [String: GrantBody] = [:]
+        for entry in grants.proposals(forPool: pool) {
+            let grant = entry.grant
+            bodies[entry.proposal.giver.rawValue] = GrantBody(
+                proposalID: entry.proposal.proposalID.rawValue, requested: entry.proposal.requested,
+                granted: grant?.granted ?? .zero, status: grant?.status.rawValue ?? "pending",
+                reason: grant?.reason?.rawValue)
+        }
+        return bodies
+    }
+
+    private func resendPendingProposals() {
+        for entry in grants.pendingProposals {
+            Task { await self.propose(entry.proposal) }
+        }
+    }
+
+    private func propose(_ proposal: AllocationProposal) async {
+        guard !delivering.contains(proposal.proposalID) else { return }
+        delivering.insert(proposal.proposalID)
+        defer { delivering.remove(proposal.proposalID) }
+        let answer: Envelope
+        do {
+            answer = try await federation.exchange(proposal, with: proposal.giver)
+        } catch {
+            logger.info("proposal not answered; it will be sent again", metadata: [
+                "peer.system_id": "\(proposal.giver)", "error": "\(error)",
+            ])
+            return
+        }
+        guard answer.type == .allocationGrant, let grant = try? AllocationGrant(decodingBody: answer.body) else {
+            await federation.registry.recordOffense(proposal.giver, .malformed, now: now())
+            return
+        }
+        await lock.run {
+            guard grants.accepts(grant, from: proposal.giver) else { return }
+            let record = FederationRecord(
+                kind: FederationRecordCoding.grantLearned, recordID: grant.proposalID.rawValue,
+                peer: grant.giver.rawValue, body: FederationRecordCoding.encode(grant))
+            let accounts: [AccountID: AccountFlags] = [
+                FederationLedger.granted(grant.giver): [], FederationLedger.receivable(grant.giver): [],
+            ]
+            do {
+                _ = try await writer.submit(
+                    .federation(
+                        FederationPosting(
+                            accounts: accounts, operations: FederationLedger.operations(forLearned: grant), record: record)))
+                grants.recordGrant(grant)
+            } catch {
+                logger.error("cannot store a grant", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Frames from peers
+
+    /// Handles a settlement or allocation message from `peer` (authenticated by the channel) and
+    /// returns the answer to send back, if any. Every decision is durable before it is answered.
+    func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
+        if envelope.type == .allocationProposal {
+            guard let proposal = try? AllocationProposal(decodingBody: envelope.body) else {
+                return ErrorBody(code: .malformed, message: "an allocation_proposal body did not decode")
+            }
+            return await decideProposal(proposal, from: peer)
+        }
+        let message: SettlementMessage
+        do {
+            guard let decoded = try SettlementMessage(type: envelope.type, body: envelope.body) else {
+                return ErrorBody(code: .unknownType, message: "this node does not act on \(envelope.type)")
+            }
+            message = decoded
+        } catch {
+            return ErrorBody(code: .malformed, message: "\(error)")
+        }
+        let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
+        let envelopeBytes = envelope.encode()
+        return await lock.run { () -> (any MessageBody)? in
+            let time = now()
+            let directives: [SettlementDirective]
+            switch message {
+            case .transferRequest(let request):
+                directives = machine.onTransferRequest(from: peer, request, peerTrust: trust, now: time)
+            case .returnRequest(let request):
+                directives = machine.onReturnRequest(from: peer, request, now: time)
+            case .statusQuery(let query):
+                directives = machine.onStatusQuery(from: peer, query, now: time)
+            case .transferReceipt(let receipt):
+                directives = machine.onTransferReceipt(from: peer, receipt, now: time)
+            case .returnReceipt(let receipt):
+                directives = machine.onReturnReceipt(from: peer, receipt, now: time)
+            case .statusAnswer(let answer):
+                directives = machine.onStatusAnswer(from: peer, answer, now: time)
+            }
+            if await carryOut(directives, evidence: envelopeBytes) != nil { return nil }
+            for directive in directives {
+                if case .reply(_, let reply) = directive { return reply.body }
+            }
+            return nil
+        }
+    }
+
+    private func decideProposal(_ proposal: AllocationProposal, from peer: SystemID) async -> any MessageBody {
+        let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
+        return await lock.run { () -> any MessageBody in
+            let (grant, isNew) = grants.decide(
+                proposal, from: peer, me: me, offer: offers[peer], trust: trust, minimumTrust: settings.minimumTrust,
+                now: now())
+            guard isNew else { return grant }
+            let record = FederationRecord(
+                kind: FederationRecordCoding.grantDecided, recordID: grant.proposalID.rawValue, peer: peer.rawValue,
+                body: FederationRecordCoding.encode(grant))
+            do {
+                _ = try await writer.submit(.federation(FederationPosting(operations: [], record: record)))
+                grants.recordDecision(grant)
+                logger.info("granted an allocation", metadata: [
+                    "peer.system_id": "\(peer)", "pool": "\(grant.poolName)", "requested": "\(grant.requested)",
+                    "granted": "\(grant.granted)", "status": "\(grant.status.rawValue)",
+                ])
+                return grant
+            } catch {
+                return ErrorBody(code: .unavailable, message: "the grant could not be stored; ask again")
+            }
+        }
+    }
+
+    // MARK: Directives
+
+    /// Carries out directives in order: a persist is durable before anything after it happens.
+    /// Returns the error when a persist failed; the machine is then rebuilt from the store and
+    /// nothing after the failed persist is carried out.
+    private func carryOut(_ directives: [SettlementDirective], evidence envelope: [UInt8]?) async -> SafeguardsError? {
+        for directive in directives {
+            switch directive {
+            case .persist(let record):
+                var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
+                if case .outgoingSettled(let transfer, _) = record, let envelope {
+                    entry.evidence = Data(envelope).base64EncodedString()
+                    evidence[transfer.transactionID] = entry.evidence
+                }
+                let (accounts, operations) = FederationLedger.operations(for: record)
+                let stored = FederationRecord(
+                    kind: FederationRecordCoding.settlement, recordID: Self.recordID(record).rawValue,
+                    peer: Self.peer(record).rawValue, body: FederationRecordCoding.encode(entry))
+                do {
+                    _ = try await writer.submit(
+                        .federation(FederationPosting(accounts: accounts, operations: operations, record: stored)))
+                } catch {
+                    logger.error("a settlement record could not be stored", metadata: ["error": "\(error)"])
+                    reloadMachine()
+                    return error
+                }
+                if case .outgoingSettled(let transfer, _) = record { resumeWaiters(transfer.transactionID) }
+            case .send(let peer, let message):
+                deliver(message, to: peer)
+            case .reply:
+                break  // returned to the channel by `handle`
+            case .scheduleTick(let delay):
+                let due = now().advanced(by: delay)
+                if nextTickAt.map({ due < $0 }) ?? true { nextTickAt = due }
+            case .reportMismatch(let mismatch):
+                logger.warning("a peer's receipt contradicts our records", metadata: [
+                    "peer.system_id": "\(mismatch.peer)", "transaction_id": "\(mismatch.transactionID)",
+                    "problem": "\(mismatch.problem.rawValue)",
+                ])
+                await federation.registry.recordOffense(mismatch.peer, .failedPromise, now: now())
+            }
+        }
+        return nil
+    }
+
+    private func reloadMachine() {
+        let configuration = machine.configuration
+        do {
+            var records: [SettlementRecord] = []
+            for stored in try store.federationRecords() where stored.kind == FederationRecordCoding.settlement {
+                if let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body) {
+                    records.append(entry.record)
+                }
+            }
+            machine = try SettlementMachine(configuration: configuration, restoring: records)
+            _ = machine.restart(now: now())
+        } catch {
+            logger.critical("cannot reload the settlement records", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends a request to its giver (one delivery per id at a time) and feeds the answer back.
+    private func deliver(_ message: SettlementMessage, to peer: SystemID) {
+        let id = Self.transactionID(of: message)
+        if let id {
+            guard !delivering.contains(id) else { return }
+            delivering.insert(id)
+        }
+        Task {
+            let answer = try? await federation.exchange(message, with: peer)
+            if let id { self.finishedDelivery(id) }
+            guard let answer else { return }
+            _ = await self.handle(answer, from: peer)
+        }
+    }
+
+    private func finishedDelivery(_ id: TransferID) { delivering.remove(id) }
+
+    private static func transactionID(of message: SettlementMessage) -> TransferID? {
+        switch message {
+        case .transferRequest(let request): return request.transactionID
+        case .returnRequest(let request): return request.transactionID
+        case .statusQuery(let query): return query.transactionID
+        default: return nil
+        }
+    }
+
+    private static func recordID(_ record: SettlementRecord) -> TransferID {
+        switch record {
+        case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.transactionID
+        case .incomingDecided(let decision): return decision.receipt.transactionID
+        }
+    }
+
+    private static func peer(_ record: SettlementRecord) -> SystemID {
+        switch record {
+        case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.peer
+        case .incomingDecided(let decision): return decision.peer
+        }
+    }
+
+    // MARK: Waiting for outcomes
+
+    private func awaitOutcome(_ id: TransferID, within wait: Duration) async {
+        guard machine.outgoingState(id)?.isPending ?? false else { return }
+        let token = nextWaiter
+        nextWaiter += 1
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waiters[id, default: [:]][token] = continuation
+            Task {
+                try? await Task.sleep(for: wait)
+                self.expireWaiter(id, token)
+            }
+        }
+    }
+
+    private func expireWaiter(_ id: TransferID, _ token: Int) {
+        waiters[id]?.removeValue(forKey: token)?.resume()
+    }
+
+    private func resumeWaiters(_ id: TransferID) {
+        for continuation in (waiters.removeValue(forKey: id) ?? [:]).values { continuation.resume() }
+    }
+
+    // MARK: Reading
+
+    /// This side's record of a transaction id (outgoing first, then incoming from any peer).
+    public func transaction(_ id: TransferID) -> FederationTransactionBody? {
+        if let entry = machine.outgoing[id] { return body(entry) }
+        return machine.incomingDecisions.first { $0.receipt.transactionID == id }.map(body)
+    }
+
+    /// Every transaction, optionally with one peer, oldest first.
+    public func transactions(peer: SystemID?) -> [FederationTransactionBody] {
+        let outgoing = machine.outgoing.values.filter { peer == nil || $0.transfer.peer == peer }.map(body)
+        let incoming = machine.incomingDecisions.filter { peer == nil || $0.peer == peer }.map(body)
+        return (outgoing + incoming).sorted { ($0.createdAt, $0.transactionID) < ($1.createdAt, $1.transactionID) }
+    }
+
+    /// Outgoing transfers still waiting for their giver.
+    public var pendingCount: Int { machine.pendingTransactionIDs.count }
+
+    private func body(_ entry: OutgoingEntry) -> FederationTransactionBody {
+        let receipt = entry.state.receipt
+        return FederationTransactionBody(
+            transactionID: entry.transfer.transactionID.rawValue, direction: "outgoing",
+            kind: entry.transfer.kind.rawValue, peer: entry.transfer.peer.rawValue,
+            agentID: entry.transfer.agentID.rawValue, amount: entry.transfer.amount,
+            status: Self.status(receipt, kind: entry.transfer.kind), reason: receipt?.reason?.rawValue,
+            createdAt: entry.transfer.createdAt.description, settledAt: receipt?.decidedAt.description,
+            receipt: receipt.map { Self.receiptBody($0, envelope: evidence[entry.transfer.transactionID]) })
+    }
+
+    private func body(_ decision: IncomingDecision) -> FederationTransactionBody {
+        let receipt = decision.receipt
+        return FederationTransactionBody(
+            transactionID: receipt.transactionID.rawValue, direction: "incoming", kind: decision.kind.rawValue,
+            peer: decision.peer.rawValue, agentID: decision.agentID.rawValue, amount: receipt.amount,
+            status: Self.status(receipt, kind: decision.kind), reason: receipt.reason?.rawValue,
+            createdAt: receipt.decidedAt.description, settledAt: receipt.decidedAt.description,
+            receipt: Self.receiptBody(receipt, envelope: nil))
+    }
+
+    static func status(_ receipt: TransferReceipt?, kind: SettlementKind) -> String {
+        guard let receipt else { return "pending" }
+        guard receipt.isAccepted else { return "rejected" }
+        return kind == .return ? "returned" : "accepted"
+    }
+
+    static func receiptBody(_ receipt: TransferReceipt, envelope: String?) -> ReceiptBody {
+        ReceiptBody(
+            transactionID: receipt.transactionID.rawValue, requester: receipt.requester.rawValue,
+            giver: receipt.giver.rawValue, amount: receipt.amount, status: receipt.status.rawValue,
+            reason: receipt.reason?.rawValue, decidedAt: receipt.decidedAt.description, signedEnvelope: envelope)
+    }
+}
+
+/// Runs async bodies one at a time, in arrival order.
+final class EventLock: Sendable {
+    private let state = LockedState()
+
+    func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async -> T) async -> T {
+        await state.acquire()
+        let result = await body()
+        await state.release()
+        return result
+    }
+
+    private actor LockedState {
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func acquire() async {
+            if !busy {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty {
+                busy = false
+            } else {
+                waiting.removeFirst().resume()
+            }
+        }
+    }
+}
