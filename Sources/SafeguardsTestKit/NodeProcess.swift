@@ -9,15 +9,18 @@ public final class NodeProcess: @unchecked Sendable {
     public let systemID: String
     public let token: String
     public let logPath: String
+    /// More YAML appended to the generated config (a `federation` section, say).
+    public let extraConfig: String
     private var process: Process?
 
     /// - Parameters:
     ///   - dataDirectory: kept across restarts, so a restarted node finds its database.
     ///   - token: the API token the node is configured with.
-    public init(dataDirectory: String, systemID: String = "local", token: String) {
+    public init(dataDirectory: String, systemID: String = "local", token: String, extraConfig: String = "") {
         self.dataDirectory = dataDirectory
         self.systemID = systemID
         self.token = token
+        self.extraConfig = extraConfig
         self.logPath = (dataDirectory as NSString).appendingPathComponent("node.log")
     }
 
@@ -51,7 +54,7 @@ public final class NodeProcess: @unchecked Sendable {
             api:
               listen: 127.0.0.1:0
               token: \(token)
-            """
+            """ + (extraConfig.isEmpty ? "" : "\n" + extraConfig)
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -98,6 +101,27 @@ public final class NodeProcess: @unchecked Sendable {
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
     }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
+public func freeLoopbackPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw NodeProcessError("socket() failed") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw NodeProcessError("bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    guard named == 0 else { throw NodeProcessError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// The node process could not be started.

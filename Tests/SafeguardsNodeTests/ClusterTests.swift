@@ -1,0 +1,176 @@
+import Foundation
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsTestKit
+import Testing
+
+/// Three `safeguards node run` processes over mutual TLS on loopback: system_a and system_c ask,
+/// system_b gives.
+struct Cluster {
+    static let token = "cluster-test-token-0123456789"
+    static let offer: Amount = 100_000
+    let nodes: [String: NodeProcess]
+    var clients: [String: SafeguardsClient] = [:]
+
+    init() throws {
+        let systems = ["system_a", "system_b", "system_c"]
+        var ports: [String: Int] = [:]
+        for system in systems { ports[system] = try freeLoopbackPort() }
+        let certs = DevelopmentFederation.directory
+        var nodes: [String: NodeProcess] = [:]
+        for system in systems {
+            let peers = try systems.filter { $0 != system }.map { peer in
+                """
+                    - system_id: \(peer)
+                      address: 127.0.0.1:\(ports[peer]!)
+                      trust_level: 0.8
+                      public_key: \(try DevelopmentFederation.publicKey(of: peer))
+                """
+            }.joined(separator: "\n")
+            let offers = system == "system_b" ? "  offers:\n    system_a: \"\(Self.offer)\"\n    system_c: \"\(Self.offer)\"\n" : ""
+            let federation = """
+                federation:
+                  listen: 127.0.0.1:\(ports[system]!)
+                  ca: \(certs)/ca.pem
+                  certificate: \(certs)/\(system).pem
+                  private_key: \(certs)/\(system).key
+                  signing_key: \(certs)/\(system).signing.key
+                  request_timeout: 2s
+                  peers:
+                \(peers)
+                \(offers)  settlement:
+                    per_request_cap: "1000"
+                    rate_limit: 100000
+                    retry_initial: 100ms
+                    retry_max: 500ms
+                    answer_wait: 2s
+                """
+            nodes[system] = NodeProcess(
+                dataDirectory: try makeTemporaryDirectory("safeguards-cluster-\(system)"), systemID: system,
+                token: Self.token, extraConfig: federation)
+        }
+        self.nodes = nodes
+    }
+
+    mutating func start(_ system: String) async throws {
+        let port = try await nodes[system]!.start()
+        if let old = clients[system] { await old.pool.shutdown() }
+        clients[system] = SafeguardsClient(host: "127.0.0.1", port: port, token: Self.token, maximumConnections: 16)
+    }
+
+    func stop() async {
+        for client in clients.values { await client.pool.shutdown() }
+        for node in nodes.values { await node.kill(signal: SIGTERM) }
+    }
+
+    var logs: String {
+        nodes.sorted { $0.key < $1.key }.map { "--- \($0.key)\n\($0.value.log)" }.joined(separator: "\n")
+    }
+}
+
+@Suite("A three-node cluster over mutual TLS", .timeLimit(.minutes(3)))
+struct ClusterTests {
+    @Test func aBurstOfRemoteRequestsSurvivesAGiverKilledWithSIGKILL() async throws {
+        var cluster = try Cluster()
+        do {
+            try await run(&cluster)
+        } catch {
+            print(cluster.logs)
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func run(_ cluster: inout Cluster) async throws {
+        for system in ["system_b", "system_a", "system_c"] { try await cluster.start(system) }
+        let requesters = ["system_a", "system_c"]
+        for system in requesters {
+            let client = cluster.clients[system]!
+            let pool = try await client.createFederatedPool(
+                CreateFederatedPoolRequest(
+                    name: "cross_system_pool", localBudget: 1000, priority: 8, remoteAllocations: ["system_b": 50_000]))
+            #expect(pool.grants["system_b"]?.granted == 50_000)
+            for worker in 0..<4 {
+                _ = try await client.registerAgent(
+                    RegisterAgentRequest(agentID: "w\(worker)", poolID: pool.poolID, priority: "HIGH", initialBudget: 10))
+            }
+        }
+
+        // A burst from both requesters; the giver is killed mid-burst and started again.
+        let progress = Progress()
+        let clients = requesters.map { ($0, cluster.clients[$0]!) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (system, client) in clients {
+                for worker in 0..<4 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            let amount = try Amount(units: Int64(1 + (worker + index) % 5))
+                            let request = RemoteBudgetRequest(
+                                agentID: "w\(worker)", remoteSystemID: "system_b", amount: amount,
+                                idempotencyKey: "\(system)-w\(worker)-\(index)")
+                            // While the giver is down the call may fail or answer pending; the
+                            // same key is asked again until this side has a record of it.
+                            while (try? await client.requestRemoteBudget(request)) == nil {
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                            await progress.step()
+                        }
+                    }
+                }
+            }
+            while await progress.count < 40 { try await Task.sleep(for: .milliseconds(5)) }
+            await cluster.nodes["system_b"]!.kill(signal: SIGKILL)
+            try await Task.sleep(for: .milliseconds(300))
+            try await cluster.start("system_b")
+            try await group.waitForAll()
+        }
+
+        // Every request is settled in the end: the requesters keep retrying in the background.
+        let giver = cluster.clients["system_b"]!
+        for _ in 0..<600 {
+            var pending = 0
+            for system in requesters {
+                pending += try await cluster.clients[system]!.federationTransactions().transactions.filter {
+                    $0.status == "pending"
+                }.count
+            }
+            if pending == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        for system in requesters {
+            let client = cluster.clients[system]!
+            let mine = try await client.federationTransactions(peer: "system_b").transactions
+            let theirs = try await giver.federationTransactions(peer: system).transactions
+            #expect(mine.count == 100)
+            #expect(Set(mine.map(\.transactionID)) == Set(theirs.map(\.transactionID)))
+            let decided = Dictionary(uniqueKeysWithValues: theirs.map { ($0.transactionID, $0) })
+            var accepted = Amount.zero
+            for transaction in mine {
+                try #require(transaction.status != "pending", "\(transaction.transactionID) never settled")
+                let other = try #require(decided[transaction.transactionID])
+                #expect(other.status == transaction.status, "\(transaction.transactionID) differs between the sides")
+                #expect(other.amount == transaction.amount)
+                if transaction.status == "accepted" { accepted = try accepted.adding(transaction.amount) }
+            }
+            // Conservation: what the giver gave is what the agents received, and the giver's
+            // books for this peer still hold its whole offer.
+            let giverAccounts = try await giver.accountBalances()
+            #expect(giverAccounts.balance("given:\(system)") == accepted)
+            #expect(try giverAccounts.balance("credit:\(system)").adding(accepted) == Cluster.offer)
+            var agentTotal = Amount.zero
+            for agent in try await client.agents().agents { agentTotal = try agentTotal.adding(agent.budget.total) }
+            #expect(agentTotal == (try Amount(units: 40).adding(accepted)))
+            #expect(try await client.ledgerCheck().balanced)
+            let evidence = try await client.verifyEvidence()
+            #expect(evidence.problems.isEmpty)
+        }
+        #expect(try await giver.ledgerCheck().balanced)
+    }
+}
+
+actor Progress {
+    private(set) var count = 0
+    func step() { count += 1 }
+}
