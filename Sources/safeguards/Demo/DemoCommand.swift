@@ -1,17 +1,22 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SafeguardsCore
+import SafeguardsFederation
 import SafeguardsNode
 
-/// `safeguards demo`: starts a node in this process with a fresh data folder, plays the
-/// ``LocalBudgetScenario`` through its HTTP API, and prints what happened.
+/// `safeguards demo`: starts system_a, system_b and system_c in this process with fresh data
+/// folders, joins them over mutual TLS with the development certificates, plays the
+/// ``LocalBudgetScenario`` on system_a and the ``FederationScenario`` across all three through
+/// their HTTP APIs, and prints what happened.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a node in this process and play a budget scenario against it.",
+        abstract: "Run three federated nodes in this process and play the budget scenarios against them.",
         discussion: """
-            The node uses the embedded defaults, a fresh temporary data folder and a free port on \
-            127.0.0.1. Exits 0 when every step went as expected, 1 otherwise.
+            Each node uses the embedded defaults, a fresh temporary data folder and free ports on \
+            127.0.0.1; they trust the development CA in Certs/. Exits 0 when every step went as \
+            expected, 1 otherwise.
             """)
 
     @Flag(help: "Show the node's logs (info and above); by default only warnings and errors.")
@@ -20,6 +25,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep the demo's data folder (SQLite database, token) instead of deleting it.")
     var keepData = false
 
+    @Option(help: ArgumentHelp("The folder of the development certificates.", valueName: "path"))
+    var certs: String?
+
+    static let systems = ["system_a", "system_b", "system_c"]
+    /// What system_b and system_c offer system_a, before trust.
+    static let offers: [String: Amount] = ["system_b": 2000, "system_c": 1000]
+
     func run() async throws {
         let level: Logger.Level = verbose ? .info : .warning
         LoggingSystem.bootstrap { label in
@@ -27,25 +39,35 @@ struct DemoCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let dataDirectory = (NSTemporaryDirectory() as NSString)
+        let certificates = try certificateFolder()
+        let root = (NSTemporaryDirectory() as NSString)
             .appendingPathComponent("safeguards-demo-\(UUID().uuidString.prefix(8).lowercased())")
-        var config = NodeConfig.defaults()
-        config.dataDirectory = dataDirectory
-        config.api.listen = HostPort(host: "127.0.0.1", port: 0)
-        config.logLevel = level
-        var logger = Logger(label: "safeguards.demo")
-        logger.logLevel = level
-        logger[metadataKey: "system_id"] = "\(config.systemID)"
-
         let report = DemoReport()
-        report.heading("Safeguards demo: one node in this process, a budget scenario played through its HTTP API.")
+        report.heading(
+            """
+            Safeguards demo: three nodes in this process (system_a, system_b, system_c) on loopback, joined \
+            over mutual TLS with the development certificates in \(certificates). A local budget scenario on \
+            system_a, then the cross-system federation scenario.
+            """)
         let succeeded: Bool
         do {
-            try await InProcessNode.withRunning(config: config, logger: logger) { node in
-                report.heading(
-                    "Node '\(node.config.systemID)' listens on \(node.address); its data is in \(dataDirectory)"
-                        + (keepData ? "." : " (removed at the end unless --keep-data)."))
-                try await LocalBudgetScenario(client: node.client, report: report).play()
+            let configs = try Self.systems.map { try config(for: $0, root: root, certificates: certificates, level: level) }
+            try await InProcessNode.withRunning(config: configs[0], logger: logger(configs[0], level)) { a in
+                try await InProcessNode.withRunning(config: configs[1], logger: logger(configs[1], level)) { b in
+                    try await InProcessNode.withRunning(config: configs[2], logger: logger(configs[2], level)) { c in
+                        for node in [a, b, c] {
+                            report.heading(
+                                "  \(node.config.systemID): API \(node.address), federation 127.0.0.1:\(node.federationPort ?? 0)")
+                        }
+                        report.heading("\nPart 1: one node's budgets (system_a)")
+                        try await LocalBudgetScenario(client: a.client, report: report).play()
+                        report.heading("\nPart 2: budgets across systems")
+                        try await FederationScenario(
+                            a: try member(a, certificates), b: try member(b, certificates), c: try member(c, certificates),
+                            report: report
+                        ).play()
+                    }
+                }
             }
             succeeded = true
         } catch {
@@ -53,14 +75,59 @@ struct DemoCommand: AsyncParsableCommand {
             succeeded = false
         }
         if keepData {
-            report.heading("\nData kept in \(dataDirectory).")
+            report.heading("\nData kept in \(root).")
         } else {
-            try? FileManager.default.removeItem(atPath: dataDirectory)
+            try? FileManager.default.removeItem(atPath: root)
         }
         guard succeeded else {
             report.heading("\nDemo failed.")
             throw ExitCode(1)
         }
         report.heading("\nDemo finished: \(report.stepCount) steps, every outcome as expected.")
+    }
+
+    private func config(for system: String, root: String, certificates: String, level: Logger.Level) throws
+        -> NodeConfig
+    {
+        var config = NodeConfig.defaults()
+        config.systemID = system
+        config.dataDirectory = (root as NSString).appendingPathComponent(system)
+        config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+        config.api.token = nil
+        config.logLevel = level
+        var federation = FederationConfig(
+            listen: HostPort(host: "127.0.0.1", port: 0), caPath: "\(certificates)/ca.pem",
+            certificatePath: "\(certificates)/\(system).pem", privateKeyPath: "\(certificates)/\(system).key",
+            signingKeyPath: "\(certificates)/\(system).signing.key")
+        if let offer = Self.offers[system] { federation.offers = [try SystemID("system_a"): offer] }
+        federation.settlement.perRequestCap = 5000
+        config.federation = federation
+        return config
+    }
+
+    private func logger(_ config: NodeConfig, _ level: Logger.Level) -> Logger {
+        var logger = Logger(label: "safeguards.demo.\(config.systemID)")
+        logger.logLevel = level
+        return logger
+    }
+
+    private func member(_ node: InProcessNode, _ certificates: String) throws -> FederationScenario.Member {
+        let key = try String(contentsOfFile: "\(certificates)/\(node.config.systemID).signing.pub", encoding: .utf8)
+        return FederationScenario.Member(
+            systemID: node.config.systemID, client: node.client, federationPort: node.federationPort ?? 0,
+            publicKey: key.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `--certs`, else `Certs/` in the working folder, else the repository's `Certs/` next to these sources.
+    private func certificateFolder() throws -> String {
+        let candidates: [String] = [
+            certs, FileManager.default.currentDirectoryPath + "/Certs",
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Certs").path,
+        ].compactMap { $0 as String? }
+        for folder in candidates where FileManager.default.fileExists(atPath: "\(folder)/ca.pem") {
+            return folder
+        }
+        throw ValidationError("cannot find the development certificates; run from the repository or pass --certs")
     }
 }

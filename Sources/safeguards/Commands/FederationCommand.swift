@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+import SafeguardsStore
+
+/// `safeguards federation pool|request|return|transactions|show|verify`: budget across systems.
+struct FederationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "federation", abstract: "Federated pools, remote budget requests and their evidence.",
+        subcommands: [Pool.self, Request.self, Return.self, Transactions.self, Show.self, Verify.self])
+
+    /// `safeguards federation pool --name N --local-budget 5000 --priority 8 --remote system_b=2000 ...`
+    struct Pool: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a federated pool: a local budget plus allocations proposed to peers.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The pool's name.") var name: String
+        @Option(help: "The local contribution, a decimal amount.") var localBudget: String
+        @Option(help: "Priority 1-10 (10 highest).") var priority: Int = 5
+        @Option(help: ArgumentHelp("A remote allocation, SYSTEM=AMOUNT; repeat for each peer.", valueName: "system=amount"))
+        var remote: [String] = []
+        @Option(help: "Idempotency key: a retry with the same key returns the same pool.") var idempotencyKey: String?
+
+        func run() async throws {
+            var allocations: [String: Amount] = [:]
+            for entry in remote {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--remote takes SYSTEM=AMOUNT, not '\(entry)'") }
+                allocations[parts[0]] = try ValueParsing.amount(parts[1], option: "--remote")
+            }
+            let request = CreateFederatedPoolRequest(
+                name: name, localBudget: try ValueParsing.amount(localBudget, option: "--local-budget"),
+                priority: priority, remoteAllocations: allocations, idempotencyKey: idempotencyKey)
+            let pool = try await api.withClient { client in try await client.createFederatedPool(request) }
+            try api.output(pool) { FederationTables.pool(pool) }
+        }
+    }
+
+    /// `safeguards federation request --agent A --from system_b --amount 200`
+    struct Request: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask a peer for budget for one of this node's agents.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent the budget is for.") var agent: String
+        @Option(help: "The giver's system id.") var from: String
+        @Option(help: "How much, a decimal amount.") var amount: String
+        @Option(help: ArgumentHelp("Context for people, KEY=VALUE; repeat as needed.", valueName: "key=value"))
+        var metadata: [String] = []
+        @Option(help: "Idempotency key: a retry with the same key is the same transaction.") var idempotencyKey: String?
+
+        func run() async throws {
+            var context: [String: String] = [:]
+            for entry in metadata {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--metadata takes KEY=VALUE, not '\(entry)'") }
+                context[parts[0]] = parts[1]
+            }
+            let request = RemoteBudgetRequest(
+                agentID: agent, remoteSystemID: from, amount: try ValueParsing.amount(amount, option: "--amount"),
+                metadata: context.isEmpty ? nil : context, idempotencyKey: idempotencyKey)
+            let transaction = try await api.withClient { client in try await client.requestRemoteBudget(request) }
+            try api.output(transaction) { FederationTables.transaction(transaction) }
+        }
+    }
+
+    /// `safeguards federation return --agent A --to system_b --amount 50`
+    struct Return: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give unused remote budget back to its giver.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent the budget comes from.") var agent: String
+        @Option(help: "The giver's system id.") var to: String
+        @Option(help: "How much, a decimal amount.") var amount: String
+        @Option(help: "Idempotency key.") var idempotencyKey: String?
+
+        func run() async throws {
+            let request = RemoteReturnRequest(
+                agentID: agent, remoteSystemID: to, amount: try ValueParsing.amount(amount, option: "--amount"),
+                idempotencyKey: idempotencyKey)
+            let transaction = try await api.withClient { client in try await client.returnRemoteBudget(request) }
+            try api.output(transaction) { FederationTables.transaction(transaction) }
+        }
+    }
+
+    /// `safeguards federation transactions [--peer X]`
+    struct Transactions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List this node's remote transfers and decisions.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "Only those with this peer.") var peer: String?
+
+        func run() async throws {
+            let list = try await api.withClient { client in try await client.federationTransactions(peer: peer) }
+            try api.output(list) {
+                list.transactions.isEmpty ? "no transactions" : FederationTables.transactions(list.transactions)
+            }
+        }
+    }
+
+    /// `safeguards federation show ID`
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show this side's record of a transaction id.")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The transaction id.") var transactionID: String
+
+        func run() async throws {
+            let transaction = try await api.withClient { client in try await client.federationTransaction(transactionID) }
+            try api.output(transaction) { FederationTables.transaction(transaction) }
+        }
+    }
+
+    /// `safeguards federation verify [--data-dir PATH]`: offline, from the node's database.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-check every stored receipt's signature offline, from the node's database.")
+        @Option(help: ArgumentHelp("The node's data folder.", valueName: "path")) var dataDir: String = "./.safeguards"
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() async throws {
+            var config = NodeConfig()
+            config.dataDirectory = dataDir
+            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+                throw ValidationError("no node database at \(config.databasePath)")
+            }
+            let report = try EvidenceCheck.run(store: try LedgerStore(path: config.databasePath))
+            if json {
+                try Console.printJSON(report)
+            } else {
+                print("checked \(report.checked) receipt(s): \(report.problems.isEmpty ? "all verify" : "\(report.problems.count) problem(s)")")
+                for problem in report.problems {
+                    print("  \(problem.transactionID) from \(problem.peer): \(problem.problem)")
+                }
+            }
+            if !report.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Federation bodies as terminal text.
+enum FederationTables {
+    static func transaction(_ body: FederationTransactionBody) -> String {
+        var pairs = [
+            ("transaction", body.transactionID), ("direction", body.direction), ("kind", body.kind), ("peer", body.peer),
+            ("agent", body.agentID), ("amount", body.amount.description), ("status", body.status),
+        ]
+        if let reason = body.reason { pairs.append(("reason", reason)) }
+        pairs.append(("created", body.createdAt))
+        if let settled = body.settledAt { pairs.append(("settled", settled)) }
+        return TextTable.details(pairs).render()
+    }
+
+    static func transactions(_ bodies: [FederationTransactionBody]) -> String {
+        var table = TextTable([
+            .left("TRANSACTION"), .left("DIRECTION"), .left("KIND"), .left("PEER"), .left("AGENT"), .right("AMOUNT"),
+            .left("STATUS"), .left("REASON"),
+        ])
+        for body in bodies {
+            table.append([
+                body.transactionID, body.direction, body.kind, body.peer, body.agentID, body.amount.description,
+                body.status, body.reason ?? "",
+            ])
+        }
+        return table.render()
+    }
+
+    static func pool(_ body: FederatedPoolBody) -> String {
+        var text = TextTable.details([
+            ("pool", body.poolID), ("name", body.pool.name), ("local budget", body.pool.total.description),
+        ]).render()
+        var table = TextTable([.left("PEER"), .right("REQUESTED"), .right("GRANTED"), .left("STATUS"), .left("REASON")])
+        for (peer, grant) in body.grants.sorted(by: { $0.key < $1.key }) {
+            table.append([peer, grant.requested.description, grant.granted.description, grant.status, grant.reason ?? ""])
+        }
+        text += "\n" + table.render()
+        return text
+    }
+}
