@@ -24,6 +24,12 @@ struct BenchPlan: Sendable {
     var federationPingMaximum: Int
     var federationPingTimeLimit: Duration
 
+    /// Remote settlements: upper bound of requests in each run, its time bound, and the callers
+    /// of the concurrent run.
+    var settlementMaximum: Int
+    var settlementTimeLimit: Duration
+    var settlementConcurrentCallers = 16
+
     /// Handshakes: fresh dialers, one after another, each opening one new mutual-TLS connection.
     var handshakes: Int
     var handshakeTimeLimit: Duration
@@ -43,6 +49,7 @@ struct BenchPlan: Sendable {
         durablePairsPerCaller: 5_000, durableTimeLimit: .seconds(10),
         httpMaximumRequests: 1_000_000, httpTimeLimit: .seconds(10),
         federationPingMaximum: 200_000, federationPingTimeLimit: .seconds(10),
+        settlementMaximum: 100_000, settlementTimeLimit: .seconds(10),
         handshakes: 200, handshakeTimeLimit: .seconds(20),
         memoryTransfers: 200_000, watchdog: .seconds(300))
 
@@ -52,6 +59,7 @@ struct BenchPlan: Sendable {
         durablePairsPerCaller: 50, durableTimeLimit: .seconds(2),
         httpMaximumRequests: 20_000, httpTimeLimit: .seconds(2),
         federationPingMaximum: 20_000, federationPingTimeLimit: .seconds(2),
+        settlementMaximum: 2_000, settlementTimeLimit: .seconds(2),
         handshakes: 30, handshakeTimeLimit: .seconds(2),
         memoryTransfers: 20_000, watchdog: .seconds(120))
 }

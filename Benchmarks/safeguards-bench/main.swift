@@ -53,6 +53,10 @@ do {
         "federation: signed pings system_a -> system_b, over one connection then through the API, "
             + "for up to \(plan.federationPingTimeLimit) each")
     for line in try await FederationPingFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    note(
+        "settlement: remote requests system_a -> system_b, durable on both sides, one caller then "
+            + "\(plan.settlementConcurrentCallers), for up to \(plan.settlementTimeLimit) each")
+    for line in try await RemoteSettlementFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
     note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
     for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
 } catch {

@@ -1,0 +1,196 @@
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsNode
+import SafeguardsStore
+import ServiceLifecycle
+
+/// Figure 6: remote budget requests settled between two in-process nodes over mutual TLS,
+/// durable on both sides.
+///
+/// `system_b` offers `system_a` a credit line large enough never to run out; `system_a` creates a
+/// federated pool backed by it and one agent per caller. Each request goes through
+/// `system_a`'s settlement service as the API would send it: the requester writes the pending
+/// transfer to SQLite, sends the signed request, `system_b` decides and writes its decision and
+/// ledger movement to SQLite before it answers with a signed receipt, and `system_a` writes the
+/// settlement before the call returns. One caller (latency), then several at once (throughput).
+///
+/// Afterwards every request must be accepted, both nodes must list the same ids, and what
+/// `system_b` gave must equal what the agents received. Otherwise the figure fails.
+enum RemoteSettlementFigure {
+    static func run(plan: BenchPlan, options: BenchOptions, logger: Logger) async throws -> [FigureLine] {
+        let certificates = try DevelopmentCertificates.locate(options.certificatesDirectory)
+        let directory = try ScratchDirectory.create(in: options.dataDirectory, label: "settlement")
+        defer { directory.remove() }
+        let systemA = DevelopmentCertificates.systemA
+        let systemB = DevelopmentCertificates.systemB
+        func config(_ system: SystemID) -> NodeConfig {
+            var config = NodeConfig()
+            config.systemID = system.rawValue
+            config.dataDirectory = directory.file(system.rawValue)
+            config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+            config.api.token = "bench-token"
+            config.logLevel = logger.logLevel
+            var federation = certificates.federationConfig(system)
+            if system == systemB { federation.offers = [systemA: 1_000_000_000] }
+            federation.settlement.rateLimit = 1_000_000
+            federation.settlement.perRequestCap = 1_000_000
+            config.federation = federation
+            return config
+        }
+        let (portsA, listeningA) = AsyncStream.makeStream(of: Int.self)
+        let (portsB, listeningB) = AsyncStream.makeStream(of: Int.self)
+        let nodeA = try BudgetNode.open(
+            config: config(systemA), logger: logger, onFederationListening: { listeningA.yield($0) },
+            developmentCertificatesExpected: true)
+        let nodeB = try BudgetNode.open(
+            config: config(systemB), logger: logger, onFederationListening: { listeningB.yield($0) },
+            developmentCertificatesExpected: true)
+        guard let federationA = nodeA.federation, let federationB = nodeB.federation,
+            let settlementA = nodeA.settlement, let settlementB = nodeB.settlement
+        else { throw BenchFailure("a node opened without its federation side") }
+        let group = ServiceGroup(services: nodeA.services + nodeB.services, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer {
+                    listeningA.finish()
+                    listeningB.finish()
+                }
+                try await group.run()
+            }
+            var iteratorA = portsA.makeAsyncIterator()
+            var iteratorB = portsB.makeAsyncIterator()
+            guard let portA = await iteratorA.next(), let portB = await iteratorB.next() else {
+                try await tasks.waitForAll()
+                throw BenchFailure("the nodes stopped before they listened")
+            }
+            let lines: [FigureLine]
+            do {
+                let trust = try TrustLevel(parsing: "0.8")
+                try await federationA.registry.upsert(
+                    systemB, address: HostPort(host: "127.0.0.1", port: portB), trust: trust,
+                    publicKeyBase64: try certificates.signingPublicKey(systemB), source: .config, now: .now())
+                try await federationB.registry.upsert(
+                    systemA, address: HostPort(host: "127.0.0.1", port: portA), trust: trust,
+                    publicKeyBase64: try certificates.signingPublicKey(systemA), source: .config, now: .now())
+                lines = try await measure(
+                    nodeA: nodeA, nodeB: nodeB, settlementA: settlementA, settlementB: settlementB, plan: plan)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return lines
+        }
+    }
+
+    struct Run: Sendable {
+        var accepted = 0
+        var other = 0
+        var firstProblem: String?
+        var latencies = LatencySample()
+        var elapsed: Duration = .zero
+        var amount: Int64 = 0
+    }
+
+    static func measure(
+        nodeA: BudgetNode, nodeB: BudgetNode, settlementA: SettlementService, settlementB: SettlementService,
+        plan: BenchPlan
+    ) async throws -> [FigureLine] {
+        let callers = plan.settlementConcurrentCallers
+        let pool = try await nodeA.operations.createPool(
+            CreatePoolRequest(name: "bench", initialBudget: Amount(units: Int64(callers) + 1), priority: 5))
+        for caller in 0...callers {
+            _ = try await nodeA.operations.registerAgent(
+                RegisterAgentRequest(agentID: "agent-\(caller)", poolID: pool.0.pool.id.rawValue, priority: "HIGH", initialBudget: 1))
+        }
+        let peer = DevelopmentCertificates.systemB
+        // Opens the connection (its handshake is not timed).
+        _ = try await settlementA.requestBudget(
+            agent: try AgentID("agent-0"), from: peer, amount: 1, metadata: [:], key: nil)
+
+        let single = await loop(callers: 1, plan: plan, settlement: settlementA, peer: peer)
+        let concurrent = await loop(callers: callers, plan: plan, settlement: settlementA, peer: peer)
+        for (label, run) in [("one caller", single), ("\(callers) callers", concurrent)] {
+            if let problem = run.firstProblem { note("\(run.other) requests (\(label)) not accepted; the first: \(problem)") }
+        }
+
+        var check = FigureLine("check federation.settle")
+        let outgoing = await settlementA.transactions(peer: peer)
+        let incoming = await settlementB.transactions(peer: DevelopmentCertificates.systemA)
+        let requested = 1 + single.accepted + concurrent.accepted
+        let accepted = outgoing.filter { $0.status == "accepted" }
+        let sameIDs = Set(outgoing.map(\.transactionID)) == Set(incoming.map(\.transactionID))
+        let agreeing = incoming.allSatisfy { theirs in
+            outgoing.contains { $0.transactionID == theirs.transactionID && $0.status == theirs.status && $0.amount == theirs.amount }
+        }
+        check.add("requests", requested)
+        check.add("accepted_a", accepted.count)
+        check.add("decided_b", incoming.count)
+        let given = await nodeB.operations.writer.read { book in
+            book.ledger.account(AccountID(unchecked: "given:\(DevelopmentCertificates.systemA)"))?.postedBalance ?? .zero
+        }
+        check.add("given_b", given.description)
+        guard accepted.count == requested, sameIDs, agreeing, given == Amount(micros: Int64(requested) * Amount.scale), single.other == 0, concurrent.other == 0 else {
+            check.status = "FAILED"
+            emit(check)
+            throw BenchFailure("the two nodes disagree about the settled requests")
+        }
+        check.status = "ok"
+        return [line("federation.settle.one_caller", single), line("federation.settle.concurrent_\(callers)", concurrent), check]
+    }
+
+    static func loop(callers: Int, plan: BenchPlan, settlement: SettlementService, peer: SystemID) async -> Run {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + plan.settlementTimeLimit
+        let perCaller = max(1, plan.settlementMaximum / callers)
+        var total = Run()
+        await withTaskGroup(of: Run.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    var run = Run(latencies: LatencySample(reservingCapacity: min(perCaller, 20_000)))
+                    let agent = AgentID(unchecked: "agent-\(caller + 1)")
+                    while run.accepted + run.other < perCaller, clock.now < deadline {
+                        let sent = clock.now
+                        do {
+                            let answer = try await settlement.requestBudget(
+                                agent: agent, from: peer, amount: 1, metadata: [:], key: nil)
+                            if answer.status == "accepted" {
+                                run.latencies.record(sent.duration(to: clock.now))
+                                run.accepted += 1
+                            } else {
+                                run.other += 1
+                                if run.firstProblem == nil { run.firstProblem = "\(answer.status) \(answer.reason ?? "")" }
+                            }
+                        } catch {
+                            run.other += 1
+                            if run.firstProblem == nil { run.firstProblem = "\(error)" }
+                        }
+                    }
+                    return run
+                }
+            }
+            for await run in group {
+                total.accepted += run.accepted
+                total.other += run.other
+                total.latencies.merge(run.latencies)
+                if total.firstProblem == nil { total.firstProblem = run.firstProblem }
+            }
+        }
+        total.elapsed = start.duration(to: clock.now)
+        return total
+    }
+
+    static func line(_ name: String, _ run: Run) -> FigureLine {
+        var line = FigureLine(name)
+        line.add("settled_per_sec", rate(run.accepted, over: run.elapsed), decimals: 1)
+        line.add(latency: run.latencies.summary())
+        line.add("settled", run.accepted)
+        line.add("errors", run.other)
+        line.add("seconds", run.elapsed.seconds, decimals: 3)
+        return line
+    }
+}
