@@ -4,6 +4,7 @@ import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsNode
+import SafeguardsTestKit
 import SafeguardsTransport
 import Testing
 
@@ -218,6 +219,80 @@ struct SettlementTests {
             #expect(try await clientB.accountBalances().balance("given:system_a") == 25)
             try await SettlementPair.expectConserved(giver: clientB, peer: "system_a", offer: 2000)
             await raw.dialer.shutdown()
+        }
+    }
+}
+
+@Suite("Remote requests across restarts and limits", .timeLimit(.minutes(2)))
+struct SettlementRecoveryTests {
+    @Test func theGiversRateLimitRejectsPastItsQuota() async throws {
+        try await SettlementPair.with(configureB: { config in
+            config.federation?.settlement.rateLimit = 2
+            config.federation?.settlement.rateWindow = .seconds(3600)
+        }) { clientA, clientB, _ in
+            _ = try await SettlementPair.federatedPool(clientA)
+            var statuses: [String] = []
+            for _ in 0..<3 {
+                let answer = try await clientA.requestRemoteBudget(
+                    RemoteBudgetRequest(agentID: "x", remoteSystemID: "system_b", amount: 10))
+                statuses.append(answer.reason ?? answer.status)
+            }
+            #expect(statuses == ["accepted", "accepted", "rate_limited"])
+            #expect(try await clientB.accountBalances().balance("given:system_a") == 20)
+            #expect(try await clientA.agent("x").budget.total == 120)
+        }
+    }
+
+    /// system_a asks while system_b is down, is restarted, and settles once system_b is up.
+    @Test func aRequesterThatRestartsResumesItsPendingTransfers() async throws {
+        let directory = try makeTemporaryDirectory()
+        let portB = try freeLoopbackPort()
+        @Sendable func configureA(_ config: inout NodeConfig) {
+            config.systemID = "system_a"
+            config.federation = DevelopmentFederation.config(for: "system_a")
+            config.federation?.settlement.answerWait = .milliseconds(200)
+            config.federation?.settlement.retryInitial = .milliseconds(50)
+            config.federation?.settlement.retryMaximum = .milliseconds(200)
+        }
+        let pending = try await TestNode.with(dataDirectory: directory, configure: configureA) { clientA, _ in
+            try await DevelopmentFederation.register("system_b", port: portB, with: clientA)
+            let pool = try await clientA.createFederatedPool(
+                CreateFederatedPoolRequest(name: "p", localBudget: 100, priority: 5, remoteAllocations: ["system_b": 500]))
+            #expect(pool.grants["system_b"]?.status == "pending")
+            _ = try await clientA.registerAgent(
+                RegisterAgentRequest(agentID: "x", poolID: pool.poolID, priority: "HIGH", initialBudget: 10))
+            let answer = try await clientA.requestRemoteBudget(
+                RemoteBudgetRequest(agentID: "x", remoteSystemID: "system_b", amount: 40, idempotencyKey: "while-down"))
+            #expect(answer.status == "pending")
+            // Held for the giver's decision: not yet the agent's.
+            #expect(try await clientA.agent("x").budget.total == 10)
+            return answer.transactionID
+        }
+        try await TestNode.withFederated("system_b", configure: { config in
+            config.federation?.listen = HostPort(host: "127.0.0.1", port: portB)
+            config.federation?.offers = [try! SystemID("system_a"): 1000]
+        }) { clientB, _, _ in
+            try await DevelopmentFederation.register("system_a", port: 1, with: clientB)
+            try await TestNode.with(dataDirectory: directory, configure: configureA) { clientA, _ in
+                var transaction = try await clientA.federationTransaction(pending)
+                for _ in 0..<100 where transaction.status == "pending" {
+                    try await Task.sleep(for: .milliseconds(50))
+                    transaction = try await clientA.federationTransaction(pending)
+                }
+                #expect(transaction.status == "accepted")
+                #expect(try await clientB.federationTransaction(pending).status == "accepted")
+                #expect(try await clientA.agent("x").budget.total == 50)
+                #expect(try await clientB.accountBalances().balance("given:system_a") == 40)
+                // The proposal sent while system_b was down was granted too.
+                var grant = try await clientA.federatedPool(try #require(await clientA.pools().pools.first?.id)).grants["system_b"]
+                for _ in 0..<100 where grant?.status == "pending" {
+                    try await Task.sleep(for: .milliseconds(50))
+                    grant = try await clientA.federatedPool(try #require(await clientA.pools().pools.first?.id)).grants["system_b"]
+                }
+                #expect(grant?.granted == 500)  // all of it: 1000 offered × trust 0.8 leaves 800
+                #expect(try await clientA.ledgerCheck().balanced)
+                #expect(try await clientB.ledgerCheck().balanced)
+            }
         }
     }
 }
