@@ -211,3 +211,89 @@ extension SafeguardsClient {
         try await call(.GET, "/v1/ledger/accounts" + (prefix.map { "?prefix=\(Self.escape($0))" } ?? ""))
     }
 }
+
+/// `GET /v1/sync/status`.
+public struct SyncStatusBody: Codable, Sendable, Equatable {
+    public var systemID: String
+    /// This node's gossip generation (new at every start) and record version.
+    public var generation: String
+    public var version: String
+    public var peers: [SyncPeerBody]
+
+    public init(systemID: String, generation: String, version: String, peers: [SyncPeerBody]) {
+        self.systemID = systemID
+        self.generation = generation
+        self.version = version
+        self.peers = peers
+    }
+}
+
+/// One peer in the sync status.
+public struct SyncPeerBody: Codable, Sendable, Equatable {
+    public var systemID: String
+    /// `alive`, `suspect` or `dead`, from the peer's gossip heartbeat.
+    public var state: String
+    public var trustLevel: String
+    public var effectiveTrust: String
+    /// The last exchange with this peer that succeeded.
+    public var lastSync: String?
+    /// The (generation.version) of the peer's record held here.
+    public var lastSeenVersion: String?
+    /// How many versions of our record the peer has not seen, as of its last digest.
+    public var versionsBehind: Int
+    /// Transfers to this peer still waiting for its decision.
+    public var pendingTransfers: Int
+    /// Times the peer's settlement digest disagreed with ours, and transfers settled by the
+    /// reconciliation that followed.
+    public var disagreementsFound: Int
+    public var disagreementsRepaired: Int
+    /// The peer's available budget per pool, as its gossip record says.
+    public var balances: [String: Amount]
+    public var lastError: String?
+
+    public init(
+        systemID: String, state: String, trustLevel: String, effectiveTrust: String, lastSync: String?,
+        lastSeenVersion: String?, versionsBehind: Int, pendingTransfers: Int, disagreementsFound: Int,
+        disagreementsRepaired: Int, balances: [String: Amount], lastError: String?
+    ) {
+        self.systemID = systemID
+        self.state = state
+        self.trustLevel = trustLevel
+        self.effectiveTrust = effectiveTrust
+        self.lastSync = lastSync
+        self.lastSeenVersion = lastSeenVersion
+        self.versionsBehind = versionsBehind
+        self.pendingTransfers = pendingTransfers
+        self.disagreementsFound = disagreementsFound
+        self.disagreementsRepaired = disagreementsRepaired
+        self.balances = balances
+        self.lastError = lastError
+    }
+}
+
+/// `POST /v1/sync`: one exchange with every peer.
+public struct SyncResultsBody: Codable, Sendable, Equatable {
+    public var results: [String: SyncResultBody]
+    public init(results: [String: SyncResultBody]) { self.results = results }
+}
+
+public struct SyncResultBody: Codable, Sendable, Equatable {
+    public var success: Bool
+    public var lastSync: String?
+    public var error: String?
+    public init(success: Bool, lastSync: String?, error: String?) {
+        self.success = success
+        self.lastSync = lastSync
+        self.error = error
+    }
+}
+
+extension SafeguardsClient {
+    public func syncStatus() async throws(APIClientError) -> SyncStatusBody {
+        try await call(.GET, "/v1/sync/status")
+    }
+
+    public func synchronize() async throws(APIClientError) -> SyncResultsBody {
+        try await call(.POST, "/v1/sync")
+    }
+}

@@ -19,6 +19,8 @@ public struct BudgetNode: Sendable {
     public let federation: FederationNode?
     /// Remote requests, returns and federated pools, when the node is in a federation.
     public let settlement: SettlementService?
+    /// Gossip of balances and sync status, when the node is in a federation.
+    public let gossip: GossipService?
     /// The API server and the background services, for a `ServiceGroup`.
     public let services: [any Service]
     let logger: Logger
@@ -65,6 +67,7 @@ public struct BudgetNode: Sendable {
             writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout)
         var federation: FederationNode?
         var settlement: SettlementService?
+        var gossip: GossipService?
         var federationServices: [any Service] = []
         if let federationConfig = config.federation {
             let setup = try FederationSetup.make(
@@ -76,9 +79,16 @@ public struct BudgetNode: Sendable {
                 writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
             settlement = service
             setup.node.attach(service)
+            let gossipService = GossipService(
+                me: setup.node.systemID, configuration: config.gossip.instanceConfiguration,
+                signingKey: setup.signingKey, federation: setup.node, settlement: service, writer: writer,
+                now: Timestamp.now, logger: logger)
+            gossip = gossipService
+            setup.node.attach(gossipService)
             federationServices.append(
                 FederationService(listener: setup.listener, node: setup.node, onListening: onFederationListening))
             federationServices.append(service)
+            federationServices.append(gossipService)
         }
         let metrics = NodeMetrics()
         let routes = APIRoutes(
@@ -86,7 +96,7 @@ public struct BudgetNode: Sendable {
             metrics: metrics,
             peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now),
             federation: FederationRoutes(
-                settlement: settlement, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
+                settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
         let addressPath = config.addressPath
         let application = Application(
             router: routes.makeRouter(),
@@ -105,7 +115,7 @@ public struct BudgetNode: Sendable {
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
-            settlement: settlement,
+            settlement: settlement, gossip: gossip,
             services: [application, sweeper] + federationServices, logger: logger)
     }
 

@@ -8,6 +8,7 @@ import SafeguardsFederation
 /// this side's transaction records, and the offline check of stored receipts.
 struct FederationRoutes: Sendable {
     let settlement: SettlementService?
+    let gossip: GossipService?
     let operations: BudgetOperations
     let maxBodyBytes: Int
 
@@ -20,7 +21,7 @@ struct FederationRoutes: Sendable {
         v1.get("federated-pools/:id") { _, context in
             let id: String = try context.parameters.require("id")
             let snapshot = try await operations.pool(id)
-            let grants = await try service().grantBodies(snapshot.pool.id)
+            let grants = try await service().grantBodies(snapshot.pool.id)
             return JSONBody.response(FederatedPoolBody(poolID: id, pool: PoolBody(snapshot), grants: grants))
         }
         v1.post("federation/requests") { request, _ in
@@ -44,15 +45,23 @@ struct FederationRoutes: Sendable {
             let peer = try request.uri.queryParameters["peer"].map { text throws(SafeguardsError) in
                 try PeerRoutes.systemID(String(text), field: "peer")
             }
-            return JSONBody.response(FederationTransactionList(transactions: await try service().transactions(peer: peer)))
+            return JSONBody.response(FederationTransactionList(transactions: try await service().transactions(peer: peer)))
         }
         v1.get("federation/transactions/:id") { _, context in
             let text: String = try context.parameters.require("id")
             let id = try BudgetOperations.identifier(TransferID.self, text, field: "transaction id", notFound: true)
-            guard let transaction = await try service().transaction(id) else {
+            guard let transaction = try await service().transaction(id) else {
                 throw SafeguardsError.notFound("transaction \(id) does not exist")
             }
             return JSONBody.response(transaction)
+        }
+        v1.get("sync/status") { _, _ in
+            guard let gossip else { throw PeerRoutes.disabled }
+            return JSONBody.response(await gossip.status())
+        }
+        v1.post("sync") { _, _ in
+            guard let gossip else { throw PeerRoutes.disabled }
+            return JSONBody.response(await gossip.synchronize())
         }
         v1.post("federation/verify") { _, _ in
             JSONBody.response(try EvidenceCheck.run(store: operations.store))

@@ -77,6 +77,25 @@ extension NodeConfig {
             config.federation = try FederationConfig.parse(&federation)
             try federation.rejectUnknownKeys()
         }
+        if var gossip = try root.section("gossip") {
+            if let value = try gossip.duration("interval") { config.gossip.interval = value }
+            if let value = try gossip.integer("fanout") {
+                guard (1...64).contains(value) else { throw ConfigError(key: "gossip.fanout", "must be between 1 and 64") }
+                config.gossip.fanout = value
+            }
+            if let text = try gossip.string("min_relay_trust") {
+                guard let basisPoints = BasisPoints.parse(text) else {
+                    throw ConfigError(key: "gossip.min_relay_trust", "'\(text)' is not a trust level between 0 and 1")
+                }
+                config.gossip.minimumRelayTrust = basisPoints
+            }
+            if let value = try gossip.duration("suspect_after") { config.gossip.suspectAfter = value }
+            if let value = try gossip.duration("dead_after") { config.gossip.deadAfter = value }
+            if let suspect = config.gossip.suspectAfter, let dead = config.gossip.deadAfter, dead <= suspect {
+                throw ConfigError(key: "gossip.dead_after", "must be longer than suspect_after")
+            }
+            try gossip.rejectUnknownKeys()
+        }
         try root.rejectUnknownKeys()
         return config
     }
@@ -180,5 +199,21 @@ struct ConfigSection {
             return nil
         }
         return node
+    }
+}
+
+/// Trust levels written as decimals between 0 and 1 (at most four places), as basis points.
+enum BasisPoints {
+    static func parse(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = Int(parts[0]), (0...1).contains(whole) else { return nil }
+        var fraction = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard (1...4).contains(digits.count), digits.allSatisfy(\.isNumber), let value = Int(digits) else { return nil }
+            fraction = value * [1, 1000, 100, 10, 1][digits.count]
+        }
+        let total = whole * 10_000 + fraction
+        return total <= 10_000 ? total : nil
     }
 }

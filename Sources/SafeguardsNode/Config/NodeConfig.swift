@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SafeguardsFederation
 
 /// Everything a node is configured with. Every key is optional; the defaults are the embedded
 /// defaults that `safeguards node run` uses with no config file.
@@ -18,6 +19,12 @@ import Logging
 /// federation:                    # see FederationConfig
 ///   listen: 127.0.0.1:9081
 ///   ...
+/// gossip:                        # only with a federation section
+///   interval: 1s                 # a round every interval
+///   fanout: 3                    # peers per round, weighted by trust
+///   min_relay_trust: 0.3         # records from origins trusted less are not relayed
+///   suspect_after: 5s            # default 5 intervals without a heartbeat
+///   dead_after: 15s              # default 15 intervals
 /// ```
 public struct NodeConfig: Sendable, Equatable {
     public var systemID = "local"
@@ -27,8 +34,25 @@ public struct NodeConfig: Sendable, Equatable {
     public var reservations = ReservationConfig()
     /// The `federation` section; `nil` when the node does not join a federation.
     public var federation: FederationConfig?
+    public var gossip = GossipConfig()
 
     public init() {}
+
+    /// The `gossip` section.
+    public struct GossipConfig: Sendable, Equatable {
+        public var interval: Duration = .seconds(1)
+        public var fanout = 3
+        public var minimumRelayTrust = 3000  // basis points
+        public var suspectAfter: Duration?
+        public var deadAfter: Duration?
+
+        /// The gossip instance's configuration.
+        public var instanceConfiguration: GossipConfiguration {
+            GossipConfiguration(
+                interval: interval, fanout: fanout, minimumRelayTrust: TrustLevel(clampingBasisPoints: minimumRelayTrust),
+                suspectAfter: suspectAfter, deadAfter: deadAfter)
+        }
+    }
 
     /// The `api` section.
     public struct APIConfig: Sendable, Equatable {

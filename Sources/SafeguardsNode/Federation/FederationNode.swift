@@ -32,7 +32,8 @@ public actor FederationNode: FrameResponder {
     private let signingKey: Curve25519.Signing.PrivateKey
     private let dialer: PeerDialer
     private let verifier = EnvelopeVerifier(
-        knownTypes: MessageType.known.union(MessageType.settlement).union([.allocationProposal, .allocationGrant]))
+        knownTypes: MessageType.known.union(MessageType.settlement).union(MessageType.gossip)
+            .union([.allocationProposal, .allocationGrant]))
     private var replayGuard: ReplayGuard
     private let now: @Sendable () -> Timestamp
     private let logger: Logger
@@ -88,7 +89,21 @@ public actor FederationNode: FrameResponder {
         settlementSlot.withLock { $0 = settlement }
     }
 
+    /// Where gossip messages go.
+    private nonisolated let gossipSlot = Mutex<GossipService?>(nil)
+
+    nonisolated func attach(_ gossip: GossipService) {
+        gossipSlot.withLock { $0 = gossip }
+    }
+
     private func handle(_ envelope: Envelope, from peer: SystemID) async -> FrameReply {
+        if MessageType.gossip.contains(envelope.type) {
+            guard let gossip = gossipSlot.withLock({ $0 }) else {
+                return signed(ErrorBody(code: .unknownType, message: "this node does not gossip"))
+                    .map(FrameReply.reply) ?? .close
+            }
+            return signed(await gossip.handle(envelope, from: peer)).map(FrameReply.reply) ?? .close
+        }
         if MessageType.settlement.contains(envelope.type) || envelope.type == .allocationProposal {
             guard let settlement = settlementSlot.withLock({ $0 }) else {
                 return signed(ErrorBody(code: .unknownType, message: "this node does not settle budget"))

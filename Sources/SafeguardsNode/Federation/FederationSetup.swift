@@ -11,6 +11,7 @@ enum FederationSetup {
     struct Parts {
         let node: FederationNode
         let listener: PeerListener
+        let signingKey: Curve25519.Signing.PrivateKey
     }
 
     static func make(
@@ -51,7 +52,7 @@ enum FederationSetup {
             host: config.listen.host, port: config.listen.port, identity: identity,
             maximumFrameLength: config.maxFrameBytes, idleTimeout: config.idleTimeout, identify: identify,
             logger: logger)
-        return Parts(node: node, listener: listener)
+        return Parts(node: node, listener: listener, signingKey: signingKey)
     }
 
     /// Config peers are written over the stored ones at every start (their history is kept).

@@ -30,6 +30,8 @@ public actor SettlementService: Service {
     private var waiters: [TransferID: [Int: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter = 0
     private var nextTickAt: Timestamp?
+    /// Transfers settled by a status answer that reconciliation asked for, per peer.
+    private var repaired: [SystemID: Int] = [:]
 
     public var me: SystemID { machine.me }
 
@@ -375,6 +377,9 @@ public actor SettlementService: Service {
                 directives = machine.onReturnReceipt(from: peer, receipt, now: time)
             case .statusAnswer(let answer):
                 directives = machine.onStatusAnswer(from: peer, answer, now: time)
+                if directives.contains(where: { if case .persist = $0 { true } else { false } }) {
+                    repaired[peer, default: 0] += 1
+                }
             }
             if await carryOut(directives, evidence: envelopeBytes) != nil { return nil }
             for directive in directives {
@@ -530,6 +535,44 @@ public actor SettlementService: Service {
 
     private func resumeWaiters(_ id: TransferID) {
         for continuation in (waiters.removeValue(forKey: id) ?? [:]).values { continuation.resume() }
+    }
+
+    // MARK: Gossip and reconciliation
+
+    /// What this node's gossip record says about its federation books.
+    struct GossipView: Sendable {
+        var creditGiven: [String: Amount]
+        var creditTaken: [String: Amount]
+        var digests: [String: SettlementDigest]
+        var pending: Int
+    }
+
+    func gossipView(peers: [SystemID]) -> GossipView {
+        var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingTransactionIDs.count)
+        for (peer, line) in machine.creditLines { view.creditGiven[peer.rawValue] = line.used }
+        for (peer, taken) in machine.creditTaken { view.creditTaken[peer.rawValue] = taken.drawn }
+        for peer in peers { view.digests[peer.rawValue] = machine.settlementDigest(with: peer) }
+        return view
+    }
+
+    func settlementDigest(with peer: SystemID) -> SettlementDigest {
+        machine.settlementDigest(with: peer)
+    }
+
+    /// A peer's digest disagrees with ours: ask it about every transfer to it still pending here.
+    func reconcile(with peer: SystemID) async {
+        await lock.run {
+            let queries = machine.reconciliationQueries(with: peer)
+            guard !queries.isEmpty else { return }
+            logger.info("reconciling with a peer", metadata: ["peer.system_id": "\(peer)", "pending": "\(queries.count)"])
+            _ = await carryOut(queries, evidence: nil)
+        }
+    }
+
+    func repairedCount(with peer: SystemID) -> Int { repaired[peer] ?? 0 }
+
+    func pendingCount(with peer: SystemID) -> Int {
+        machine.pendingTransactionIDs.filter { machine.outgoing[$0]?.transfer.peer == peer }.count
     }
 
     // MARK: Reading

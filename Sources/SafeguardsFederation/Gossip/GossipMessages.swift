@@ -1,0 +1,77 @@
+import SafeguardsCore
+
+extension MessageType {
+    /// Opens a gossip exchange with the sender's digest; the body is a ``GossipDigestBody``.
+    public static let gossipDigest = MessageType(rawValue: "gossip_digest")
+    /// Records the receiver lacks (and, answering a digest, the answerer's own digest); the body
+    /// is a ``GossipDeltaBody``.
+    public static let gossipDelta = MessageType(rawValue: "gossip_delta")
+
+    /// The gossip protocol's message types.
+    public static let gossip: Set<MessageType> = [.gossipDigest, .gossipDelta]
+}
+
+/// `{origin: (generation, version)}` of every record the sender holds.
+public struct GossipDigestBody: MessageBody, Hashable {
+    public static let messageType = MessageType.gossipDigest
+
+    public var digest: [String: RecordVersion]
+
+    public init(_ digest: [SystemID: RecordVersion]) {
+        self.digest = Dictionary(uniqueKeysWithValues: digest.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// The digest with its origins as system ids; entries that are not valid ids are dropped.
+    public var origins: [SystemID: RecordVersion] {
+        Dictionary(uniqueKeysWithValues: digest.compactMap { key, value in (try? SystemID(key)).map { ($0, value) } })
+    }
+}
+
+/// Records for the receiver, each with its origin's signature; answering a digest it also
+/// carries the answerer's digest, so the asker can send back what the answerer lacks.
+public struct GossipDeltaBody: MessageBody, Hashable {
+    public static let messageType = MessageType.gossipDelta
+
+    public var records: [SignedGossipRecord]
+    public var digest: [String: RecordVersion]?
+
+    public init(records: [SignedGossipRecord], digest: [SystemID: RecordVersion]?) {
+        self.records = records
+        self.digest = digest.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
+    }
+
+    public var origins: [SystemID: RecordVersion]? {
+        digest.map { digest in
+            Dictionary(uniqueKeysWithValues: digest.compactMap { key, value in (try? SystemID(key)).map { ($0, value) } })
+        }
+    }
+}
+
+extension SettlementMachine {
+    /// The digest of every transaction settled between this node and `peer`, in either direction:
+    /// the same value on both nodes exactly when they agree on every decided id. A transfer still
+    /// pending here but decided there makes them differ.
+    public func settlementDigest(with peer: SystemID) -> SettlementDigest {
+        var lines: [String] = []
+        for entry in outgoing.values where entry.transfer.peer == peer {
+            guard let receipt = entry.state.receipt else { continue }
+            lines.append(Self.digestLine(requester: me, giver: peer, kind: entry.transfer.kind, receipt: receipt))
+        }
+        for (key, decision) in incoming where key.peer == peer {
+            lines.append(Self.digestLine(requester: peer, giver: me, kind: decision.kind, receipt: decision.receipt))
+        }
+        return SettlementDigest(lines: lines)
+    }
+
+    private static func digestLine(requester: SystemID, giver: SystemID, kind: SettlementKind, receipt: TransferReceipt)
+        -> String
+    {
+        "\(requester)>\(giver) \(kind.rawValue) \(receipt.transactionID) \(receipt.status.rawValue) \(receipt.amount.micros)"
+    }
+
+    /// Status queries for every transfer to `peer` still pending here: what reconciliation sends
+    /// when the peer's digest disagrees with ours.
+    public func reconciliationQueries(with peer: SystemID) -> [SettlementDirective] {
+        pendingTransactionIDs.filter { outgoing[$0]?.transfer.peer == peer }.flatMap { queryStatus($0) }
+    }
+}

@@ -1,0 +1,227 @@
+import Crypto
+import Foundation
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsStore
+import ServiceLifecycle
+import Synchronization
+
+/// The shell around the pure ``GossipInstance``: every interval it refreshes this node's record
+/// (pool balances, credit lines, settlement digests), starts a round with the peers the instance
+/// picks, answers other nodes' rounds, and asks for reconciliation when a peer's settlement digest
+/// disagrees with ours. Stops on graceful shutdown.
+public actor GossipService: Service {
+    private var instance: GossipInstance
+    private let federation: FederationNode
+    private let settlement: SettlementService
+    private let writer: BudgetWriter
+    private let now: @Sendable () -> Timestamp
+    private let logger: Logger
+    /// Pinned signing keys of the registered peers (and ours), read by the instance's verifier.
+    private let keys: KeyBox
+    private let ownKey: Curve25519.Signing.PublicKey
+    private var random = SystemRandomNumberGenerator()
+    private var trust: [SystemID: TrustLevel] = [:]
+    private var peers: [SystemID: PeerSync] = [:]
+
+    /// What this node knows of its exchanges with one peer.
+    struct PeerSync {
+        var lastSync: Timestamp?
+        var lastError: String?
+        /// The version of our record the peer held at its last digest.
+        var theirViewOfUs: RecordVersion?
+        var disagreements = 0
+        var repaired = 0
+    }
+
+    init(
+        me: SystemID, configuration: GossipConfiguration, signingKey: Curve25519.Signing.PrivateKey,
+        federation: FederationNode, settlement: SettlementService, writer: BudgetWriter,
+        now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
+        let keyBox = KeyBox([me: signingKey.publicKey])
+        let start = now()
+        self.instance = GossipInstance(
+            me: me, generation: UInt64(max(0, start.millisecondsSince1970)), configuration: configuration, now: start,
+            sign: { record in SignedGossipRecord(signing: record, with: signingKey) },
+            verify: { signed, record in keyBox.verify(signed, origin: record.origin) })
+        self.keys = keyBox
+        self.ownKey = signingKey.publicKey
+        self.federation = federation
+        self.settlement = settlement
+        self.writer = writer
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Lets the instance's `@Sendable` verifier read the current keys.
+    private final class KeyBox: Sendable {
+        private let keys: Mutex<[SystemID: Curve25519.Signing.PublicKey]>
+        init(_ keys: [SystemID: Curve25519.Signing.PublicKey]) { self.keys = Mutex(keys) }
+        func set(_ newKeys: [SystemID: Curve25519.Signing.PublicKey]) { keys.withLock { $0 = newKeys } }
+        func verify(_ signed: SignedGossipRecord, origin: SystemID) -> Bool {
+            guard let key = keys.withLock({ $0[origin] }) else { return false }
+            return signed.isSigned(by: key)
+        }
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        let interval = instance.configuration.interval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await round()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One round: refresh our record, then exchange with the peers the instance picks.
+    func round() async {
+        await refresh()
+        let targets = instance.tick(now: now(), trust: trust, random: &random)
+        await withTaskGroup(of: Void.self) { group in
+            for peer in targets { group.addTask { _ = await self.exchange(with: peer) } }
+        }
+    }
+
+    /// Runs an exchange with every registered peer now (`POST /v1/sync`).
+    public func synchronize() async -> SyncResultsBody {
+        await refresh()
+        var results: [String: SyncResultBody] = [:]
+        let targets = trust.keys.sorted()
+        let outcomes = await withTaskGroup(of: (SystemID, String?).self, returning: [(SystemID, String?)].self) { group in
+            for peer in targets { group.addTask { (peer, await self.exchange(with: peer)) } }
+            var collected: [(SystemID, String?)] = []
+            for await outcome in group { collected.append(outcome) }
+            return collected
+        }
+        for (peer, error) in outcomes {
+            results[peer.rawValue] = SyncResultBody(
+                success: error == nil, lastSync: peers[peer]?.lastSync?.description, error: error)
+        }
+        return SyncResultsBody(results: results)
+    }
+
+    /// Reads the registry (trust, keys) and this node's books into our record.
+    private func refresh() async {
+        let registered = await federation.registry.all()
+        trust = Dictionary(uniqueKeysWithValues: registered.map { ($0.systemID, $0.trust.effective) })
+        var pinned: [SystemID: Curve25519.Signing.PublicKey] = [instance.me: ownKey]
+        for record in registered { if let key = record.signingKey { pinned[record.systemID] = key } }
+        keys.set(pinned)
+        let balances = await writer.read { book in
+            Dictionary(uniqueKeysWithValues: book.poolSnapshots().map { ($0.pool.name, $0.available) })
+        }
+        let view = await settlement.gossipView(peers: registered.map(\.systemID))
+        instance.updateLocal(
+            GossipSummary(
+                balances: balances, creditGiven: view.creditGiven, creditTaken: view.creditTaken,
+                settlementDigests: view.digests, pendingTransfers: view.pending),
+            now: now())
+    }
+
+    /// Push-pull with `peer`: our digest out, the records we lack and its digest back, then the
+    /// records it lacks. Returns an error message, or `nil` on success.
+    @discardableResult
+    func exchange(with peer: SystemID) async -> String? {
+        do {
+            let answer = try await federation.exchange(GossipDigestBody(instance.digest()), with: peer)
+            guard answer.type == .gossipDelta, let delta = try? GossipDeltaBody(decodingBody: answer.body) else {
+                throw SafeguardsError(.peerRefused, "\(peer) answered a digest with \(answer.type)")
+            }
+            await absorb(delta.records, from: peer)
+            if let theirs = delta.origins {
+                peers[peer, default: PeerSync()].theirViewOfUs = theirs[instance.me]
+                let missing = instance.delta(for: theirs, to: peer, trust: trust)
+                if !missing.isEmpty {
+                    _ = try await federation.exchange(GossipDeltaBody(records: missing, digest: nil), with: peer)
+                }
+            }
+            peers[peer, default: PeerSync()].lastSync = now()
+            peers[peer, default: PeerSync()].lastError = nil
+            return nil
+        } catch {
+            let message = "\(error)"
+            peers[peer, default: PeerSync()].lastError = message
+            logger.debug("gossip with a peer failed", metadata: ["peer.system_id": "\(peer)", "error": "\(message)"])
+            return message
+        }
+    }
+
+    /// Answers another node's gossip message.
+    func handle(_ envelope: Envelope, from peer: SystemID) async -> any MessageBody {
+        switch envelope.type {
+        case .gossipDigest:
+            guard let body = try? GossipDigestBody(decodingBody: envelope.body) else {
+                return ErrorBody(code: .malformed, message: "a gossip_digest body did not decode")
+            }
+            let theirs = body.origins
+            peers[peer, default: PeerSync()].theirViewOfUs = theirs[instance.me]
+            peers[peer, default: PeerSync()].lastSync = now()
+            return GossipDeltaBody(records: instance.delta(for: theirs, to: peer, trust: trust), digest: instance.digest())
+        case .gossipDelta:
+            guard let body = try? GossipDeltaBody(decodingBody: envelope.body) else {
+                return ErrorBody(code: .malformed, message: "a gossip_delta body did not decode")
+            }
+            await absorb(body.records, from: peer)
+            return GossipDeltaBody(records: [], digest: nil)
+        default:
+            return ErrorBody(code: .unknownType, message: "not a gossip message: \(envelope.type)")
+        }
+    }
+
+    /// Merges records, counts forgeries against the peer that relayed them, and reconciles with
+    /// every origin whose settlement digest for us differs from ours.
+    private func absorb(_ records: [SignedGossipRecord], from peer: SystemID) async {
+        guard !records.isEmpty else { return }
+        let outcome = instance.merge(records, now: now())
+        if outcome.rejected > 0 {
+            logger.warning(
+                "refused gossip records that do not verify",
+                metadata: ["peer.system_id": "\(peer)", "count": "\(outcome.rejected)"])
+            await federation.registry.recordOffense(peer, .invalidSignature, now: now())
+        }
+        for origin in outcome.updated {
+            guard let record = instance.record(of: origin),
+                let theirs = record.summary.settlementDigests[instance.me.rawValue]
+            else { continue }
+            let ours = await settlement.settlementDigest(with: origin)
+            if theirs != ours {
+                peers[origin, default: PeerSync()].disagreements += 1
+                await settlement.reconcile(with: origin)
+            }
+        }
+    }
+
+    // MARK: Status
+
+    public func status() async -> SyncStatusBody {
+        let registered = await federation.registry.all()
+        let time = now()
+        let local = instance.local
+        var bodies: [SyncPeerBody] = []
+        for peer in registered {
+            let record = instance.record(of: peer.systemID)
+            let sync = peers[peer.systemID] ?? PeerSync()
+            var behind: UInt64 = local.version
+            if let seen = sync.theirViewOfUs, seen.generation == local.generation {
+                behind = local.version > seen.version ? local.version - seen.version : 0
+            }
+            let repaired = await settlement.repairedCount(with: peer.systemID)
+            bodies.append(
+                SyncPeerBody(
+                    systemID: peer.systemID.rawValue, state: instance.liveness(of: peer.systemID, now: time).rawValue,
+                    trustLevel: peer.trust.configured.description, effectiveTrust: peer.trust.effective.description,
+                    lastSync: sync.lastSync?.description, lastSeenVersion: record.map { "\($0.recordVersion)" },
+                    versionsBehind: Int(min(behind, UInt64(Int.max))),
+                    pendingTransfers: await settlement.pendingCount(with: peer.systemID),
+                    disagreementsFound: sync.disagreements, disagreementsRepaired: repaired,
+                    balances: record?.summary.balances ?? [:], lastError: sync.lastError))
+        }
+        return SyncStatusBody(
+            systemID: instance.me.rawValue, generation: String(local.generation), version: String(local.version),
+            peers: bodies)
+    }
+}
