@@ -12,7 +12,7 @@ struct Cluster {
     let nodes: [String: NodeProcess]
     var clients: [String: SafeguardsClient] = [:]
 
-    init() throws {
+    init(gossip: String = "") throws {
         let systems = ["system_a", "system_b", "system_c"]
         var ports: [String: Int] = [:]
         for system in systems { ports[system] = try freeLoopbackPort() }
@@ -44,7 +44,7 @@ struct Cluster {
                     retry_initial: 100ms
                     retry_max: 500ms
                     answer_wait: 2s
-                """
+                """ + (gossip.isEmpty ? "" : "\n" + gossip)
             nodes[system] = NodeProcess(
                 dataDirectory: try makeTemporaryDirectory("safeguards-cluster-\(system)"), systemID: system,
                 token: Self.token, extraConfig: federation)
@@ -173,4 +173,93 @@ struct ClusterTests {
 actor Progress {
     private(set) var count = 0
     func step() { count += 1 }
+}
+
+@Suite("Gossip between three node processes", .timeLimit(.minutes(3)))
+struct GossipClusterTests {
+    static let gossip = """
+        gossip:
+          interval: 100ms
+          suspect_after: 800ms
+          dead_after: 2s
+        """
+
+    @Test func balancesConvergeAndAKilledNodeTurnsSuspectDeadAndAliveAgain() async throws {
+        var cluster = try Cluster(gossip: Self.gossip)
+        do {
+            try await run(&cluster)
+        } catch {
+            print(cluster.logs)
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    /// Polls `condition` every 50 ms, at most `attempts` times; returns whether it held.
+    static func eventually(_ attempts: Int = 400, _ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<attempts {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    static func state(of peer: String, on client: SafeguardsClient) async throws -> String? {
+        try await client.syncStatus().peers.first { $0.systemID == peer }?.state
+    }
+
+    private func run(_ cluster: inout Cluster) async throws {
+        let systems = ["system_a", "system_b", "system_c"]
+        for system in systems { try await cluster.start(system) }
+        let budgets: [String: Amount] = ["system_a": 100, "system_b": 200, "system_c": 300]
+        for system in systems {
+            _ = try await cluster.clients[system]!.createPool(
+                CreatePoolRequest(name: "pool-\(system)", initialBudget: budgets[system]!, priority: 5))
+        }
+        // Every node sees every other node's pool balance through gossip.
+        let clients = cluster.clients
+        let converged = try await Self.eventually {
+            for system in systems {
+                let status = try await clients[system]!.syncStatus()
+                for peer in status.peers {
+                    guard peer.balances["pool-\(peer.systemID)"] == budgets[peer.systemID], peer.state == "alive" else {
+                        return false
+                    }
+                }
+                if status.peers.count != 2 { return false }
+            }
+            return true
+        }
+        try #require(converged, "balances did not converge through gossip")
+        let status = try await clients["system_a"]!.syncStatus()
+        #expect(status.peers.allSatisfy { $0.lastSync != nil && $0.lastSeenVersion != nil })
+        // A change travels too.
+        _ = try await clients["system_b"]!.createPool(CreatePoolRequest(name: "second", initialBudget: 7, priority: 1))
+        #expect(try await Self.eventually {
+            try await clients["system_a"]!.syncStatus().peers.first { $0.systemID == "system_b" }?.balances["second"] == 7
+        })
+        // POST /v1/sync runs an exchange with each peer now.
+        let results = try await clients["system_a"]!.synchronize()
+        #expect(results.results["system_b"]?.success == true)
+        #expect(results.results["system_c"]?.success == true)
+
+        // system_c is killed: the others suspect it, then declare it dead...
+        await cluster.nodes["system_c"]!.kill(signal: SIGKILL)
+        var sawSuspect = false
+        let dead = try await Self.eventually {
+            let state = try await Self.state(of: "system_c", on: clients["system_a"]!)
+            if state == "suspect" { sawSuspect = true }
+            return state == "dead"
+        }
+        #expect(sawSuspect)
+        #expect(dead)
+        #expect(try await Self.eventually { try await Self.state(of: "system_c", on: clients["system_b"]!) == "dead" })
+        // ...and alive again once it is back (dead peers are still tried, at a slower pace).
+        try await cluster.start("system_c")
+        for system in ["system_a", "system_b"] {
+            let client = clients[system]!
+            #expect(try await Self.eventually { try await Self.state(of: "system_c", on: client) == "alive" }, "on \(system)")
+        }
+    }
 }
