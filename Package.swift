@@ -139,6 +139,7 @@ let package = Package(
                 "SafeguardsNode",
                 "SafeguardsFederation",
                 "SafeguardsTransport",
+                "SafeguardsTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

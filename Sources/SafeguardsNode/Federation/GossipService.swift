@@ -73,7 +73,8 @@ public actor GossipService: Service {
         let interval = instance.configuration.interval
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await round()
-            try? await Task.sleep(for: interval)
+            // The wait ends early on graceful shutdown, so the node stops at once.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

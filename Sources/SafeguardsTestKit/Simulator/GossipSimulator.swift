@@ -96,19 +96,22 @@ public struct GossipSimulation: Sendable {
 
         for round in 1...configuration.maximumRounds {
             let now = start.advanced(by: .seconds(round))
+            // Every exchange of a round sends what its two nodes held when the round began, so a
+            // record moves at most one hop per round, as on a network where exchanges overlap.
+            let snapshot = nodes
             for index in 0..<count {
                 let targets = nodes[index].tick(now: now, trust: trust, random: &random)
                 for target in targets {
                     guard let peer = Int(target.rawValue.dropFirst(5)) else { continue }
-                    let digest = nodes[index].digest()
+                    let digest = snapshot[index].digest()
                     bytes += digestBytes(digest)
                     guard delivered(index, peer, round: round, random: &random) else { continue }
-                    let answer = nodes[peer].delta(for: digest, to: nodes[index].me, trust: trust)
-                    let answerDigest = nodes[peer].digest()
+                    let answer = snapshot[peer].delta(for: digest, to: nodes[index].me, trust: trust)
+                    let answerDigest = snapshot[peer].digest()
                     bytes += answer.reduce(0) { $0 + $1.wireSize } + digestBytes(answerDigest)
                     guard delivered(peer, index, round: round, random: &random) else { continue }
                     _ = nodes[index].merge(answer, now: now)
-                    let back = nodes[index].delta(for: answerDigest, to: nodes[peer].me, trust: trust)
+                    let back = snapshot[index].delta(for: answerDigest, to: nodes[peer].me, trust: trust)
                     guard !back.isEmpty else { continue }
                     bytes += back.reduce(0) { $0 + $1.wireSize } + 16
                     guard delivered(index, peer, round: round, random: &random) else { continue }
