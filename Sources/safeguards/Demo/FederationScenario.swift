@@ -30,6 +30,7 @@ struct FederationScenario {
         try await showBothSides([first, second, returned])
         try await showBalances()
         try await checkEverything()
+        try await showSyncStatus()
     }
 
     /// Each node registers the others with the trust the story gives them, and pings them over mutual TLS.
@@ -156,6 +157,29 @@ struct FederationScenario {
             table.append(["system_a", "agent:\(agent.agentID)", agent.budget.total.display, "the agent's budget"])
         }
         report.table(table)
+    }
+
+    /// A gossip round with every peer, then what system_a knows of the others.
+    func showSyncStatus() async throws {
+        report.step("Gossip: a sync round on every node, then system_a's sync status")
+        for member in [a, b, c] {
+            let results = try await member.client.synchronize()
+            let failed = results.results.filter { !$0.value.success }
+            try expect(failed.isEmpty, "\(member.systemID) could not sync with \(failed.keys.sorted())")
+        }
+        let status = try await a.client.syncStatus()
+        var table = TextTable([
+            .left("PEER"), .left("STATE"), .right("TRUST"), .left("SEEN VERSION"), .right("PENDING"), .left("BALANCES"),
+        ])
+        for peer in status.peers {
+            try expect(peer.state == "alive", "\(peer.systemID) is \(peer.state) on system_a")
+            table.append([
+                peer.systemID, peer.state, peer.effectiveTrust, peer.lastSeenVersion ?? "-", String(peer.pendingTransfers),
+                peer.balances.isEmpty ? "(no pools)" : peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.display)" }.joined(separator: " "),
+            ])
+        }
+        report.table(table)
+        report.ok("system_a holds each peer's signed gossip record; both peers are alive")
     }
 
     func checkEverything() async throws {
