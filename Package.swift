@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SafeguardsTransport", targets: ["SafeguardsTransport"]),
         .library(name: "SafeguardsNode", targets: ["SafeguardsNode"]),
         .library(name: "SafeguardsTestKit", targets: ["SafeguardsTestKit"]),
+        .library(name: "SafeguardsPolicies", targets: ["SafeguardsPolicies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -122,6 +123,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Dynamic allocation policies: pure, with time and data passed in.
+        .target(
+            name: "SafeguardsPolicies",
+            dependencies: ["SafeguardsCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsPoliciesTests",
+            dependencies: ["SafeguardsCore", "SafeguardsPolicies", "SafeguardsTestKit"],
             swiftSettings: swiftSettings
         ),
         // Test helpers: manual clock, seeded randomness, node process harness.

@@ -1,5 +1,5 @@
 /// How important an agent is. Reallocation policies weigh agents by it.
-public enum AgentPriority: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+public enum AgentPriority: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     case critical = "CRITICAL"
     case high = "HIGH"
     case medium = "MEDIUM"

@@ -1,0 +1,61 @@
+import SafeguardsCore
+
+/// A fraction between 0 and 1 (or a rate above it) in basis points: exact, no floating point.
+public struct Ratio: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let basisPoints: Int64
+
+    public init(basisPoints: Int64) {
+        self.basisPoints = basisPoints
+    }
+
+    /// Parses `"0.7"`, `"0.25"`, `"1.5"`: at most four decimals.
+    public init(parsing text: String) throws(PolicyError) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = Int64(parts[0]), whole >= 0, whole < 1_000_000 else {
+            throw PolicyError("'\(text)' is not a decimal ratio such as 0.7")
+        }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard (1...4).contains(digits.count), digits.allSatisfy(\.isNumber), let value = Int64(digits) else {
+                throw PolicyError("'\(text)' is not a decimal ratio with at most four decimals")
+            }
+            fraction = value * [1, 1000, 100, 10, 1][digits.count]
+        }
+        self.basisPoints = whole * 10_000 + fraction
+    }
+
+    public static func < (lhs: Ratio, rhs: Ratio) -> Bool { lhs.basisPoints < rhs.basisPoints }
+
+    /// `amount × self`, rounded toward zero.
+    public func of(_ amount: Amount) -> Amount {
+        (try? amount.scaled(by: basisPoints, over: 10_000)) ?? (basisPoints > 0 ? Amount(micros: .max) : .zero)
+    }
+
+    public var description: String {
+        let whole = basisPoints / 10_000
+        var fraction = String(basisPoints % 10_000)
+        fraction = String(repeating: "0", count: 4 - fraction.count) + fraction
+        while fraction.hasSuffix("0") && fraction.count > 1 { fraction.removeLast() }
+        return "\(whole).\(fraction)"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A policy's configuration or input is not usable. The message says why.
+public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
