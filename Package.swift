@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "SafeguardsNode",
             dependencies: [
+                "SafeguardsPolicies",
                 "SafeguardsCore",
                 "SafeguardsStore",
                 "SafeguardsAPI",

@@ -19,10 +19,14 @@ public struct SafeguardsError: Error, Sendable, Equatable, CustomStringConvertib
         public static let insufficientBudget = Code(rawValue: "insufficient_budget")
         /// The node cannot make the change durable now (storage failed).
         public static let unavailable = Code(rawValue: "unavailable")
+        /// Over a rate limit; ``SafeguardsError/retryAfterSeconds`` says when to ask again.
+        public static let rateLimited = Code(rawValue: "rate_limited")
     }
 
     public let code: Code
     public let message: String
+    /// For ``Code/rateLimited``: seconds until the same request would be admitted.
+    public var retryAfterSeconds: Int?
 
     public init(_ code: Code, _ message: String) {
         self.code = code

@@ -63,8 +63,13 @@ public struct BudgetNode: Sendable {
         } catch {
             throw NodeStartupError("cannot open the database: \(error)")
         }
+        let rateLimits = try AgentRateLimits(store: store)
         let operations = BudgetOperations(
-            writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout)
+            writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout,
+            rateLimits: rateLimits)
+        let policies = try PolicyService(
+            writer: writer, store: store, rails: config.policies.rails, tick: config.policies.tick, now: Timestamp.now,
+            logger: logger)
         var federation: FederationNode?
         var settlement: SettlementService?
         var gossip: GossipService?
@@ -96,7 +101,9 @@ public struct BudgetNode: Sendable {
             metrics: metrics,
             peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now),
             federation: FederationRoutes(
-                settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
+                settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
+            policies: PolicyRoutes(
+                policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
         let addressPath = config.addressPath
         let application = Application(
             router: routes.makeRouter(),
@@ -116,7 +123,7 @@ public struct BudgetNode: Sendable {
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
-            services: [application, sweeper] + federationServices, logger: logger)
+            services: [application, sweeper, policies] + federationServices, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

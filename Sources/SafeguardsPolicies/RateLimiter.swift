@@ -50,6 +50,11 @@ public struct SlidingWindowLimiter: Sendable, Hashable {
         uses.append((now, amount))
     }
 
+    /// Removes one use of `amount` recorded at `at` (an admission whose operation did not happen).
+    public mutating func unrecord(_ amount: Amount, at: Timestamp) {
+        if let index = uses.lastIndex(where: { $0.at == at && $0.amount == amount }) { uses.remove(at: index) }
+    }
+
     /// Checks and records in one step; returns whether it was admitted.
     public mutating func admit(_ amount: Amount, at now: Timestamp) -> Bool {
         guard check(amount, at: now) else { return false }

@@ -30,29 +30,3 @@ public struct SafetyRails: Sendable, Hashable, Codable {
         return bounded.newValue == bounded.oldValue ? nil : bounded
     }
 }
-
-/// One automatic change, as the decision log keeps it.
-public struct PolicyDecision: Sendable, Hashable, Codable {
-    public var policy: String
-    public var poolID: PoolID?
-    public var agentID: AgentID?
-    public var oldValue: Amount
-    public var newValue: Amount
-    public var reason: String
-    public var inputs: [String: String]
-    public var at: Timestamp
-
-    public init(
-        policy: String, poolID: PoolID?, agentID: AgentID?, oldValue: Amount, newValue: Amount, reason: String,
-        inputs: [String: String], at: Timestamp
-    ) {
-        self.policy = policy
-        self.poolID = poolID
-        self.agentID = agentID
-        self.oldValue = oldValue
-        self.newValue = newValue
-        self.reason = reason
-        self.inputs = inputs
-        self.at = at
-    }
-}

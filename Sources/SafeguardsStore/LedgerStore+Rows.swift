@@ -55,6 +55,17 @@ extension LedgerStore {
             try db.execute(
                 sql: "INSERT INTO federation_records(kind, record_id, peer, body) VALUES (?, ?, ?, ?)",
                 arguments: [record.kind, record.recordID, record.peer, record.body])
+        case .decisionLogged(let decision):
+            try db.execute(
+                sql: """
+                    INSERT INTO decisions(policy, pool_id, agent_id, old_value, new_value, reason, inputs, transfer_id, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    decision.policy, decision.poolID?.rawValue, decision.agentID?.rawValue, decision.oldValue.micros,
+                    decision.newValue.micros, decision.reason, try encode(decision.inputs), decision.transferID?.rawValue,
+                    decision.at.millisecondsSince1970,
+                ])
         case .agentAlertLevel(let id, let level):
             try db.execute(
                 sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])

@@ -112,6 +112,42 @@ enum StoreSchema {
                     BEGIN SELECT RAISE(ABORT, 'federation records are never deleted'); END;
                     """)
         }
+        migrator.registerMigration("v4_policies") { db in
+            try db.execute(
+                sql: """
+                    -- Every automatic budget change, written in the same transaction as its transfer.
+                    CREATE TABLE decisions (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        policy TEXT NOT NULL,
+                        pool_id TEXT,
+                        agent_id TEXT,
+                        old_value INTEGER NOT NULL,
+                        new_value INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        inputs TEXT NOT NULL,
+                        transfer_id TEXT,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE TRIGGER decisions_append_only BEFORE UPDATE ON decisions
+                    BEGIN SELECT RAISE(ABORT, 'decisions are never changed'); END;
+                    CREATE TABLE pool_policies (
+                        pool_id TEXT NOT NULL REFERENCES pools(id),
+                        kind TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (pool_id, kind)
+                    );
+                    CREATE TABLE pool_freezes (
+                        pool_id TEXT PRIMARY KEY NOT NULL REFERENCES pools(id),
+                        frozen_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE agent_rate_limits (
+                        agent_id TEXT PRIMARY KEY NOT NULL REFERENCES agents(id),
+                        max_budget INTEGER NOT NULL CHECK (max_budget > 0),
+                        window_ms INTEGER NOT NULL CHECK (window_ms > 0)
+                    );
+                    """)
+        }
         return migrator
     }
 }

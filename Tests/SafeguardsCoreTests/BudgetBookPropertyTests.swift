@@ -231,7 +231,7 @@ struct BookRun {
                 agents[id] = Agent(
                     id: agent.id, poolID: agent.poolID, priority: agent.priority, initialBudget: agent.initialBudget,
                     createdAt: agent.createdAt, creationKey: agent.creationKey, alertLevel: level)
-            case .alertRaised, .federationRecorded: break
+            case .alertRaised, .federationRecorded, .decisionLogged: break
             }
         }
         let ledger: Ledger

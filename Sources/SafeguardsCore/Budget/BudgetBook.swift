@@ -104,7 +104,48 @@ public struct BudgetBook: Sendable {
             return try expireReservations(now: now)
         case .federation(let posting):
             return try applyFederation(posting, now: now)
+        case .setPoolTotal(let id, let total, let reason, let transferID):
+            return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
+        case .decided(let command, let decision):
+            let result = try execute(command, now: now)
+            var record = decision
+            record.at = now
+            unsavedChanges.append(.decisionLogged(record))
+            return result
         }
+    }
+
+    private mutating func setPoolTotal(
+        _ id: PoolID, total: Amount, reason: String, transferID: TransferID, now: Timestamp
+    ) throws(SafeguardsError) -> BudgetResult {
+        guard let snapshot = poolSnapshot(id) else { throw .notFound("pool \(id) does not exist") }
+        guard !total.isNegative else { throw .invalidAmount("total \(total) is negative") }
+        guard !reason.isEmpty, reason.count <= 500 else { throw .invalidRequest("reason must be 1-500 characters") }
+        if let earlier = ledger.transfer(transferID) {
+            guard earlier.metadata[TransferMetadataKey.budget] == total.description,
+                earlier.metadata[TransferMetadataKey.pool] == id.rawValue
+            else { throw .conflict("transfer id \(transferID) was already used for another pool change") }
+            return .pool(snapshot, replayed: true)
+        }
+        let difference = Amount(micros: total.micros &- snapshot.total.micros)
+        guard !difference.isZero else { return .pool(snapshot, replayed: false) }
+        let pool = LedgerAccounts.pool(id)
+        let raising = difference.isPositive
+        let request = TransferRequest(
+            id: transferID, debit: raising ? LedgerAccounts.funding : pool, credit: raising ? pool : LedgerAccounts.funding,
+            amount: Amount(micros: raising ? difference.micros : -difference.micros), reason: reason,
+            metadata: [TransferMetadataKey.kind: TransferKind.poolResize.rawValue,
+                TransferMetadataKey.pool: id.rawValue, TransferMetadataKey.budget: total.description])
+        do {
+            try ledger.apply(.create(request), now: now)
+        } catch {
+            if case .insufficientFunds = error, !raising {
+                throw SafeguardsError(
+                    .insufficientBudget, "pool \(id) has \(snapshot.available) available; its total cannot fall to \(total)")
+            }
+            throw SafeguardsError(error)
+        }
+        return .pool(poolSnapshot(id) ?? snapshot, replayed: false)
     }
 
     /// Takes the changes made since the last call, ledger changes included, for the store to write.

@@ -17,6 +17,12 @@ public enum BudgetCommand: Sendable, Hashable {
     case spend(AgentID, amount: Amount, transferID: TransferID)
     /// Expires every reservation whose timeout has passed.
     case expireReservations
+    /// Sets a pool's total (available + allocated + spent) by moving the difference between the
+    /// funding account and the pool; a decrease can take only what the pool has available.
+    case setPoolTotal(PoolID, total: Amount, reason: String, transferID: TransferID)
+    /// An automatic change by a policy: the command, and the decision that explains it, written
+    /// together or not at all.
+    indirect case decided(BudgetCommand, DecisionRecord)
     /// A federation event's ledger movements and the record that explains them, written in one
     /// transaction: either both are durable or neither is.
     case federation(FederationPosting)
@@ -69,6 +75,36 @@ public enum BudgetChange: Sendable, Hashable {
     case agentAlertLevel(AgentID, UsageLevel)
     case alertRaised(UsageAlert)
     case federationRecorded(FederationRecord)
+    case decisionLogged(DecisionRecord)
+}
+
+/// One automatic budget change, as the decision log keeps it: which policy, on what, from which
+/// value to which, why, and what it saw.
+public struct DecisionRecord: Sendable, Hashable, Codable {
+    public var policy: String
+    public var poolID: PoolID?
+    public var agentID: AgentID?
+    public var oldValue: Amount
+    public var newValue: Amount
+    public var reason: String
+    public var inputs: [String: String]
+    public var transferID: TransferID?
+    public var at: Timestamp
+
+    public init(
+        policy: String, poolID: PoolID?, agentID: AgentID?, oldValue: Amount, newValue: Amount, reason: String,
+        inputs: [String: String] = [:], transferID: TransferID? = nil, at: Timestamp
+    ) {
+        self.policy = policy
+        self.poolID = poolID
+        self.agentID = agentID
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.reason = reason
+        self.inputs = inputs
+        self.transferID = transferID
+        self.at = at
+    }
 }
 
 /// The transfer metadata keys the book writes, so readers know what a transfer was for.
@@ -84,6 +120,7 @@ public enum TransferKind: String, Sendable {
     case poolFunding = "pool_funding"
     case agentAllocation = "agent_allocation"
     case budgetUpdate = "budget_update"
+    case poolResize = "pool_resize"
     case reservation
     case spend
 }

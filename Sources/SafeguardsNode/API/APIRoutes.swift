@@ -16,6 +16,7 @@ struct APIRoutes: Sendable {
     let metrics: NodeMetrics
     let peers: PeerRoutes
     let federation: FederationRoutes
+    let policies: PolicyRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -46,6 +47,7 @@ struct APIRoutes: Sendable {
         addReservations(v1)
         peers.add(to: v1)
         federation.add(to: v1)
+        policies.add(to: v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
         }

@@ -29,6 +29,7 @@ extension SafeguardsError.Code {
         case .unknownPeer: .notFound
         case .peerUnreachable, .peerRefused: .badGateway
         case .federationDisabled: .conflict
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }
@@ -60,10 +61,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     static func problem(_ error: SafeguardsError, status: HTTPResponse.Status? = nil) -> Response {
         let status = status ?? error.code.httpStatus
         let body = ProblemBody(
-            title: status.reasonPhrase, status: status.code, detail: error.message, code: error.code.rawValue)
+            title: status.reasonPhrase, status: status.code, detail: error.message, code: error.code.rawValue,
+            retryAfterSeconds: error.retryAfterSeconds)
         var response = JSONBody.response(body, status: status)
         response.headers[.contentType] = "application/problem+json"
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
         return response
     }
 }

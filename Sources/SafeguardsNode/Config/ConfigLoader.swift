@@ -77,6 +77,17 @@ extension NodeConfig {
             config.federation = try FederationConfig.parse(&federation)
             try federation.rejectUnknownKeys()
         }
+        if var policies = try root.section("policies") {
+            if let value = try policies.duration("tick") { config.policies.tick = value }
+            if let text = try policies.string("max_change_per_step") {
+                guard let basisPoints = BasisPoints.parse(text), basisPoints > 0 else {
+                    throw ConfigError(key: "policies.max_change_per_step", "'\(text)' is not a share between 0 and 1")
+                }
+                config.policies.maxChangePerStep = basisPoints
+            }
+            if let value = try policies.duration("cool_down") { config.policies.coolDown = value }
+            try policies.rejectUnknownKeys()
+        }
         if var gossip = try root.section("gossip") {
             if let value = try gossip.duration("interval") { config.gossip.interval = value }
             if let value = try gossip.integer("fanout") {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SafeguardsFederation
+import SafeguardsPolicies
 
 /// Everything a node is configured with. Every key is optional; the defaults are the embedded
 /// defaults that `safeguards node run` uses with no config file.
@@ -19,6 +20,10 @@ import SafeguardsFederation
 /// federation:                    # see FederationConfig
 ///   listen: 127.0.0.1:9081
 ///   ...
+/// policies:
+///   tick: 1s                     # how often pool policies run
+///   max_change_per_step: 0.5     # an automatic change moves a budget by at most this share
+///   cool_down: 60s               # and the same budget at most once per cool-down
 /// gossip:                        # only with a federation section
 ///   interval: 1s                 # a round every interval
 ///   fanout: 3                    # peers per round, weighted by trust
@@ -35,6 +40,18 @@ public struct NodeConfig: Sendable, Equatable {
     /// The `federation` section; `nil` when the node does not join a federation.
     public var federation: FederationConfig?
     public var gossip = GossipConfig()
+    public var policies = PoliciesConfig()
+
+    /// The `policies` section: how often policies run, and the safety rails on every automatic change.
+    public struct PoliciesConfig: Sendable, Equatable {
+        public var tick: Duration = .seconds(1)
+        public var maxChangePerStep = 5000  // basis points of the current value
+        public var coolDown: Duration = .seconds(60)
+
+        public var rails: SafetyRails {
+            SafetyRails(maxChangePerStep: Ratio(basisPoints: Int64(maxChangePerStep)), coolDown: coolDown)
+        }
+    }
 
     public init() {}
 

@@ -9,11 +9,37 @@ public struct BudgetOperations: Sendable {
     public let writer: BudgetWriter
     public let store: LedgerStore
     let defaultReservationTimeout: Duration
+    /// Per-agent rate limits on reserve and spend, when the node enforces them.
+    let rateLimits: AgentRateLimits?
 
-    public init(writer: BudgetWriter, store: LedgerStore, defaultReservationTimeout: Duration) {
+    public init(
+        writer: BudgetWriter, store: LedgerStore, defaultReservationTimeout: Duration, rateLimits: AgentRateLimits? = nil
+    ) {
         self.writer = writer
         self.store = store
         self.defaultReservationTimeout = defaultReservationTimeout
+        self.rateLimits = rateLimits
+    }
+
+    /// Runs `operation` inside the agent's rate limit: the amount is counted first (or
+    /// `rate_limited` is thrown), and taken back when the operation fails or was a replay.
+    func limited(
+        _ agent: AgentID, _ amount: Amount, transfer id: TransferID,
+        _ operation: () async throws(SafeguardsError) -> (Transfer, replayed: Bool)
+    ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        guard let rateLimits else { return try await operation() }
+        // A retry of a request already made is answered as a replay, never counted again.
+        if await writer.read({ $0.ledger.transfer(id) != nil }) { return try await operation() }
+        let time = Timestamp.now()
+        try await rateLimits.admit(agent, amount, at: time)
+        do {
+            let result = try await operation()
+            if result.replayed { await rateLimits.refund(agent, amount, at: time) }
+            return result
+        } catch {
+            await rateLimits.refund(agent, amount, at: time)
+            throw error
+        }
     }
 
     // MARK: Pools and agents
@@ -86,9 +112,10 @@ public struct BudgetOperations: Sendable {
             }
             timeout = .seconds(seconds)
         }
-        let result = try await writer.submit(
-            .reserve(id, amount: request.amount, reservationID: reservationID, timeout: timeout))
-        return try Self.transfer(result)
+        return try await limited(id, request.amount, transfer: reservationID) { () async throws(SafeguardsError) in
+            try Self.transfer(
+                try await writer.submit(.reserve(id, amount: request.amount, reservationID: reservationID, timeout: timeout)))
+        }
     }
 
     public func settle(reservation: String, amount: Amount) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
@@ -104,7 +131,9 @@ public struct BudgetOperations: Sendable {
     public func spend(agent: String, _ request: SpendRequest) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         let id = try Self.agentID(agent)
         let transferID = try Self.transferID(prefix: "spd", key: request.idempotencyKey)
-        return try Self.transfer(try await writer.submit(.spend(id, amount: request.amount, transferID: transferID)))
+        return try await limited(id, request.amount, transfer: transferID) { () async throws(SafeguardsError) in
+            try Self.transfer(try await writer.submit(.spend(id, amount: request.amount, transferID: transferID)))
+        }
     }
 
     /// Releases every reservation whose timeout has passed; returns how many.

@@ -1,0 +1,201 @@
+import NIOHTTP1
+import SafeguardsCore
+
+/// A ratio in JSON: a decimal string (`"0.7"`) or a plain number (`0.7`), at most four decimals.
+public struct RatioText: Codable, Sendable, Equatable, ExpressibleByStringLiteral {
+    public var text: String
+    public init(_ text: String) { self.text = text }
+    public init(stringLiteral value: String) { self.text = value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self.text = text
+        } else {
+            // Ratios are not money: a JSON number is accepted and read back as its decimal text.
+            self.text = String(describing: try container.decode(Double.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+}
+
+/// `PUT /v1/pools/{id}/policies/adaptive_sizing`.
+public struct AdaptiveSizingBody: Codable, Sendable, Equatable {
+    public var adjustmentIntervalSeconds: Int
+    public var minPoolBudget: Amount
+    public var maxPoolBudget: Amount
+    public var utilizationTarget: RatioText
+    public var growthRate: RatioText
+    public var shrinkRate: RatioText
+    public var minAgentsForAdjustment: Int
+
+    public init(
+        adjustmentIntervalSeconds: Int, minPoolBudget: Amount, maxPoolBudget: Amount, utilizationTarget: RatioText,
+        growthRate: RatioText, shrinkRate: RatioText, minAgentsForAdjustment: Int
+    ) {
+        self.adjustmentIntervalSeconds = adjustmentIntervalSeconds
+        self.minPoolBudget = minPoolBudget
+        self.maxPoolBudget = maxPoolBudget
+        self.utilizationTarget = utilizationTarget
+        self.growthRate = growthRate
+        self.shrinkRate = shrinkRate
+        self.minAgentsForAdjustment = minAgentsForAdjustment
+    }
+}
+
+/// `PUT /v1/pools/{id}/policies/priority_reallocation`.
+public struct PriorityReallocationBody: Codable, Sendable, Equatable {
+    public var reallocationIntervalSeconds: Int
+    public var emergencyThreshold: Amount
+    public var minBudgetPercentage: RatioText
+    public var reservePercentage: RatioText
+    /// Weight by priority name (`CRITICAL`, `HIGH`, ...); missing ones keep the defaults 4, 2, 1, 0.5, 0.25.
+    public var priorityWeights: [String: RatioText]?
+
+    public init(
+        reallocationIntervalSeconds: Int, emergencyThreshold: Amount, minBudgetPercentage: RatioText,
+        reservePercentage: RatioText, priorityWeights: [String: RatioText]? = nil
+    ) {
+        self.reallocationIntervalSeconds = reallocationIntervalSeconds
+        self.emergencyThreshold = emergencyThreshold
+        self.minBudgetPercentage = minBudgetPercentage
+        self.reservePercentage = reservePercentage
+        self.priorityWeights = priorityWeights
+    }
+}
+
+/// `PUT /v1/pools/{id}/policies/time_profiles`.
+public struct TimeProfilesBody: Codable, Sendable, Equatable {
+    public struct Profile: Codable, Sendable, Equatable {
+        public var budget: Amount
+        public var startTime: String
+        public var endTime: String
+        /// 0 = Monday ... 6 = Sunday: the days the profile starts on.
+        public var days: [Int]
+        public init(budget: Amount, startTime: String, endTime: String, days: [Int]) {
+            self.budget = budget
+            self.startTime = startTime
+            self.endTime = endTime
+            self.days = days
+        }
+    }
+
+    public var timeZone: String
+    public var profiles: [String: Profile]
+
+    public init(timeZone: String, profiles: [String: Profile]) {
+        self.timeZone = timeZone
+        self.profiles = profiles
+    }
+}
+
+/// `GET /v1/pools/{id}/policies`.
+public struct PoolPoliciesBody: Codable, Sendable, Equatable {
+    public var poolID: String
+    public var frozen: Bool
+    public var adaptiveSizing: AdaptiveSizingBody?
+    public var priorityReallocation: PriorityReallocationBody?
+    public var timeProfiles: TimeProfilesBody?
+    /// The time profile in force now, if any.
+    public var activeProfile: String?
+
+    public init(
+        poolID: String, frozen: Bool, adaptiveSizing: AdaptiveSizingBody?, priorityReallocation: PriorityReallocationBody?,
+        timeProfiles: TimeProfilesBody?, activeProfile: String?
+    ) {
+        self.poolID = poolID
+        self.frozen = frozen
+        self.adaptiveSizing = adaptiveSizing
+        self.priorityReallocation = priorityReallocation
+        self.timeProfiles = timeProfiles
+        self.activeProfile = activeProfile
+    }
+}
+
+/// `POST /v1/agents/{id}/rate-limit`.
+public struct RateLimitBody: Codable, Sendable, Equatable {
+    public var maxBudget: Amount
+    public var timeWindowSeconds: Int
+    public init(maxBudget: Amount, timeWindowSeconds: Int) {
+        self.maxBudget = maxBudget
+        self.timeWindowSeconds = timeWindowSeconds
+    }
+}
+
+/// One entry of `GET /v1/decisions`.
+public struct DecisionBody: Codable, Sendable, Equatable {
+    public var policy: String
+    public var poolID: String?
+    public var agentID: String?
+    public var oldValue: Amount
+    public var newValue: Amount
+    public var reason: String
+    public var inputs: [String: String]
+    public var transferID: String?
+    public var at: String
+
+    public init(
+        policy: String, poolID: String?, agentID: String?, oldValue: Amount, newValue: Amount, reason: String,
+        inputs: [String: String], transferID: String?, at: String
+    ) {
+        self.policy = policy
+        self.poolID = poolID
+        self.agentID = agentID
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.reason = reason
+        self.inputs = inputs
+        self.transferID = transferID
+        self.at = at
+    }
+}
+
+public struct DecisionListBody: Codable, Sendable, Equatable {
+    public var decisions: [DecisionBody]
+    public init(decisions: [DecisionBody]) { self.decisions = decisions }
+}
+
+extension SafeguardsClient {
+    public func setAdaptiveSizing(pool: String, _ body: AdaptiveSizingBody) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/adaptive_sizing", body: body)
+    }
+
+    public func setPriorityReallocation(pool: String, _ body: PriorityReallocationBody) async throws(APIClientError)
+        -> PoolPoliciesBody
+    {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/priority_reallocation", body: body)
+    }
+
+    public func setTimeProfiles(pool: String, _ body: TimeProfilesBody) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/time_profiles", body: body)
+    }
+
+    public func policies(pool: String) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.GET, "/v1/pools/\(Self.escape(pool))/policies")
+    }
+
+    public func freeze(pool: String) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.POST, "/v1/pools/\(Self.escape(pool))/freeze")
+    }
+
+    public func unfreeze(pool: String) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.POST, "/v1/pools/\(Self.escape(pool))/unfreeze")
+    }
+
+    /// Runs the pool's policies now (a time profile's budget is applied at once).
+    public func applyPolicies(pool: String) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.POST, "/v1/pools/\(Self.escape(pool))/policies/apply")
+    }
+
+    public func setRateLimit(agent: String, _ body: RateLimitBody) async throws(APIClientError) -> RateLimitBody {
+        try await call(.POST, "/v1/agents/\(Self.escape(agent))/rate-limit", body: body)
+    }
+
+    public func decisions(pool: String? = nil) async throws(APIClientError) -> DecisionListBody {
+        try await call(.GET, "/v1/decisions" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsPolicies
+import SafeguardsStore
+import ServiceLifecycle
+
+/// The policies of one pool.
+struct PoolPolicies: Sendable {
+    var adaptiveSizing: (AdaptivePoolSizing, AdaptiveSizingBody)?
+    var priorityReallocation: (PriorityReallocation, PriorityReallocationBody)?
+    var timeProfiles: (TimeProfileSchedule, TimeProfilesBody)?
+
+    var isEmpty: Bool { adaptiveSizing == nil && priorityReallocation == nil && timeProfiles == nil }
+}
+
+/// Runs the pools' dynamic allocation policies on a tick and applies what they propose as ledger
+/// transfers with a reason, each with its entry in the decision log, within the safety rails: a
+/// maximum change per step, a cool-down per target, and no automatic change at all to a frozen
+/// pool. A change the ledger refuses leaves the budget as it was (the static budget) and is
+/// logged as a fallback. Time-profile switches are scheduled by people and are not cut by the
+/// step limit; they still respect a freeze.
+public actor PolicyService: Service {
+    public static let kinds = ["adaptive_sizing", "priority_reallocation", "time_profiles"]
+
+    private let writer: BudgetWriter
+    private let store: LedgerStore
+    private let rails: SafetyRails
+    private let tick: Duration
+    private let now: @Sendable () -> Timestamp
+    private let logger: Logger
+    private var policies: [PoolID: PoolPolicies] = [:]
+    private var frozen: Set<PoolID> = []
+    private var lastRun: [String: Timestamp] = [:]
+    private var lastChange: [String: Timestamp] = [:]
+    private var sequence = 0
+
+    init(
+        writer: BudgetWriter, store: LedgerStore, rails: SafetyRails, tick: Duration,
+        now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) throws(NodeStartupError) {
+        self.writer = writer
+        self.store = store
+        self.rails = rails
+        self.tick = tick
+        self.now = now
+        self.logger = logger
+        do {
+            frozen = try store.frozenPools()
+            for (pool, kind, body) in try store.policies() {
+                try Self.install(kind: kind, json: Data(body.utf8), pool: pool, into: &policies)
+            }
+        } catch {
+            throw NodeStartupError("cannot load the pool policies: \(error)")
+        }
+    }
+
+    // MARK: Configuration
+
+    /// Validates and stores a policy of `kind` for `pool`; it runs from the next tick.
+    func setPolicy(kind: String, json: Data, pool: PoolID) async throws(SafeguardsError) -> PoolPoliciesBody {
+        guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+        var updated = policies
+        try Self.install(kind: kind, json: json, pool: pool, into: &updated)
+        do {
+            try store.savePolicy(pool: pool, kind: kind, body: String(decoding: json, as: UTF8.self), at: now())
+        } catch {
+            throw SafeguardsError(.unavailable, "the policy could not be stored: \(error)")
+        }
+        policies = updated
+        lastRun.removeValue(forKey: "\(pool)/\(kind)")
+        return body(pool)
+    }
+
+    static func install(kind: String, json: Data, pool: PoolID, into policies: inout [PoolID: PoolPolicies])
+        throws(SafeguardsError)
+    {
+        let decoder = APICoding.decoder()
+        var entry = policies[pool] ?? PoolPolicies()
+        do {
+            switch kind {
+            case "adaptive_sizing":
+                let body = try decoder.decode(AdaptiveSizingBody.self, from: json)
+                let policy = AdaptivePoolSizing(
+                    adjustmentInterval: .seconds(body.adjustmentIntervalSeconds), minPoolBudget: body.minPoolBudget,
+                    maxPoolBudget: body.maxPoolBudget, utilizationTarget: try Ratio(parsing: body.utilizationTarget.text),
+                    growthRate: try Ratio(parsing: body.growthRate.text), shrinkRate: try Ratio(parsing: body.shrinkRate.text),
+                    minAgentsForAdjustment: body.minAgentsForAdjustment)
+                try policy.validate()
+                entry.adaptiveSizing = (policy, body)
+            case "priority_reallocation":
+                let body = try decoder.decode(PriorityReallocationBody.self, from: json)
+                var weights = PriorityReallocation.defaultWeights
+                for (name, weight) in body.priorityWeights ?? [:] {
+                    guard let priority = AgentPriority(rawValue: name.uppercased()) else {
+                        throw PolicyError("priority_weights: '\(name)' is not CRITICAL, HIGH, MEDIUM, LOW or MINIMAL")
+                    }
+                    weights[priority] = try Ratio(parsing: weight.text)
+                }
+                let policy = PriorityReallocation(
+                    reallocationInterval: .seconds(body.reallocationIntervalSeconds),
+                    emergencyThreshold: body.emergencyThreshold,
+                    minBudgetPercentage: try Ratio(parsing: body.minBudgetPercentage.text),
+                    reservePercentage: try Ratio(parsing: body.reservePercentage.text), priorityWeights: weights)
+                try policy.validate()
+                entry.priorityReallocation = (policy, body)
+            case "time_profiles":
+                let body = try decoder.decode(TimeProfilesBody.self, from: json)
+                var profiles: [TimeProfile] = []
+                for (name, profile) in body.profiles.sorted(by: { $0.key < $1.key }) {
+                    profiles.append(
+                        TimeProfile(
+                            name: name, budget: profile.budget, start: try TimeProfile.minutes(profile.startTime),
+                            end: try TimeProfile.minutes(profile.endTime), days: Set(profile.days)))
+                }
+                let schedule = TimeProfileSchedule(timeZone: body.timeZone, profiles: profiles)
+                try schedule.validate()
+                entry.timeProfiles = (schedule, body)
+            default:
+                throw SafeguardsError.notFound(
+                    "no policy kind '\(kind)'; kinds are \(Self.kinds.joined(separator: ", "))")
+            }
+        } catch let error as SafeguardsError {
+            throw error
+        } catch let error as PolicyError {
+            throw .invalidRequest("\(kind): \(error.message)")
+        } catch let error as DecodingError {
+            throw JSONBody.describe(error)
+        } catch {
+            throw .invalidRequest("\(kind): \(error)")
+        }
+        policies[pool] = entry
+    }
+
+    func setFrozen(_ pool: PoolID, _ value: Bool) async throws(SafeguardsError) -> PoolPoliciesBody {
+        guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+        do { try store.setFrozen(pool, value, at: now()) } catch {
+            throw SafeguardsError(.unavailable, "the freeze could not be stored: \(error)")
+        }
+        if value { frozen.insert(pool) } else { frozen.remove(pool) }
+        logger.notice(value ? "pool frozen: no automatic changes" : "pool unfrozen", metadata: ["pool_id": "\(pool)"])
+        return body(pool)
+    }
+
+    func policiesBody(_ pool: PoolID) async throws(SafeguardsError) -> PoolPoliciesBody {
+        guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+        return body(pool)
+    }
+
+    private func body(_ pool: PoolID) -> PoolPoliciesBody {
+        let entry = policies[pool]
+        return PoolPoliciesBody(
+            poolID: pool.rawValue, frozen: frozen.contains(pool), adaptiveSizing: entry?.adaptiveSizing?.1,
+            priorityReallocation: entry?.priorityReallocation?.1, timeProfiles: entry?.timeProfiles?.1,
+            activeProfile: entry?.timeProfiles?.0.active(at: now())?.name)
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await runAll(force: false)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
+        }
+    }
+
+    /// Runs every pool's due policies (`force`: all of them, now).
+    func runAll(force: Bool) async {
+        for pool in policies.keys.sorted() { await run(pool, force: force) }
+    }
+
+    /// Runs one pool's policies now (`POST /v1/pools/{id}/policies/apply`).
+    func apply(_ pool: PoolID) async throws(SafeguardsError) -> PoolPoliciesBody {
+        guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+        await run(pool, force: true)
+        return body(pool)
+    }
+
+    private func run(_ pool: PoolID, force: Bool) async {
+        guard let entry = policies[pool], !frozen.contains(pool) else { return }
+        let time = now()
+        if let (schedule, _) = entry.timeProfiles {
+            let total = await writer.read { $0.poolSnapshot(pool)?.total }
+            if let total, let proposal = schedule.propose(currentTotal: total, at: time) {
+                await applyPool(pool, proposal, policy: "time_profiles", bounded: false)
+            }
+        }
+        if let (sizing, _) = entry.adaptiveSizing, force || due("\(pool)/adaptive_sizing", every: sizing.adjustmentInterval, time) {
+            if let usage = await usage(of: pool), let proposal = sizing.propose(usage) {
+                await applyPool(pool, proposal, policy: "adaptive_sizing", bounded: true)
+            }
+        }
+        if let (reallocation, _) = entry.priorityReallocation {
+            // Emergencies are checked on every tick: a top-up cannot wait for the interval.
+            if let usage = await usage(of: pool) {
+                for adjustment in reallocation.emergencies(pool: usage, agents: await agents(of: pool)) {
+                    await applyAgent(pool, adjustment, policy: "priority_reallocation.emergency", bounded: false)
+                }
+            }
+            if force || due("\(pool)/priority_reallocation", every: reallocation.reallocationInterval, time),
+                let usage = await usage(of: pool)
+            {
+                for adjustment in reallocation.reallocate(pool: usage, agents: await agents(of: pool)) {
+                    await applyAgent(pool, adjustment, policy: "priority_reallocation", bounded: true)
+                }
+            }
+        }
+    }
+
+    private func due(_ key: String, every interval: Duration, _ time: Timestamp) -> Bool {
+        if let last = lastRun[key], last.duration(to: time) < interval { return false }
+        lastRun[key] = time
+        return true
+    }
+
+    private func usage(of pool: PoolID) async -> PoolUsage? {
+        await writer.read { book in
+            guard let snapshot = book.poolSnapshot(pool) else { return nil }
+            let agents = book.agentSnapshots(in: pool)
+            var used: Int64 = 0
+            for agent in agents { used &+= agent.spent.micros &+ agent.reserved.micros }
+            return PoolUsage(
+                total: snapshot.total, available: snapshot.available, used: Amount(micros: used), agentCount: agents.count)
+        }
+    }
+
+    private func agents(of pool: PoolID) async -> [AgentUsage] {
+        await writer.read { book in
+            book.agentSnapshots(in: pool).map { snapshot in
+                AgentUsage(
+                    id: snapshot.agent.id, priority: snapshot.agent.priority, initialBudget: snapshot.agent.initialBudget,
+                    budget: snapshot.total, used: Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros))
+            }
+        }
+    }
+
+    private func applyPool(_ pool: PoolID, _ proposal: PolicyProposal, policy: String, bounded: Bool) async {
+        let key = "pool/\(pool)"
+        guard let change = bounded ? rails.bound(proposal, lastChange: lastChange[key], now: now()) : proposal else { return }
+        let transfer = nextTransferID(policy)
+        let decision = DecisionRecord(
+            policy: policy, poolID: pool, agentID: nil, oldValue: change.oldValue, newValue: change.newValue,
+            reason: change.reason, inputs: change.inputs, transferID: transfer, at: now())
+        await submit(.setPoolTotal(pool, total: change.newValue, reason: "\(policy): \(change.reason)", transferID: transfer), decision, key: key)
+    }
+
+    private func applyAgent(_ pool: PoolID, _ adjustment: AgentAdjustment, policy: String, bounded: Bool) async {
+        let key = "agent/\(adjustment.agent)"
+        let proposal = adjustment.proposal
+        guard let change = bounded ? rails.bound(proposal, lastChange: lastChange[key], now: now()) : proposal else { return }
+        let transfer = nextTransferID(policy)
+        let decision = DecisionRecord(
+            policy: policy, poolID: pool, agentID: adjustment.agent, oldValue: change.oldValue, newValue: change.newValue,
+            reason: change.reason, inputs: change.inputs, transferID: transfer, at: now())
+        await submit(
+            .setAgentBudget(adjustment.agent, budget: change.newValue, reason: "\(policy): \(change.reason)", transferID: transfer),
+            decision, key: key)
+    }
+
+    /// Applies the change with its decision; when the ledger refuses it, the budget stays as it
+    /// is (the static budget) and the fallback is logged.
+    private func submit(_ command: BudgetCommand, _ decision: DecisionRecord, key: String) async {
+        do {
+            _ = try await writer.submit(.decided(command, decision))
+            lastChange[key] = now()
+        } catch {
+            logger.warning(
+                "a policy change was refused; the budget stays as it is",
+                metadata: ["policy": "\(decision.policy)", "target": "\(key)", "error": "\(error)"])
+            var fallback = decision
+            fallback.newValue = decision.oldValue
+            fallback.transferID = nil
+            fallback.reason = "fallback to the static budget: \(error.message) (proposed \(decision.newValue): \(decision.reason))"
+            try? store.logDecision(fallback)
+        }
+    }
+
+    private func nextTransferID(_ policy: String) -> TransferID {
+        sequence += 1
+        return TransferID(unchecked: "pol:\(now().millisecondsSince1970):\(sequence):\(BudgetOperations.randomHex().prefix(8))")
+    }
+}
+
+/// Per-agent rate limits, enforced on reserve and spend. Limits are stored; the record of what
+/// was spent in the current window is kept in memory (a restart starts every window afresh).
+public actor AgentRateLimits {
+    private var limiters: [AgentID: SlidingWindowLimiter] = [:]
+    private let store: LedgerStore
+
+    init(store: LedgerStore) throws(NodeStartupError) {
+        self.store = store
+        do {
+            for (agent, maxBudget, window) in try store.rateLimits() {
+                limiters[agent] = SlidingWindowLimiter(RateLimit(maxBudget: maxBudget, window: window))
+            }
+        } catch {
+            throw NodeStartupError("cannot load the rate limits: \(error)")
+        }
+    }
+
+    func set(_ agent: AgentID, _ limit: RateLimit) throws(SafeguardsError) {
+        do { try store.saveRateLimit(agent: agent, maxBudget: limit.maxBudget, window: limit.window) } catch {
+            throw SafeguardsError(.unavailable, "the rate limit could not be stored: \(error)")
+        }
+        limiters[agent] = SlidingWindowLimiter(limit)
+    }
+
+    /// Counts `amount` for `agent` at `now`, or throws `rate_limited` with the seconds to wait.
+    func admit(_ agent: AgentID, _ amount: Amount, at now: Timestamp) throws(SafeguardsError) {
+        guard var limiter = limiters[agent], amount.isPositive else { return }
+        guard limiter.admit(amount, at: now) else {
+            let wait = limiter.retryAfter(amount, at: now)
+            var error = SafeguardsError(
+                .rateLimited,
+                wait == nil
+                    ? "\(amount) is more than agent \(agent)'s whole rate limit of \(limiter.limit.maxBudget) per window"
+                    : "agent \(agent) may spend \(limiter.limit.maxBudget) per \(limiter.limit.window); \(limiter.used(at: now)) is used")
+            error.retryAfterSeconds = wait.map { Int(($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0)) }
+            throw error
+        }
+        limiters[agent] = limiter
+    }
+
+    /// Takes back an admission whose operation did not happen (refused, or an idempotent replay).
+    func refund(_ agent: AgentID, _ amount: Amount, at time: Timestamp) {
+        limiters[agent]?.unrecord(amount, at: time)
+    }
+}

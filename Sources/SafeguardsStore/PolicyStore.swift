@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import SafeguardsCore
+
+/// Policy settings and the decision log in the node's database.
+extension LedgerStore {
+    /// Decisions, newest first, optionally of one pool.
+    public func decisions(pool: PoolID? = nil, limit: Int = 200) throws(StoreError) -> [DecisionRecord] {
+        try read("read decisions") { db in
+            let rows: [Row]
+            if let pool {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM decisions WHERE pool_id = ? ORDER BY seq DESC LIMIT ?",
+                    arguments: [pool.rawValue, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM decisions ORDER BY seq DESC LIMIT ?", arguments: [limit])
+            }
+            return try rows.map { row in
+                let inputsText: String = row["inputs"]
+                return DecisionRecord(
+                    policy: row["policy"], poolID: (row["pool_id"] as String?).map(PoolID.init(unchecked:)),
+                    agentID: (row["agent_id"] as String?).map(AgentID.init(unchecked:)),
+                    oldValue: Amount(micros: row["old_value"]), newValue: Amount(micros: row["new_value"]),
+                    reason: row["reason"],
+                    inputs: try JSONDecoder().decode([String: String].self, from: Data(inputsText.utf8)),
+                    transferID: (row["transfer_id"] as String?).map(TransferID.init(unchecked:)),
+                    at: Timestamp(millisecondsSince1970: row["at"]))
+            }
+        }
+    }
+
+    /// Logs a decision that moved no budget (a fallback).
+    public func logDecision(_ decision: DecisionRecord) throws(StoreError) {
+        try writeSettings("log decision") { db in try Self.apply(.decisionLogged(decision), db) }
+    }
+
+    /// Stores (or replaces) a pool's policy of `kind` as JSON.
+    public func savePolicy(pool: PoolID, kind: String, body: String, at: Timestamp) throws(StoreError) {
+        try writeSettings("save policy") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO pool_policies(pool_id, kind, body, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(pool_id, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                    """,
+                arguments: [pool.rawValue, kind, body, at.millisecondsSince1970])
+        }
+    }
+
+    /// Removes a pool's policy of `kind`; returns whether there was one.
+    @discardableResult
+    public func removePolicy(pool: PoolID, kind: String) throws(StoreError) -> Bool {
+        var removed = false
+        try writeSettings("remove policy") { db in
+            try db.execute(
+                sql: "DELETE FROM pool_policies WHERE pool_id = ? AND kind = ?", arguments: [pool.rawValue, kind])
+            removed = db.changesCount > 0
+        }
+        return removed
+    }
+
+    /// Every stored policy: (pool, kind, JSON).
+    public func policies() throws(StoreError) -> [(pool: PoolID, kind: String, body: String)] {
+        try read("read policies") { db in
+            try Row.fetchAll(db, sql: "SELECT pool_id, kind, body FROM pool_policies ORDER BY pool_id, kind").map { row in
+                (PoolID(unchecked: row["pool_id"]), row["kind"], row["body"])
+            }
+        }
+    }
+
+    public func setFrozen(_ pool: PoolID, _ frozen: Bool, at: Timestamp) throws(StoreError) {
+        try writeSettings("freeze pool") { db in
+            if frozen {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO pool_freezes(pool_id, frozen_at) VALUES (?, ?)",
+                    arguments: [pool.rawValue, at.millisecondsSince1970])
+            } else {
+                try db.execute(sql: "DELETE FROM pool_freezes WHERE pool_id = ?", arguments: [pool.rawValue])
+            }
+        }
+    }
+
+    public func frozenPools() throws(StoreError) -> Set<PoolID> {
+        try read("read frozen pools") { db in
+            Set(try String.fetchAll(db, sql: "SELECT pool_id FROM pool_freezes").map(PoolID.init(unchecked:)))
+        }
+    }
+
+    public func saveRateLimit(agent: AgentID, maxBudget: Amount, window: Duration) throws(StoreError) {
+        let milliseconds = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
+        try writeSettings("save rate limit") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO agent_rate_limits(agent_id, max_budget, window_ms) VALUES (?, ?, ?)
+                    ON CONFLICT(agent_id) DO UPDATE SET max_budget = excluded.max_budget, window_ms = excluded.window_ms
+                    """,
+                arguments: [agent.rawValue, maxBudget.micros, milliseconds])
+        }
+    }
+
+    public func rateLimits() throws(StoreError) -> [(agent: AgentID, maxBudget: Amount, window: Duration)] {
+        try read("read rate limits") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agent_rate_limits").map { row in
+                (AgentID(unchecked: row["agent_id"]), Amount(micros: row["max_budget"]), .milliseconds(row["window_ms"] as Int64))
+            }
+        }
+    }
+
+    private func writeSettings(_ operation: String, _ body: (Database) throws -> Void) throws(StoreError) {
+        do { try database.write(body) } catch { throw StoreError(operation: operation, underlying: error) }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import NIOHTTP1
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+import Testing
+
+@Suite("Dynamic allocation through the API", .timeLimit(.minutes(2)))
+struct PolicyAPITests {
+    /// A node whose policies tick only when asked (`apply`), with no cool-down.
+    static func with(_ body: @Sendable (SafeguardsClient) async throws -> Void) async throws {
+        try await TestNode.with(configure: { config in
+            config.policies.tick = .seconds(3600)
+            config.policies.coolDown = .zero
+        }) { client, _ in try await body(client) }
+    }
+
+    static func code(_ error: any Error) -> String? { (error as? APIClientError)?.code }
+
+    @Test func overTheRateLimitReserveAndSpendAnswer429WithRetryAfter() async throws {
+        try await Self.with { client in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 60, idempotencyKey: "first"))
+            // A replay of the same key is not counted twice.
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 60, idempotencyKey: "first"))
+            _ = try await client.reserve(agent: "a1", ReserveRequest(amount: 40))
+            let body = try APICoding.encoder().encode(SpendRequest(amount: 1))
+            let response = try await client.raw(.POST, "/v1/agents/a1/spend", body: Array(body))
+            #expect(response.status == 429)
+            let retryAfter = try #require(response.header("Retry-After").flatMap(Int.init))
+            #expect(retryAfter > 3500 && retryAfter <= 3600)
+            let problem = try APICoding.decoder().decode(ProblemBody.self, from: Data(response.body))
+            #expect(problem.code == "rate_limited")
+            #expect(problem.retryAfterSeconds == retryAfter)
+            do {
+                _ = try await client.reserve(agent: "a1", ReserveRequest(amount: 1))
+                Issue.record("a reservation over the rate limit was accepted")
+            } catch {
+                #expect(Self.code(error) == "rate_limited")
+            }
+            #expect(try await client.agent("a1").budget.spent == 60)
+        }
+    }
+
+    @Test func adaptiveSizingGrowsABusyPoolAndLogsTheDecision() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "300"), ("a2", "300"), ("a3", "300")])
+            for agent in ["a1", "a2", "a3"] { _ = try await client.spend(agent: agent, SpendRequest(amount: 280)) }
+            let policies = try await client.setAdaptiveSizing(
+                pool: fixture.pool.id,
+                AdaptiveSizingBody(
+                    adjustmentIntervalSeconds: 3600, minPoolBudget: 100, maxPoolBudget: 10_000, utilizationTarget: "0.7",
+                    growthRate: "0.2", shrinkRate: "0.1", minAgentsForAdjustment: 3))
+            #expect(policies.adaptiveSizing?.growthRate == "0.2")
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            #expect(try await client.pool(fixture.pool.id).total == 1200)
+            let decision = try #require(try await client.decisions(pool: fixture.pool.id).decisions.first)
+            #expect(decision.policy == "adaptive_sizing")
+            #expect(decision.oldValue == 1000)
+            #expect(decision.newValue == 1200)
+            #expect(decision.reason.contains("above target"))
+            #expect(decision.inputs["utilization"] == "0.84")
+            let transfer = try await client.transfer(try #require(decision.transferID))
+            #expect(transfer.reason.contains("adaptive_sizing"))
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
+    @Test func aFrozenPoolIsNotChangedByAnyPolicy() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100")])
+            _ = try await client.setTimeProfiles(
+                pool: fixture.pool.id,
+                TimeProfilesBody(
+                    timeZone: "UTC", profiles: ["always": .init(budget: 2500, startTime: "00:00", endTime: "24:00", days: Array(0...6))]))
+            let frozen = try await client.freeze(pool: fixture.pool.id)
+            #expect(frozen.frozen)
+            #expect(frozen.activeProfile == "always")
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            #expect(try await client.pool(fixture.pool.id).total == 1000)
+            #expect(try await client.decisions(pool: fixture.pool.id).decisions.isEmpty)
+            // A person unfreezes it: the profile in force applies.
+            _ = try await client.unfreeze(pool: fixture.pool.id)
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            #expect(try await client.pool(fixture.pool.id).total == 2500)
+            #expect(try await client.decisions(pool: fixture.pool.id).decisions.first?.policy == "time_profiles")
+        }
+    }
+
+    @Test func anEmergencyTopUpAndARefusedChangeThatFallsBack() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100"), ("a2", "100")])
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 98))
+            _ = try await client.setPriorityReallocation(
+                pool: fixture.pool.id,
+                PriorityReallocationBody(
+                    reallocationIntervalSeconds: 3600, emergencyThreshold: 5, minBudgetPercentage: "0.1",
+                    reservePercentage: "0.2", priorityWeights: ["HIGH": "2"]))
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            #expect(try await client.agent("a1").budget.available >= 5)
+            let decisions = try await client.decisions(pool: fixture.pool.id).decisions
+            #expect(decisions.contains { $0.policy == "priority_reallocation.emergency" && $0.agentID == "a1" })
+            #expect(try await client.ledgerCheck().balanced)
+
+            // A profile asking for less than the agents hold cannot be met: the pool keeps its
+            // budget and the fallback is logged.
+            let other = try await Fixture.make(client, poolBudget: "500", agents: [("b1", "400")])
+            _ = try await client.spend(agent: "b1", SpendRequest(amount: 10))
+            _ = try await client.setTimeProfiles(
+                pool: other.pool.id,
+                TimeProfilesBody(timeZone: "UTC", profiles: ["tiny": .init(budget: 50, startTime: "00:00", endTime: "24:00", days: Array(0...6))]))
+            _ = try await client.applyPolicies(pool: other.pool.id)
+            #expect(try await client.pool(other.pool.id).total == 500)
+            let fallback = try #require(try await client.decisions(pool: other.pool.id).decisions.first)
+            #expect(fallback.reason.hasPrefix("fallback to the static budget"))
+            #expect(fallback.newValue == fallback.oldValue)
+        }
+    }
+
+    @Test func badPoliciesAreRefusedWithTheReason() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client)
+            let overlapping = TimeProfilesBody(
+                timeZone: "UTC",
+                profiles: [
+                    "a": .init(budget: 1, startTime: "08:00", endTime: "12:00", days: [0]),
+                    "b": .init(budget: 2, startTime: "11:00", endTime: "13:00", days: [0]),
+                ])
+            for call in [
+                { () async throws -> Void in _ = try await client.setTimeProfiles(pool: fixture.pool.id, overlapping) },
+                {
+                    _ = try await client.setAdaptiveSizing(
+                        pool: fixture.pool.id,
+                        AdaptiveSizingBody(
+                            adjustmentIntervalSeconds: 60, minPoolBudget: 500, maxPoolBudget: 100, utilizationTarget: "0.7",
+                            growthRate: "0.2", shrinkRate: "0.1", minAgentsForAdjustment: 1))
+                },
+                { _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 0, timeWindowSeconds: 60)) },
+            ] {
+                do {
+                    try await call()
+                    Issue.record("a bad policy was accepted")
+                } catch {
+                    #expect(["invalid_request", "invalid_amount"].contains(Self.code(error) ?? ""))
+                }
+            }
+            let response = try await client.raw(.PUT, "/v1/pools/\(fixture.pool.id)/policies/teleport", body: Array("{}".utf8))
+            #expect(response.status == 404)
+            #expect(try await client.policies(pool: fixture.pool.id).timeProfiles == nil)
+        }
+    }
+}
