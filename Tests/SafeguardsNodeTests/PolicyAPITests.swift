@@ -151,3 +151,58 @@ struct PolicyAPITests {
         }
     }
 }
+
+@Suite("Multi-resource budgets", .timeLimit(.minutes(2)))
+struct ResourceBudgetTests {
+    @Test func concurrentMultiResourceReservationsAreAllOrNothing() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "10")])
+            let set = try await client.setResources(
+                agent: "a1", ResourceBudgetsRequest(budgets: ["api_calls": 100, "compute_seconds": 50, "storage_gb": 10]))
+            #expect(set.budgets["api_calls"] == .init(total: 100, available: 100, reserved: 0))
+            // 40 requests of 5 api_calls and 3 compute_seconds: compute runs out after 16.
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            let reservation = try await client.reserveResources(
+                                agent: "a1",
+                                ResourceReserveRequest(amounts: ["api_calls": 5, "compute_seconds": 3], idempotencyKey: "r\(index)"))
+                            return reservation.states.values.allSatisfy { $0 == "pending" } ? "reserved" : "partial"
+                        } catch {
+                            return (error as? APIClientError)?.code ?? "\(error)"
+                        }
+                    }
+                }
+                var all: [String] = []
+                for try await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "reserved" }.count == 16)
+            #expect(outcomes.filter { $0 == "insufficient_budget" }.count == 24)
+            let after = try await client.resources(agent: "a1")
+            #expect(after.budgets["api_calls"] == .init(total: 100, available: 20, reserved: 80))
+            #expect(after.budgets["compute_seconds"] == .init(total: 50, available: 2, reserved: 48))
+            #expect(after.budgets["storage_gb"]?.available == 10)
+
+            // Settling uses what was used of each type and releases the rest; releasing frees all.
+            let settled = try await client.settleResources(reservation: "rres:r0", ResourceSettleRequest(used: ["api_calls": 2]))
+            #expect(settled.states == ["api_calls": "posted", "compute_seconds": "voided"])
+            _ = try await client.releaseResources(reservation: "rres:r1")
+            let final = try await client.resources(agent: "a1")
+            #expect(final.budgets["api_calls"] == .init(total: 100, available: 28, reserved: 70))
+            #expect(final.budgets["compute_seconds"] == .init(total: 50, available: 8, reserved: 42))
+            // A type the agent has no budget of, or a zero amount, reserves nothing.
+            for amounts: [String: Amount] in [["api_calls": 1, "gpu_hours": 1], ["api_calls": 0]] {
+                do {
+                    _ = try await client.reserveResources(agent: "a1", ResourceReserveRequest(amounts: amounts))
+                    Issue.record("\(amounts) was reserved")
+                } catch {
+                    #expect(["not_found", "invalid_amount"].contains((error as? APIClientError)?.code ?? ""))
+                }
+            }
+            #expect(try await client.resources(agent: "a1").budgets["api_calls"]?.available == 28)
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+}

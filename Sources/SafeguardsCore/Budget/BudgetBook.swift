@@ -5,7 +5,7 @@
 /// changes nothing, with one exception: a settle that arrives after its reservation's timeout
 /// expires the reservation (as the next sweep would) before it is refused.
 public struct BudgetBook: Sendable {
-    public private(set) var ledger = Ledger()
+    public internal(set) var ledger = Ledger()
     public private(set) var pools: [PoolID: Pool] = [:]
     public private(set) var poolIDsByName: [String: PoolID] = [:]
     public private(set) var agents: [AgentID: Agent] = [:]
@@ -104,6 +104,12 @@ public struct BudgetBook: Sendable {
             return try expireReservations(now: now)
         case .federation(let posting):
             return try applyFederation(posting, now: now)
+        case .setResourceBudgets(let id, let budgets, let transferID):
+            return try setResourceBudgets(id, budgets: budgets, transferID: transferID, now: now)
+        case .reserveResources(let id, let amounts, let reservationID, let timeout):
+            return try reserveResources(id, amounts: amounts, reservationID: reservationID, timeout: timeout, now: now)
+        case .resolveResources(let reservationID, let used):
+            return try resolveResources(reservationID: reservationID, used: used, now: now)
         case .setPoolTotal(let id, let total, let reason, let transferID):
             return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
         case .decided(let command, let decision):

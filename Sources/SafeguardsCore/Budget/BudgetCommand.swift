@@ -20,6 +20,14 @@ public enum BudgetCommand: Sendable, Hashable {
     /// Sets a pool's total (available + allocated + spent) by moving the difference between the
     /// funding account and the pool; a decrease can take only what the pool has available.
     case setPoolTotal(PoolID, total: Amount, reason: String, transferID: TransferID)
+    /// Sets an agent's budget of each resource type (`api_calls`, `compute_seconds`...) to an
+    /// absolute value, each type in ledger accounts of its own.
+    case setResourceBudgets(AgentID, budgets: [String: Amount], transferID: TransferID)
+    /// Reserves several resources at once: all of them, or none.
+    case reserveResources(AgentID, amounts: [String: Amount], reservationID: TransferID, timeout: Duration?)
+    /// Settles a resource reservation with the amounts used (each at most what was reserved; a
+    /// type not named is released), or releases it whole when `used` is nil.
+    case resolveResources(reservationID: TransferID, used: [String: Amount]?)
     /// An automatic change by a policy: the command, and the decision that explains it, written
     /// together or not at all.
     indirect case decided(BudgetCommand, DecisionRecord)
@@ -65,6 +73,7 @@ public enum BudgetResult: Sendable, Hashable {
     case transfer(Transfer, replayed: Bool)
     case expired([Transfer])
     case federation([Transfer])
+    case resources([Transfer], replayed: Bool)
 }
 
 /// A durable change to the book beyond the ledger, in order, for the store to write.
@@ -113,6 +122,7 @@ public enum TransferMetadataKey {
     public static let agent = "agent_id"
     public static let pool = "pool_id"
     public static let budget = "budget"
+    public static let resource = "resource"
 }
 
 /// The values of ``TransferMetadataKey/kind``.
@@ -121,6 +131,8 @@ public enum TransferKind: String, Sendable {
     case agentAllocation = "agent_allocation"
     case budgetUpdate = "budget_update"
     case poolResize = "pool_resize"
+    case resourceBudget = "resource_budget"
+    case resourceReservation = "resource_reservation"
     case reservation
     case spend
 }

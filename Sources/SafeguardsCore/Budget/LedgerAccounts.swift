@@ -9,6 +9,22 @@ public enum LedgerAccounts {
     /// The sink an agent's spending is credited to.
     public static func spent(_ id: AgentID) -> AccountID { AccountID(unchecked: "spent:\(id.rawValue)") }
 
+    /// Where an agent's budget of one resource type lives, where its use goes, and where every
+    /// agent's budget of that type comes from.
+    public static func resource(_ agent: AgentID, _ type: String) -> AccountID {
+        AccountID(unchecked: "res:\(agent.rawValue):\(type)")
+    }
+    public static func resourceUsed(_ agent: AgentID, _ type: String) -> AccountID {
+        AccountID(unchecked: "resused:\(agent.rawValue):\(type)")
+    }
+    public static func resourceFunding(_ type: String) -> AccountID { AccountID(unchecked: "resfund:\(type)") }
+
+    /// Resource type names: 1-40 of a-z, 0-9 and `_`.
+    public static func isValidResourceType(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 40
+            && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+    }
+
     /// An account id in words: `agent:a1` → `agent a1`.
     public static func describe(_ account: AccountID) -> String {
         for kind in ["pool", "agent", "spent"] where account.rawValue.hasPrefix(kind + ":") {
