@@ -168,7 +168,7 @@ struct ResourceBudgetTests {
                             let reservation = try await client.reserveResources(
                                 agent: "a1",
                                 ResourceReserveRequest(amounts: ["api_calls": 5, "compute_seconds": 3], idempotencyKey: "r\(index)"))
-                            return reservation.states.values.allSatisfy { $0 == "pending" } ? "reserved" : "partial"
+                            return reservation.states.values.allSatisfy { $0 == "pending" } ? reservation.reservationID : "partial"
                         } catch {
                             return (error as? APIClientError)?.code ?? "\(error)"
                         }
@@ -178,7 +178,8 @@ struct ResourceBudgetTests {
                 for try await outcome in group { all.append(outcome) }
                 return all
             }
-            #expect(outcomes.filter { $0 == "reserved" }.count == 16)
+            let reserved = outcomes.filter { $0.hasPrefix("rres:") }.sorted()
+            #expect(reserved.count == 16)
             #expect(outcomes.filter { $0 == "insufficient_budget" }.count == 24)
             let after = try await client.resources(agent: "a1")
             #expect(after.budgets["api_calls"] == .init(total: 100, available: 20, reserved: 80))
@@ -186,9 +187,9 @@ struct ResourceBudgetTests {
             #expect(after.budgets["storage_gb"]?.available == 10)
 
             // Settling uses what was used of each type and releases the rest; releasing frees all.
-            let settled = try await client.settleResources(reservation: "rres:r0", ResourceSettleRequest(used: ["api_calls": 2]))
+            let settled = try await client.settleResources(reservation: reserved[0], ResourceSettleRequest(used: ["api_calls": 2]))
             #expect(settled.states == ["api_calls": "posted", "compute_seconds": "voided"])
-            _ = try await client.releaseResources(reservation: "rres:r1")
+            _ = try await client.releaseResources(reservation: reserved[1])
             let final = try await client.resources(agent: "a1")
             #expect(final.budgets["api_calls"] == .init(total: 100, available: 28, reserved: 70))
             #expect(final.budgets["compute_seconds"] == .init(total: 50, available: 8, reserved: 42))
