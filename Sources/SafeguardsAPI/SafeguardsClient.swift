@@ -146,7 +146,8 @@ public struct SafeguardsClient: Sendable {
         return try decode(await raw(method, path, body: bytes))
     }
 
-    func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
+    /// The body of a 2xx response decoded, or the problem the node answered, as an error.
+    public func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
         let data = Data(response.body)
         guard (200..<300).contains(response.status) else {
             if let problem = try? APICoding.decoder().decode(ProblemBody.self, from: data) {

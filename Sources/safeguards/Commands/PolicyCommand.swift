@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+
+/// `safeguards policy set|show|apply|freeze|unfreeze|decisions`: dynamic allocation per pool.
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Configure and oversee the pools' dynamic allocation policies.",
+        subcommands: [Set.self, Show.self, Apply.self, Freeze.self, Unfreeze.self, Decisions.self])
+
+    struct PoolOption: ParsableArguments {
+        @Option(help: "The pool, by id or name.") var pool: String
+    }
+
+    /// `safeguards policy set --pool P --kind adaptive_sizing --params '{"min_pool_budget": "100", ...}'`
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a pool's policy: adaptive_sizing, priority_reallocation or time_profiles.",
+            discussion: "--params takes the policy's JSON (as in PUT /v1/pools/{id}/policies/{kind}), or @FILE.")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+        @Option(help: "adaptive_sizing, priority_reallocation or time_profiles.") var kind: String
+        @Option(help: "The parameters as JSON, or @PATH of a JSON file.") var params: String
+
+        func run() async throws {
+            var json = params
+            if json.hasPrefix("@") {
+                let path = String(json.dropFirst())
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ValidationError("cannot read \(path)")
+                }
+                json = text
+            }
+            let body = try await api.withClient { client -> PoolPoliciesBody in
+                let id = try await PoolLookup.id(for: target.pool, client: client)
+                let response = try await client.raw(
+                    .PUT, "/v1/pools/\(id)/policies/\(kind)", body: Array(json.utf8))
+                return try client.decode(response)
+            }
+            try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a pool's policies and whether it is frozen.")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.policies(pool: try await PoolLookup.id(for: target.pool, client: client))
+            }
+            try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a pool's policies now (a time profile applies at once).")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.applyPolicies(pool: try await PoolLookup.id(for: target.pool, client: client))
+            }
+            try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Freeze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop every automatic change to a pool (human override).")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.freeze(pool: try await PoolLookup.id(for: target.pool, client: client))
+            }
+            try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Unfreeze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let the policies change a pool again.")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.unfreeze(pool: try await PoolLookup.id(for: target.pool, client: client))
+            }
+            try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Decisions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The decision log: every automatic change and why.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "Only this pool's, by id or name.") var pool: String?
+
+        func run() async throws {
+            let list = try await api.withClient { client in
+                var id: String?
+                if let pool { id = try await PoolLookup.id(for: pool, client: client) }
+                return try await client.decisions(pool: id)
+            }
+            try api.output(list) {
+                var table = TextTable([.left("AT"), .left("POLICY"), .left("TARGET"), .right("OLD"), .right("NEW"), .left("REASON")])
+                for decision in list.decisions {
+                    table.append([
+                        decision.at, decision.policy, decision.agentID.map { "agent \($0)" } ?? "pool \(decision.poolID ?? "?")",
+                        decision.oldValue.display, decision.newValue.display, decision.reason,
+                    ])
+                }
+                return table.isEmpty ? "no decisions" : table.render()
+            }
+        }
+    }
+}
+
+/// `safeguards rate-limit --agent A --max-budget 100 --window 1h`
+struct RateLimitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate-limit", abstract: "Limit what an agent may spend per time window (reserve and spend answer 429 past it).")
+    @OptionGroup var api: APIOptions
+    @Option(help: "The agent.") var agent: String
+    @Option(help: "The most it may spend per window, a decimal amount.") var maxBudget: String
+    @Option(help: "The window: 30s, 15m, 1h, 1d.") var window: String
+
+    func run() async throws {
+        guard let duration = DurationText.parse(window), duration >= .seconds(1) else {
+            throw ValidationError("--window: '\(window)' is not a duration of at least 1s (30s, 15m, 1h, 1d)")
+        }
+        let body = RateLimitBody(
+            maxBudget: try ValueParsing.amount(maxBudget, option: "--max-budget"),
+            timeWindowSeconds: Int(duration.components.seconds))
+        let answer = try await api.withClient { client in try await client.setRateLimit(agent: agent, body) }
+        try api.output(answer) { "agent \(agent) may spend \(answer.maxBudget.display) per \(answer.timeWindowSeconds) s" }
+    }
+}
+
+/// `safeguards resources set|show|reserve|settle|release`: budgets of several resource types per agent.
+struct ResourcesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resources", abstract: "Multi-resource budgets: api_calls, compute_seconds, storage_gb, ...",
+        subcommands: [SetBudgets.self, Show.self, Reserve.self, Settle.self, Release.self])
+
+    static func amounts(_ pairs: [String], option: String) throws -> [String: Amount] {
+        var amounts: [String: Amount] = [:]
+        for (key, value) in try ValueParsing.metadata(pairs, option: option) {
+            amounts[key] = try ValueParsing.amount(value, option: option)
+        }
+        return amounts
+    }
+
+    struct SetBudgets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an agent's budget of each named type.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent.") var agent: String
+        @Option(help: ArgumentHelp("TYPE=AMOUNT; repeat for each type.", valueName: "type=amount")) var budget: [String]
+
+        func run() async throws {
+            let request = ResourceBudgetsRequest(budgets: try ResourcesCommand.amounts(budget, option: "--budget"))
+            let body = try await api.withClient { client in try await client.setResources(agent: agent, request) }
+            try api.output(body) { PolicyTables.resources(body) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an agent's resource budgets.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent.") var agent: String
+
+        func run() async throws {
+            let body = try await api.withClient { client in try await client.resources(agent: agent) }
+            try api.output(body) { PolicyTables.resources(body) }
+        }
+    }
+
+    struct Reserve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reserve several resources at once: all or none. Prints the reservation id.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent.") var agent: String
+        @Option(help: ArgumentHelp("TYPE=AMOUNT; repeat for each type.", valueName: "type=amount")) var amount: [String]
+        @Option(help: "Idempotency key.") var idempotencyKey: String?
+
+        func run() async throws {
+            let request = ResourceReserveRequest(
+                amounts: try ResourcesCommand.amounts(amount, option: "--amount"), idempotencyKey: idempotencyKey)
+            let body = try await api.withClient { client in try await client.reserveResources(agent: agent, request) }
+            try api.output(body) { body.reservationID }
+        }
+    }
+
+    struct Settle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Settle a resource reservation with what was used; the rest is released.")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The reservation id.") var reservation: String
+        @Option(help: ArgumentHelp("TYPE=AMOUNT used; types not named are released.", valueName: "type=amount"))
+        var used: [String] = []
+
+        func run() async throws {
+            let request = ResourceSettleRequest(used: try ResourcesCommand.amounts(used, option: "--used"))
+            let body = try await api.withClient { client in try await client.settleResources(reservation: reservation, request) }
+            try api.output(body) { body.states.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n") }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a whole resource reservation.")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The reservation id.") var reservation: String
+
+        func run() async throws {
+            let body = try await api.withClient { client in try await client.releaseResources(reservation: reservation) }
+            try api.output(body) { body.states.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n") }
+        }
+    }
+}
+
+enum PolicyTables {
+    static func policies(_ body: PoolPoliciesBody) -> String {
+        var pairs: [(String, String)] = [("pool", body.poolID), ("frozen", body.frozen ? "yes (no automatic changes)" : "no")]
+        if let sizing = body.adaptiveSizing {
+            pairs.append((
+                "adaptive sizing",
+                "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), min \(sizing.minAgentsForAdjustment) agents"
+            ))
+        }
+        if let reallocation = body.priorityReallocation {
+            pairs.append((
+                "priority reallocation",
+                "every \(reallocation.reallocationIntervalSeconds) s, emergency below \(reallocation.emergencyThreshold.display), min \(reallocation.minBudgetPercentage.text), reserve \(reallocation.reservePercentage.text)"
+            ))
+        }
+        if let profiles = body.timeProfiles {
+            pairs.append((
+                "time profiles",
+                "\(profiles.timeZone): " + profiles.profiles.sorted { $0.key < $1.key }
+                    .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.display)" }.joined(separator: ", ")
+            ))
+            pairs.append(("active profile", body.activeProfile ?? "none"))
+        }
+        return TextTable.details(pairs).render()
+    }
+
+    static func resources(_ body: ResourcesBody) -> String {
+        var table = TextTable([.left("RESOURCE"), .right("TOTAL"), .right("AVAILABLE"), .right("RESERVED")])
+        for (type, budget) in body.budgets.sorted(by: { $0.key < $1.key }) {
+            table.append([type, budget.total.display, budget.available.display, budget.reserved.display])
+        }
+        return table.isEmpty ? "no resource budgets" : table.render()
+    }
+}
