@@ -68,7 +68,8 @@ public struct BudgetNode: Sendable {
             writer: writer, store: store, defaultReservationTimeout: config.reservations.defaultTimeout,
             rateLimits: rateLimits)
         let policies = try PolicyService(
-            writer: writer, store: store, rails: config.policies.rails, tick: config.policies.tick, now: Timestamp.now,
+            writer: writer, store: store, rails: config.policies.rails, tick: config.policies.tick,
+            configured: config.policies.pools, now: Timestamp.now,
             logger: logger)
         var federation: FederationNode?
         var settlement: SettlementService?

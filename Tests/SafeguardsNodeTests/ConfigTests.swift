@@ -55,6 +55,16 @@ struct ConfigTests {
         ("log_level: loud", "log_level"),
         ("system_id: has space", "system_id"),
         ("data_dir: [a, b]", "data_dir"),
+        ("policies:\n  max_change_per_step: 2", "policies.max_change_per_step"),
+        ("policies:\n  pools:\n    research:\n      teleport: {}", "policies.pools.research.teleport"),
+        (
+            "policies:\n  pools:\n    research:\n      time_profiles:\n        time_zone: UTC\n        profiles:\n"
+                + "          a: {budget: '1', start_time: '08:00', end_time: '12:00', days: [0]}\n"
+                + "          b: {budget: '2', start_time: '11:00', end_time: '13:00', days: [0]}",
+            "policies.pools.research.time_profiles"
+        ),
+        ("gossip:\n  fanout: 0", "gossip.fanout"),
+        ("federation:\n  listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  offers:\n    system_b: '-5'", "federation.offers.system_b"),
     ])
     func badKeysAndValuesAreRefusedWithTheKeyNamed(_ yaml: String, _ key: String) {
         #expect {
@@ -62,6 +72,34 @@ struct ConfigTests {
         } throws: { error in
             (error as? ConfigError)?.key == key && "\(error)".contains("'\(key)'")
         }
+    }
+
+    @Test func policiesInTheConfigAreReadAsTheAPIsJSON() throws {
+        let config = try NodeConfig.parse(
+            yaml: """
+                policies:
+                  tick: 2s
+                  max_change_per_step: 0.25
+                  cool_down: 5m
+                  pools:
+                    research:
+                      adaptive_sizing:
+                        adjustment_interval_seconds: 3600
+                        min_pool_budget: "100"
+                        max_pool_budget: "10000"
+                        utilization_target: 0.7
+                        growth_rate: 0.2
+                        shrink_rate: 0.1
+                        min_agents_for_adjustment: 3
+                      time_profiles:
+                        time_zone: Europe/Paris
+                        profiles:
+                          night: {budget: "500", start_time: "22:00", end_time: "09:00", days: [0, 1, 2, 3]}
+                """)
+        #expect(config.policies.tick == .seconds(2))
+        #expect(config.policies.maxChangePerStep == 2500)
+        #expect(config.policies.coolDown == .seconds(300))
+        #expect(config.policies.pools["research"]?.keys.sorted() == ["adaptive_sizing", "time_profiles"])
     }
 
     @Test func invalidYAMLIsRefused() {

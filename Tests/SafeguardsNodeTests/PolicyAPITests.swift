@@ -207,3 +207,33 @@ struct ResourceBudgetTests {
         }
     }
 }
+
+@Suite("Policies from the node config", .timeLimit(.minutes(2)))
+struct ConfiguredPolicyTests {
+    @Test func aPoolNamedInTheConfigGetsItsPoliciesEvenWhenCreatedLater() async throws {
+        let yaml = """
+            policies:
+              tick: 50ms
+              pools:
+                night_shift:
+                  time_profiles:
+                    time_zone: UTC
+                    profiles:
+                      always: {budget: "750", start_time: "00:00", end_time: "24:00", days: [0, 1, 2, 3, 4, 5, 6]}
+            """
+        let parsed = try NodeConfig.parse(yaml: yaml)
+        try await TestNode.with(configure: { config in config.policies = parsed.policies }) { client, _ in
+            let pool = try await client.createPool(CreatePoolRequest(name: "night_shift", initialBudget: 100, priority: 3))
+            var total = Amount.zero
+            for _ in 0..<200 {
+                total = try await client.pool(pool.id).total
+                if total == 750 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(total == 750)
+            let policies = try await client.policies(pool: pool.id)
+            #expect(policies.activeProfile == "always")
+            #expect(try await client.decisions(pool: pool.id).decisions.first?.policy == "time_profiles")
+        }
+    }
+}

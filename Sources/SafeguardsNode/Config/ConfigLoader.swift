@@ -86,6 +86,27 @@ extension NodeConfig {
                 config.policies.maxChangePerStep = basisPoints
             }
             if let value = try policies.duration("cool_down") { config.policies.coolDown = value }
+            if var pools = try policies.section("pools") {
+                for name in pools.keys {
+                    guard var kinds = try pools.section(name) else { continue }
+                    for kind in kinds.keys {
+                        guard PolicyService.kinds.contains(kind) else {
+                            throw ConfigError(key: kinds.qualified(kind), "is not a policy (\(PolicyService.kinds.joined(separator: ", ")))")
+                        }
+                        guard let node = kinds.rawNode(kind), let json = PolicyJSON.json(from: node) else {
+                            throw ConfigError(key: kinds.qualified(kind), "must be a mapping of the policy's parameters")
+                        }
+                        // Validated now, so a bad policy stops the node at start with its key named.
+                        var scratch: [PoolID: PoolPolicies] = [:]
+                        do { try PolicyService.install(kind: kind, json: json, pool: PoolID(unchecked: "config"), into: &scratch) } catch {
+                            throw ConfigError(key: kinds.qualified(kind), error.message)
+                        }
+                        config.policies.pools[name, default: [:]][kind] = json
+                    }
+                    try kinds.rejectUnknownKeys()
+                }
+                try pools.rejectUnknownKeys()
+            }
             try policies.rejectUnknownKeys()
         }
         if var gossip = try root.section("gossip") {
@@ -187,6 +208,9 @@ struct ConfigSection {
         return value
     }
 
+    /// The YAML under `key`, as written.
+    mutating func rawNode(_ key: String) -> Yams.Node? { take(key) }
+
     /// Every key of this section, sorted (for mappings keyed by name, such as `offers`).
     var keys: [String] { entries.keys.sorted() }
 
@@ -226,5 +250,42 @@ enum BasisPoints {
         }
         let total = whole * 10_000 + fraction
         return total <= 10_000 ? total : nil
+    }
+}
+
+/// Policy parameters written in YAML, as the JSON the API takes. Amounts and ratios become
+/// strings (the API refuses JSON numbers for amounts); whole seconds, agent counts and days stay numbers.
+enum PolicyJSON {
+    static let numericKeys: Set<String> = [
+        "adjustment_interval_seconds", "reallocation_interval_seconds", "min_agents_for_adjustment", "days",
+    ]
+
+    static func json(from node: Yams.Node) -> Data? {
+        guard case .mapping = node, let value = convert(node, key: nil) else { return nil }
+        return try? JSONSerialization.data(withJSONObject: value)
+    }
+
+    private static func convert(_ node: Yams.Node, key: String?) -> Any? {
+        switch node {
+        case .scalar(let scalar):
+            if let key, numericKeys.contains(key), let number = Int(scalar.string) { return number }
+            return scalar.string
+        case .mapping(let mapping):
+            var object: [String: Any] = [:]
+            for (name, value) in mapping {
+                guard let name = name.string, let converted = convert(value, key: name) else { return nil }
+                object[name] = converted
+            }
+            return object
+        case .sequence(let sequence):
+            var array: [Any] = []
+            for element in sequence {
+                guard let converted = convert(element, key: key) else { return nil }
+                array.append(converted)
+            }
+            return array
+        default:
+            return nil
+        }
     }
 }

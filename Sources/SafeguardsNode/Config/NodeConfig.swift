@@ -24,6 +24,9 @@ import SafeguardsPolicies
 ///   tick: 1s                     # how often pool policies run
 ///   max_change_per_step: 0.5     # an automatic change moves a budget by at most this share
 ///   cool_down: 60s               # and the same budget at most once per cool-down
+///   pools:                       # policies by pool name (the API's parameters)
+///     research:
+///       adaptive_sizing: {adjustment_interval_seconds: 3600, min_pool_budget: "100", ...}
 /// gossip:                        # only with a federation section
 ///   interval: 1s                 # a round every interval
 ///   fanout: 3                    # peers per round, weighted by trust
@@ -47,6 +50,9 @@ public struct NodeConfig: Sendable, Equatable {
         public var tick: Duration = .seconds(1)
         public var maxChangePerStep = 5000  // basis points of the current value
         public var coolDown: Duration = .seconds(60)
+        /// Policies by pool name and kind, as the JSON the API takes; applied to each pool of that
+        /// name at start, and to one created later at the next tick.
+        public var pools: [String: [String: Data]] = [:]
 
         public var rails: SafetyRails {
             SafetyRails(maxChangePerStep: Ratio(basisPoints: Int64(maxChangePerStep)), coolDown: coolDown)

@@ -35,11 +35,14 @@ public actor PolicyService: Service {
     private var lastRun: [String: Timestamp] = [:]
     private var lastChange: [String: Timestamp] = [:]
     private var sequence = 0
+    /// Policies from the config by pool name, not yet installed on a pool of that name.
+    private var configured: [String: [String: Data]]
 
     init(
-        writer: BudgetWriter, store: LedgerStore, rails: SafetyRails, tick: Duration,
+        writer: BudgetWriter, store: LedgerStore, rails: SafetyRails, tick: Duration, configured: [String: [String: Data]] = [:],
         now: @escaping @Sendable () -> Timestamp, logger: Logger
     ) throws(NodeStartupError) {
+        self.configured = configured
         self.writer = writer
         self.store = store
         self.rails = rails
@@ -167,7 +170,29 @@ public actor PolicyService: Service {
 
     /// Runs every pool's due policies (`force`: all of them, now).
     func runAll(force: Bool) async {
+        await installConfigured()
         for pool in policies.keys.sorted() { await run(pool, force: force) }
+    }
+
+    /// Installs the config's policies on the pools of those names that exist (the config wins
+    /// over what the API stored for that kind, at every start).
+    private func installConfigured() async {
+        guard !configured.isEmpty else { return }
+        let ids = await writer.read { $0.poolIDsByName }
+        for (name, kinds) in configured.sorted(by: { $0.key < $1.key }) {
+            guard let pool = ids[name] else { continue }
+            for (kind, json) in kinds.sorted(by: { $0.key < $1.key }) {
+                do {
+                    _ = try await setPolicy(kind: kind, json: json, pool: pool)
+                    logger.info("policy from the config installed", metadata: ["pool": "\(name)", "kind": "\(kind)"])
+                } catch {
+                    logger.error("a policy from the config could not be installed", metadata: [
+                        "pool": "\(name)", "kind": "\(kind)", "error": "\(error)",
+                    ])
+                }
+            }
+            configured.removeValue(forKey: name)
+        }
     }
 
     /// Runs one pool's policies now (`POST /v1/pools/{id}/policies/apply`).
