@@ -85,6 +85,9 @@ public struct BudgetNode: Sendable {
                 writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
             settlement = service
             setup.node.attach(service)
+            policies.setRemoteTopUp { pool, agent, amount in
+                await service.remoteTopUp(pool: pool, agent: agent, amount: amount)
+            }
             let gossipService = GossipService(
                 me: setup.node.systemID, configuration: config.gossip.instanceConfiguration,
                 signingKey: setup.signingKey, federation: setup.node, settlement: service, writer: writer,

@@ -296,3 +296,32 @@ struct SettlementRecoveryTests {
         }
     }
 }
+
+@Suite("Emergencies in a federated pool", .timeLimit(.minutes(2)))
+struct FederatedEmergencyTests {
+    @Test func anEmergencyWithAnEmptyReserveAsksThePeerThatBacksThePool() async throws {
+        try await SettlementPair.with { clientA, clientB, _ in
+            // The whole local budget is with the agent: the pool's reserve is empty.
+            let pool = try await clientA.createFederatedPool(
+                CreateFederatedPoolRequest(name: "fed", localBudget: 100, priority: 5, remoteAllocations: ["system_b": 500]))
+            _ = try await clientA.registerAgent(
+                RegisterAgentRequest(agentID: "x", poolID: pool.poolID, priority: "CRITICAL", initialBudget: 100))
+            _ = try await clientA.spend(agent: "x", SpendRequest(amount: 98))
+            _ = try await clientA.setPriorityReallocation(
+                pool: pool.poolID,
+                PriorityReallocationBody(
+                    reallocationIntervalSeconds: 86_400, emergencyThreshold: 20, minBudgetPercentage: "0",
+                    reservePercentage: "0"))
+            _ = try await clientA.applyPolicies(pool: pool.poolID)
+            // 2 available, threshold 20: system_b gave the missing 18.
+            #expect(try await clientA.agent("x").budget.available == 20)
+            let decision = try #require(
+                try await clientA.decisions(pool: pool.poolID).decisions.first { $0.policy == "priority_reallocation.remote_emergency" })
+            #expect(decision.reason.contains("system_b"))
+            let transaction = try #require(decision.inputs["transaction_id"])
+            #expect(try await clientB.federationTransaction(transaction).status == "accepted")
+            #expect(try await clientB.accountBalances().balance("given:system_a") == 18)
+            #expect(try await clientA.ledgerCheck().balanced)
+        }
+    }
+}

@@ -230,6 +230,17 @@ public actor SettlementService: Service {
 
     // MARK: Federated pools
 
+    /// Asks the peer that granted `pool` the most for `amount` for `agent` (an emergency top-up
+    /// when the pool's own reserve is empty).
+    public func remoteTopUp(pool: PoolID, agent: AgentID, amount: Amount) async -> FederationTransactionBody? {
+        let backers = grants.proposals(forPool: pool).compactMap(\.grant).filter { $0.status == .accepted }
+            .sorted { ($0.granted, $1.giver) > ($1.granted, $0.giver) }
+        guard let peer = backers.first?.giver else { return nil }
+        return try? await requestBudget(
+            agent: agent, from: peer, amount: amount, metadata: ["purpose": "emergency top-up", "pool_id": pool.rawValue],
+            key: nil)
+    }
+
     /// Creates the local pool, then proposes each remote allocation to its peer and waits (up to
     /// the answer time) for the grants. Proposals not answered stay pending and are sent again.
     public func createFederatedPool(_ request: CreateFederatedPoolRequest, operations: BudgetOperations)

@@ -5,6 +5,7 @@ import SafeguardsCore
 import SafeguardsPolicies
 import SafeguardsStore
 import ServiceLifecycle
+import Synchronization
 
 /// The policies of one pool.
 struct PoolPolicies: Sendable {
@@ -35,6 +36,16 @@ public actor PolicyService: Service {
     private var lastRun: [String: Timestamp] = [:]
     private var lastChange: [String: Timestamp] = [:]
     private var sequence = 0
+    /// Asks a peer for budget for an agent of a federated pool whose reserve cannot cover an
+    /// emergency; returns the federation transaction, or nil when no peer could be asked.
+    typealias RemoteTopUp = @Sendable (PoolID, AgentID, Amount) async -> FederationTransactionBody?
+    private nonisolated let remoteTopUpSlot = Mutex<RemoteTopUp?>(nil)
+
+    /// Set once, while the node is assembled, when it is in a federation.
+    nonisolated func setRemoteTopUp(_ topUp: @escaping RemoteTopUp) {
+        remoteTopUpSlot.withLock { $0 = topUp }
+    }
+
     /// Policies from the config by pool name, not yet installed on a pool of that name.
     private var configured: [String: [String: Data]]
 
@@ -222,6 +233,7 @@ public actor PolicyService: Service {
                 for adjustment in reallocation.emergencies(pool: usage, agents: await agents(of: pool)) {
                     await applyAgent(pool, adjustment, policy: "priority_reallocation.emergency", bounded: false)
                 }
+                await askPeers(pool, reallocation)
             }
             if force || due("\(pool)/priority_reallocation", every: reallocation.reallocationInterval, time),
                 let usage = await usage(of: pool)
@@ -230,6 +242,28 @@ public actor PolicyService: Service {
                     await applyAgent(pool, adjustment, policy: "priority_reallocation", bounded: true)
                 }
             }
+        }
+    }
+
+    /// Agents of a federated pool still below the emergency threshold once the reserve is spent
+    /// get the difference from a peer that backs the pool, through the federation.
+    private func askPeers(_ pool: PoolID, _ reallocation: PriorityReallocation) async {
+        guard let remoteTopUp = remoteTopUpSlot.withLock({ $0 }), await writer.read({ $0.pools[pool]?.metadata["federated"] == "true" }) else { return }
+        for agent in await agents(of: pool) where agent.available < reallocation.emergencyThreshold {
+            let key = "remote/\(agent.id)"
+            if let last = lastChange[key], last.duration(to: now()) < rails.coolDown { continue }
+            guard let need = try? reallocation.emergencyThreshold.subtracting(agent.available), need.isPositive else { continue }
+            lastChange[key] = now()
+            guard let transaction = await remoteTopUp(pool, agent.id, need) else { continue }
+            let granted = transaction.status == "accepted"
+            try? store.logDecision(
+                DecisionRecord(
+                    policy: "priority_reallocation.remote_emergency", poolID: pool, agentID: agent.id,
+                    oldValue: agent.budget,
+                    newValue: granted ? ((try? agent.budget.adding(need)) ?? agent.budget) : agent.budget,
+                    reason: "emergency with an empty reserve: asked \(transaction.peer) for \(need) (\(transaction.status)\(transaction.reason.map { ": \($0)" } ?? ""))",
+                    inputs: ["transaction_id": transaction.transactionID, "peer": transaction.peer],
+                    transferID: TransferID(unchecked: "fed:\(transaction.transactionID)"), at: now()))
         }
     }
 
