@@ -72,6 +72,9 @@ public final class NodeProcess: @unchecked Sendable {
             if let text = try? String(contentsOfFile: addressPath, encoding: .utf8),
                 let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
             {
+                // The API listens first; a node that cannot bind its other listeners stops right after.
+                try await Task.sleep(for: .milliseconds(100))
+                guard process.isRunning else { throw NodeProcessError("the node exited after it started:\n\(self.log)") }
                 return port
             }
             guard process.isRunning else { throw NodeProcessError("the node exited at start:\n\(self.log)") }
@@ -103,25 +106,37 @@ public final class NodeProcess: @unchecked Sendable {
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
+/// A TCP port on 127.0.0.1 for a node process to listen on, free when checked.
+///
+/// Chosen at random below the kernel's ephemeral range (read from
+/// /proc/sys/net/ipv4/ip_local_port_range, 32768 by default): a port the kernel hands out for
+/// outgoing connections (and for listeners on port 0) could be taken by another test between
+/// this check and the node's bind, while ports below that range are only ever taken on purpose.
 public func freeLoopbackPort() throws -> Int {
+    let ephemeralStart = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
+    let range = 20_000..<max(20_001, min(ephemeralStart, 32_768))
+    for _ in 0..<200 {
+        let port = Int.random(in: range)
+        if canBind(port) { return port }
+    }
+    throw NodeProcessError("no free loopback port in \(range)")
+}
+
+/// Whether a listener could bind 127.0.0.1:`port` now.
+private func canBind(_ port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw NodeProcessError("socket() failed") }
+    guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
+    var reuse: Int32 = 1
+    setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw NodeProcessError("bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    guard named == 0 else { throw NodeProcessError("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    } == 0
 }
 
 /// The node process could not be started.
