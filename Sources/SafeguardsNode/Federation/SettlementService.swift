@@ -16,7 +16,7 @@ import ServiceLifecycle
 public actor SettlementService: Service {
     private var machine: SettlementMachine
     private var grants = GrantBook()
-    /// When each outgoing transfer was settled here, and the envelopes its receipt came in.
+    /// The signed envelope (base64) each settled outgoing transfer's receipt arrived in.
     private var evidence: [TransferID: String] = [:]
     private let writer: BudgetWriter
     private let store: LedgerStore
