@@ -213,7 +213,15 @@ public actor PolicyService: Service {
         return body(pool)
     }
 
+    /// One run at a time: a run started by `apply` waits for the tick's run in progress (whose
+    /// changes, a remote request among them, it would otherwise race).
+    private let runs = EventLock()
+
     private func run(_ pool: PoolID, force: Bool) async {
+        await runs.run { await runNow(pool, force: force) }
+    }
+
+    private func runNow(_ pool: PoolID, force: Bool) async {
         guard let entry = policies[pool], !frozen.contains(pool) else { return }
         let time = now()
         if let (schedule, _) = entry.timeProfiles {
