@@ -23,7 +23,7 @@ public enum APICoding {
     }
 
     /// Properties that are maps keyed by data (metadata keys, system ids), whose keys are left as written.
-    static let mapProperties: Set<String> = ["metadata", "remoteAllocations", "remote_allocations", "grants", "balances", "results", "inputs", "priorityWeights", "priority_weights", "profiles", "budgets", "amounts", "used", "states"]
+    static let mapProperties: Set<String> = ["metadata", "remoteAllocations", "remote_allocations", "grants", "balances", "results", "inputs", "priorityWeights", "priority_weights", "profiles", "budgets", "amounts", "used", "states", "allocations", "agents"]
 
     /// Whether the last key of `path` is an entry of one of the ``mapProperties``.
     static func isMapEntry(_ path: [any CodingKey]) -> Bool {

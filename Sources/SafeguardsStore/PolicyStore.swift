@@ -109,3 +109,63 @@ extension LedgerStore {
         do { try database.write(body) } catch { throw StoreError(operation: operation, underlying: error) }
     }
 }
+
+/// Cost-benefit profiles and reported benefits.
+extension LedgerStore {
+    public func saveOperation(
+        agent: AgentID, type: String, averageCost: Amount, averageBenefit: Amount, variability: Amount
+    ) throws(StoreError) {
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO cost_benefit_operations(agent_id, operation_type, average_cost, average_benefit, benefit_variability)
+                        VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(agent_id, operation_type) DO UPDATE SET average_cost = excluded.average_cost,
+                            average_benefit = excluded.average_benefit, benefit_variability = excluded.benefit_variability
+                        """,
+                    arguments: [agent.rawValue, type, averageCost.micros, averageBenefit.micros, variability.micros])
+            }
+        } catch {
+            throw StoreError(operation: "save operation profile", underlying: error)
+        }
+    }
+
+    /// (agent, type, cost, benefit, variability) of every registered operation.
+    public func operations() throws(StoreError) -> [(AgentID, String, Amount, Amount, Amount)] {
+        try read("read operation profiles") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM cost_benefit_operations ORDER BY agent_id, operation_type").map { row in
+                (
+                    AgentID(unchecked: row["agent_id"]), row["operation_type"], Amount(micros: row["average_cost"]),
+                    Amount(micros: row["average_benefit"]), Amount(micros: row["benefit_variability"])
+                )
+            }
+        }
+    }
+
+    public func reportBenefit(agent: AgentID, benefit: Amount, at: Timestamp) throws(StoreError) {
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO benefit_reports(agent_id, benefit, at) VALUES (?, ?, ?)",
+                    arguments: [agent.rawValue, benefit.micros, at.millisecondsSince1970])
+            }
+        } catch {
+            throw StoreError(operation: "report benefit", underlying: error)
+        }
+    }
+
+    /// Benefits reported since `since`, summed per agent.
+    public func benefits(since: Timestamp) throws(StoreError) -> [AgentID: Amount] {
+        try read("read benefits") { db in
+            var sums: [AgentID: Amount] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT agent_id, SUM(benefit) AS total FROM benefit_reports WHERE at >= ? GROUP BY agent_id",
+                arguments: [since.millisecondsSince1970])
+            {
+                sums[AgentID(unchecked: row["agent_id"])] = Amount(micros: row["total"])
+            }
+            return sums
+        }
+    }
+}

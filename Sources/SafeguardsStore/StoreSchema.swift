@@ -148,6 +148,25 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v5_cost_benefit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cost_benefit_operations (
+                        agent_id TEXT NOT NULL REFERENCES agents(id),
+                        operation_type TEXT NOT NULL,
+                        average_cost INTEGER NOT NULL CHECK (average_cost > 0),
+                        average_benefit INTEGER NOT NULL CHECK (average_benefit >= 0),
+                        benefit_variability INTEGER NOT NULL CHECK (benefit_variability >= 0),
+                        PRIMARY KEY (agent_id, operation_type)
+                    );
+                    CREATE TABLE benefit_reports (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        agent_id TEXT NOT NULL REFERENCES agents(id),
+                        benefit INTEGER NOT NULL CHECK (benefit >= 0),
+                        at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -237,3 +237,37 @@ struct ConfiguredPolicyTests {
         }
     }
 }
+
+@Suite("Cost-benefit allocation through the API", .timeLimit(.minutes(2)))
+struct CostBenefitAPITests {
+    @Test func optimizeAppliesThroughTheLedgerAndEffectivenessReportsROI() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, poolBudget: "2000", agents: [("steady", "100"), ("risky", "100")])
+            _ = try await client.registerOperation(
+                OperationProfileBody(agentID: "steady", operationType: "summaries", averageCost: 1, averageBenefit: 2, benefitVariability: Amount(micros: 200_000)))
+            _ = try await client.registerOperation(
+                OperationProfileBody(agentID: "risky", operationType: "research", averageCost: 1, averageBenefit: 3, benefitVariability: 4))
+            let cautious = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0"))
+            let bold = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "1"))
+            #expect(cautious.allocations["steady"]! > bold.allocations["steady"]!)
+            #expect(bold.allocations["risky"] == 900)
+            #expect(cautious.applied == false)
+            #expect(try await client.agent("steady").budget.total == 100)
+
+            let applied = try await client.optimize(
+                OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0", apply: true))
+            #expect(applied.applied)
+            #expect(try await client.agent("steady").budget.total == applied.allocations["steady"])
+            #expect(try await client.agent("risky").budget.total == applied.allocations["risky"])
+            let decisions = try await client.decisions().decisions.filter { $0.policy == "cost_benefit" }
+            #expect(decisions.count == 2)
+            #expect(try await client.ledgerCheck().balanced)
+
+            _ = try await client.spend(agent: "steady", SpendRequest(amount: 50))
+            _ = try await client.reportBenefit(BenefitReport(agentID: "steady", benefit: 80))
+            let effectiveness = try await client.effectiveness(lookbackDays: 7)
+            #expect(effectiveness.agents["steady"] == .init(spent: 50, benefit: 80, roi: "0.6000"))
+            #expect(effectiveness.agents["risky"] == nil)
+        }
+    }
+}

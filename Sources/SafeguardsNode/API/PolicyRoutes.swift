@@ -79,6 +79,43 @@ struct PolicyRoutes: Sendable {
         v1.post("resource-reservations/:id/release") { _, context in
             try await resolve(context, used: nil)
         }
+        v1.post("cost-benefit/operations") { request, _ in
+            let body = try await JSONBody.decode(OperationProfileBody.self, from: request, limit: maxBodyBytes)
+            let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
+            _ = try await operations.agent(agent.rawValue)
+            guard !body.operationType.isEmpty, body.operationType.count <= 64 else {
+                throw SafeguardsError.invalidRequest("operation_type must be 1-64 characters")
+            }
+            guard body.averageCost.isPositive else { throw SafeguardsError.invalidAmount("average_cost must be positive") }
+            guard !body.averageBenefit.isNegative, !body.benefitVariability.isNegative else {
+                throw SafeguardsError.invalidAmount("average_benefit and benefit_variability must be 0 or more")
+            }
+            try store {
+                try operations.store.saveOperation(
+                    agent: agent, type: body.operationType, averageCost: body.averageCost, averageBenefit: body.averageBenefit,
+                    variability: body.benefitVariability)
+            }
+            return JSONBody.response(body, status: .created)
+        }
+        v1.post("cost-benefit/optimize") { request, _ in
+            let body = try await JSONBody.decode(OptimizeRequest.self, from: request, limit: maxBodyBytes)
+            return JSONBody.response(try await optimize(body))
+        }
+        v1.post("cost-benefit/benefits") { request, _ in
+            let body = try await JSONBody.decode(BenefitReport.self, from: request, limit: maxBodyBytes)
+            let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
+            _ = try await operations.agent(agent.rawValue)
+            guard !body.benefit.isNegative else { throw SafeguardsError.invalidAmount("benefit must be 0 or more") }
+            try store { try operations.store.reportBenefit(agent: agent, benefit: body.benefit, at: .now()) }
+            return JSONBody.response(body, status: .created)
+        }
+        v1.get("cost-benefit/effectiveness") { request, _ in
+            let days = request.uri.queryParameters["lookback_days"].flatMap { Int(String($0)) } ?? 7
+            let metric = request.uri.queryParameters["metric"].map(String.init) ?? "roi"
+            guard (1...3650).contains(days) else { throw SafeguardsError.invalidRequest("lookback_days must be 1-3650") }
+            guard metric == "roi" else { throw SafeguardsError.invalidRequest("metric must be roi") }
+            return JSONBody.response(try await effectiveness(days: days))
+        }
         v1.get("decisions") { request, _ in
             let pool = request.uri.queryParameters["pool_id"].map { PoolID(unchecked: String($0)) }
             let decisions: [DecisionRecord]
@@ -94,6 +131,90 @@ struct PolicyRoutes: Sendable {
                             inputs: decision.inputs, transferID: decision.transferID?.rawValue, at: decision.at.description)
                     }))
         }
+    }
+
+    private func store(_ body: () throws -> Void) throws {
+        do { try body() } catch { throw SafeguardsError(.unavailable, "storage failed: \(error)") }
+    }
+
+    private func profiles() throws -> [AgentID: [OperationProfile]] {
+        var profiles: [AgentID: [OperationProfile]] = [:]
+        let rows: [(AgentID, String, Amount, Amount, Amount)]
+        do { rows = try operations.store.operations() } catch {
+            throw SafeguardsError(.unavailable, "cannot read the operation profiles: \(error)")
+        }
+        for (agent, type, cost, benefit, variability) in rows {
+            profiles[agent, default: []].append(
+                OperationProfile(operationType: type, averageCost: cost, averageBenefit: benefit, benefitVariability: variability))
+        }
+        return profiles
+    }
+
+    /// Splits the total over the agents with registered operations; with `apply`, sets each
+    /// agent's budget to its share through the ledger, logged as a `cost_benefit` decision.
+    private func optimize(_ body: OptimizeRequest) async throws -> OptimizeResult {
+        let profiles = try profiles()
+        guard !profiles.isEmpty else { throw SafeguardsError.invalidRequest("no operations are registered") }
+        let minimum: Ratio
+        let tolerance: Ratio
+        do {
+            minimum = try Ratio(parsing: body.minAllocationPercentage.text)
+            tolerance = try Ratio(parsing: body.riskTolerance.text)
+        } catch { throw SafeguardsError.invalidRequest(error.message) }
+        let allocator = CostBenefitAllocator(profiles: profiles)
+        let allocation: [AgentID: Amount]
+        do {
+            allocation = try allocator.optimize(
+                agents: Array(profiles.keys), total: body.totalBudget, minimum: minimum, riskTolerance: tolerance)
+        } catch { throw SafeguardsError.invalidRequest(error.message) }
+        let objective = allocator.objective(allocation, total: body.totalBudget, riskTolerance: tolerance)
+        if body.apply == true {
+            for (agent, amount) in allocation.sorted(by: { $0.key < $1.key }) {
+                let snapshot = try await operations.agent(agent.rawValue)
+                let transfer = TransferID(unchecked: "cb:\(Timestamp.now().millisecondsSince1970):\(agent)")
+                let reason = "cost-benefit allocation of \(body.totalBudget) (risk tolerance \(tolerance))"
+                let decision = DecisionRecord(
+                    policy: "cost_benefit", poolID: snapshot.agent.poolID, agentID: agent, oldValue: snapshot.total,
+                    newValue: amount, reason: reason,
+                    inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
+                        "min_allocation_percentage": minimum.description],
+                    transferID: transfer, at: .now())
+                _ = try await operations.writer.submit(
+                    .decided(.setAgentBudget(agent, budget: amount, reason: reason, transferID: transfer), decision))
+            }
+        }
+        return OptimizeResult(
+            allocations: Dictionary(uniqueKeysWithValues: allocation.map { ($0.key.rawValue, $0.value) }),
+            objective: String(format: "%.6f", objective), applied: body.apply == true)
+    }
+
+    /// Spent (posted spends and settled reservations) and reported benefit per agent over the last days.
+    private func effectiveness(days: Int) async throws -> EffectivenessBody {
+        let since = Timestamp.now().advanced(by: .seconds(-days * 86_400))
+        let benefits: [AgentID: Amount]
+        do { benefits = try operations.store.benefits(since: since) } catch {
+            throw SafeguardsError(.unavailable, "cannot read the benefits: \(error)")
+        }
+        let spent: [AgentID: Int64] = await operations.writer.read { book in
+            var sums: [AgentID: Int64] = [:]
+            for transfer in book.ledger.transfers.values where transfer.state == .posted {
+                let kind = transfer.metadata[TransferMetadataKey.kind]
+                guard kind == TransferKind.spend.rawValue || kind == TransferKind.reservation.rawValue,
+                    (transfer.resolvedAt ?? transfer.createdAt) >= since,
+                    let agent = transfer.metadata[TransferMetadataKey.agent]
+                else { continue }
+                sums[AgentID(unchecked: agent), default: 0] += transfer.postedAmount.micros
+            }
+            return sums
+        }
+        var entries: [String: EffectivenessBody.Entry] = [:]
+        for agent in Set(spent.keys).union(benefits.keys) {
+            let cost = spent[agent] ?? 0
+            let gain = benefits[agent]?.micros ?? 0
+            let roi = cost > 0 ? String(format: "%.4f", Double(gain - cost) / Double(cost)) : nil
+            entries[agent.rawValue] = .init(spent: Amount(micros: cost), benefit: Amount(micros: gain), roi: roi)
+        }
+        return EffectivenessBody(lookbackDays: days, metric: "roi", agents: entries)
     }
 
     private func resolve(_ context: BasicRequestContext, used: [String: Amount]?) async throws -> Response {
