@@ -10,7 +10,7 @@ struct Safeguards: AsyncParsableCommand {
             NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
             ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,
             DemoCommand.self,
-            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self,
+            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self,
             CertsCommand.self, PeersCommand.self, FederationCommand.self, SyncCommand.self,
         ]
     )

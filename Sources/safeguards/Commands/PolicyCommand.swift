@@ -255,3 +255,80 @@ enum PolicyTables {
         return table.isEmpty ? "no resource budgets" : table.render()
     }
 }
+
+/// `safeguards cost-benefit operation|optimize|benefit|effectiveness`.
+struct CostBenefitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost-benefit", abstract: "Allocate budget by risk-adjusted expected benefit.",
+        subcommands: [Operation.self, Optimize.self, Benefit.self, Effectiveness.self])
+
+    struct Operation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an agent's operation profile.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent.") var agent: String
+        @Option(help: "The kind of operation.") var type: String
+        @Option(help: "Average cost per operation.") var cost: String
+        @Option(help: "Average benefit per operation.") var benefit: String
+        @Option(help: "Standard deviation of the benefit.") var variability: String = "0"
+
+        func run() async throws {
+            let body = OperationProfileBody(
+                agentID: agent, operationType: type, averageCost: try ValueParsing.amount(cost, option: "--cost"),
+                averageBenefit: try ValueParsing.amount(benefit, option: "--benefit"),
+                benefitVariability: try ValueParsing.amount(variability, option: "--variability"))
+            let stored = try await api.withClient { client in try await client.registerOperation(body) }
+            try api.output(stored) { "registered \(stored.operationType) for \(stored.agentID)" }
+        }
+    }
+
+    struct Optimize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Split a total budget; --apply sets the agents' budgets.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The total budget.") var total: String
+        @Option(help: "Each agent's minimum share, 0..1.") var minimum: String = "0.1"
+        @Option(help: "Risk tolerance, 0 (avoid variance) to 1 (expected benefit only).") var riskTolerance: String = "0.5"
+        @Flag(help: "Apply the allocation through the ledger.") var apply = false
+
+        func run() async throws {
+            let request = OptimizeRequest(
+                totalBudget: try ValueParsing.amount(total, option: "--total"), minAllocationPercentage: RatioText(minimum),
+                riskTolerance: RatioText(riskTolerance), apply: apply)
+            let result = try await api.withClient { client in try await client.optimize(request) }
+            try api.output(result) {
+                var table = TextTable([.left("AGENT"), .right("ALLOCATION")])
+                for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) { table.append([agent, amount.display]) }
+                return table.render() + "\nobjective \(result.objective)" + (result.applied ? " (applied)" : "")
+            }
+        }
+    }
+
+    struct Benefit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Report the benefit an agent's work brought.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "The agent.") var agent: String
+        @Option(help: "The benefit.") var amount: String
+
+        func run() async throws {
+            let report = BenefitReport(agentID: agent, benefit: try ValueParsing.amount(amount, option: "--amount"))
+            let stored = try await api.withClient { client in try await client.reportBenefit(report) }
+            try api.output(stored) { "recorded \(stored.benefit.display) for \(stored.agentID)" }
+        }
+    }
+
+    struct Effectiveness: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Spent against reported benefit per agent (ROI).")
+        @OptionGroup var api: APIOptions
+        @Option(help: "Days to look back.") var lookbackDays: Int = 7
+
+        func run() async throws {
+            let body = try await api.withClient { client in try await client.effectiveness(lookbackDays: lookbackDays) }
+            try api.output(body) {
+                var table = TextTable([.left("AGENT"), .right("SPENT"), .right("BENEFIT"), .right("ROI")])
+                for (agent, entry) in body.agents.sorted(by: { $0.key < $1.key }) {
+                    table.append([agent, entry.spent.display, entry.benefit.display, entry.roi ?? "-"])
+                }
+                return table.isEmpty ? "nothing spent or reported" : table.render()
+            }
+        }
+    }
+}
