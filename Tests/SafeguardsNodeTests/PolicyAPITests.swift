@@ -271,3 +271,28 @@ struct CostBenefitAPITests {
         }
     }
 }
+
+@Suite("Usage patterns through the API", .timeLimit(.minutes(2)))
+struct UsagePatternAPITests {
+    @Test func aPredictionIsDeclinedWithTooLittleHistoryAndGivenWithEnough() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            for _ in 0..<5 { _ = try await client.spend(agent: "a1", SpendRequest(amount: 1)) }
+            do {
+                _ = try await client.prediction(agent: "a1", hours: 24)
+                Issue.record("a prediction was made from 5 uses")
+            } catch {
+                #expect((error as? APIClientError)?.code == "insufficient_data")
+            }
+            // Enough points (as asked), but a single week of history: confidence is discounted.
+            let response = try await client.raw(.GET, "/v1/agents/a1/prediction?hours=24&min_data_points=5&prediction_confidence=0")
+            #expect(response.status == 200)
+            let prediction = try APICoding.decoder().decode(PredictionBody.self, from: Data(response.body))
+            #expect(prediction.dataPoints == 5)
+            let patterns = try await client.patterns(agent: "a1")
+            #expect(patterns.dataPoints == 5)
+            #expect(patterns.buckets.count >= 1)
+            #expect(patterns.buckets.reduce(Amount.zero) { (try? $0.adding($1.mean)) ?? $0 } > .zero)
+        }
+    }
+}

@@ -116,6 +116,42 @@ struct PolicyRoutes: Sendable {
             guard metric == "roi" else { throw SafeguardsError.invalidRequest("metric must be roi") }
             return JSONBody.response(try await effectiveness(days: days))
         }
+        v1.get("agents/:id/patterns") { request, context in
+            let (agent, settings, patterns) = try await learn(request, context)
+            let buckets = patterns.buckets().map { bucket in
+                PatternsBody.Bucket(
+                    day: bucket.day, start: String(format: "%02d:%02d", bucket.startMinute / 60, bucket.startMinute % 60),
+                    mean: bucket.mean)
+            }
+            return JSONBody.response(
+                PatternsBody(
+                    agentID: agent.rawValue, timeBucketMinutes: settings.timeBucketMinutes,
+                    learningPeriodDays: settings.learningPeriodDays, weeks: (settings.learningPeriodDays + 6) / 7,
+                    dataPoints: patterns.dataPoints, buckets: buckets))
+        }
+        v1.get("agents/:id/prediction") { request, context in
+            let (agent, _, patterns) = try await learn(request, context)
+            let hours = request.uri.queryParameters["hours"].flatMap { Int(String($0)) } ?? 24
+            guard (1...24 * 31).contains(hours) else { throw SafeguardsError.invalidRequest("hours must be 1-744") }
+            let prediction: UsagePrediction
+            do throws(UsagePredictionRefusal) {
+                prediction = try patterns.predict(hours: hours, from: .now())
+            } catch {
+                switch error {
+                case .insufficientData(let points, let needed):
+                    throw SafeguardsError(
+                        .insufficientData, "agent \(agent) has \(points) uses in the learning period; \(needed) are needed")
+                case .lowConfidence(let prediction, let threshold):
+                    throw SafeguardsError(
+                        .insufficientData,
+                        "usage of agent \(agent) is too irregular to predict: confidence \(prediction.confidence) is below \(threshold)")
+                }
+            }
+            return JSONBody.response(
+                PredictionBody(
+                    agentID: agent.rawValue, hours: hours, predictedBudget: prediction.predictedBudget,
+                    confidence: prediction.confidence.description, dataPoints: prediction.dataPoints))
+        }
         v1.get("decisions") { request, _ in
             let pool = request.uri.queryParameters["pool_id"].map { PoolID(unchecked: String($0)) }
             let decisions: [DecisionRecord]
@@ -131,6 +167,36 @@ struct PolicyRoutes: Sendable {
                             inputs: decision.inputs, transferID: decision.transferID?.rawValue, at: decision.at.description)
                     }))
         }
+    }
+
+    /// The agent's uses (posted spends and settled reservations) learned into weekly buckets.
+    /// Query: `time_bucket_minutes`, `learning_period_days`, `min_data_points`, `prediction_confidence`.
+    private func learn(_ request: Request, _ context: BasicRequestContext) async throws
+        -> (AgentID, UsagePatternSettings, UsagePatterns)
+    {
+        let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
+        _ = try await operations.agent(agent.rawValue)
+        let query = request.uri.queryParameters
+        var settings = UsagePatternSettings()
+        if let value = query["time_bucket_minutes"].flatMap({ Int(String($0)) }) { settings.timeBucketMinutes = value }
+        if let value = query["learning_period_days"].flatMap({ Int(String($0)) }) { settings.learningPeriodDays = value }
+        if let value = query["min_data_points"].flatMap({ Int(String($0)) }) { settings.minDataPoints = value }
+        if let text = query["prediction_confidence"] {
+            do { settings.predictionConfidence = try Ratio(parsing: String(text)) } catch {
+                throw SafeguardsError.invalidRequest("prediction_confidence: \(error.message)")
+            }
+        }
+        do { try settings.validate() } catch { throw SafeguardsError.invalidRequest(error.message) }
+        let uses: [(Timestamp, Amount)] = await operations.writer.read { book in
+            book.ledger.transfers.values.compactMap { transfer in
+                let kind = transfer.metadata[TransferMetadataKey.kind]
+                guard transfer.state == .posted, transfer.metadata[TransferMetadataKey.agent] == agent.rawValue,
+                    kind == TransferKind.spend.rawValue || kind == TransferKind.reservation.rawValue
+                else { return nil }
+                return (transfer.resolvedAt ?? transfer.createdAt, transfer.postedAmount)
+            }
+        }
+        return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: .now()))
     }
 
     private func store(_ body: () throws -> Void) throws {

@@ -11,6 +11,8 @@ extension SafeguardsError.Code {
     public static let unauthorized = Self(rawValue: "unauthorized")
     /// The request body is larger than `api.max_body_bytes`.
     public static let payloadTooLarge = Self(rawValue: "payload_too_large")
+    /// Too little history to answer (a usage prediction it declines to make).
+    public static let insufficientData = Self(rawValue: "insufficient_data")
     /// The path or method does not exist.
     public static let routeNotFound = Self(rawValue: "not_found")
 }
@@ -30,6 +32,7 @@ extension SafeguardsError.Code {
         case .peerUnreachable, .peerRefused: .badGateway
         case .federationDisabled: .conflict
         case .rateLimited: .tooManyRequests
+        case .insufficientData: .unprocessableContent
         default: .internalServerError
         }
     }
