@@ -1,0 +1,162 @@
+import SafeguardsCore
+
+/// The reward of one step, as in the original's reinforcement-learning example: weights for
+/// utilization, an exhaustion penalty, completed work, and a penalty on changing the budget.
+public struct RewardWeights: Sendable, Hashable, Codable {
+    public var utilization: Double
+    public var exhaustionPenalty: Double
+    public var completedTasks: Double
+    public var stabilityPenalty: Double
+
+    public init(utilization: Double = 1, exhaustionPenalty: Double = 2, completedTasks: Double = 1, stabilityPenalty: Double = 0.1) {
+        self.utilization = utilization
+        self.exhaustionPenalty = exhaustionPenalty
+        self.completedTasks = completedTasks
+        self.stabilityPenalty = stabilityPenalty
+    }
+}
+
+/// Tabular Q-learning over a budget that is set anew every step (an hour), after the original's
+/// `BudgetOptimizer`. Runs on a CPU in milliseconds: 216 states × 5 actions.
+///
+/// **State** (discretized): time of day (night 0-6, morning 6-12, afternoon 12-18, evening 18-24),
+/// weekday or weekend, agent priority (CRITICAL/HIGH, MEDIUM, LOW/MINIMAL), recent usage (last
+/// step's use over its budget: below 0.5, below 0.9, above), and remaining budget percentage
+/// (the budget over its baseline: below 0.8, below 1.2, above).
+///
+/// **Actions:** change the budget by −m, −m/2, 0, +m/2 or +m of its current value, with m =
+/// `maxBudgetChange`; the budget never changes by more than that in one step.
+///
+/// **Reward** of a step with demand `d` and budget `b`: `utilization·min(d,b)/b +
+/// completedTasks·min(d,b)/d − exhaustionPenalty·[d > b] − stabilityPenalty·|Δb|/(m·b)`.
+public struct BudgetOptimizer: Sendable {
+    public struct Configuration: Sendable, Hashable, Codable {
+        public var learningRate: Double
+        public var discountFactor: Double
+        public var explorationRate: Double
+        public var maxBudgetChange: Ratio
+        public var trainingEpisodes: Int
+        public var reward: RewardWeights
+
+        public init(
+            learningRate: Double = 0.1, discountFactor: Double = 0.9, explorationRate: Double = 0.1,
+            maxBudgetChange: Ratio = Ratio(basisPoints: 2000), trainingEpisodes: Int = 200, reward: RewardWeights = RewardWeights()
+        ) {
+            self.learningRate = learningRate
+            self.discountFactor = discountFactor
+            self.explorationRate = explorationRate
+            self.maxBudgetChange = maxBudgetChange
+            self.trainingEpisodes = trainingEpisodes
+            self.reward = reward
+        }
+    }
+
+    /// One hour of recorded (or simulated) demand.
+    public struct Step: Sendable, Hashable {
+        public var hourOfDay: Int
+        public var weekend: Bool
+        public var demand: Double
+        public init(hourOfDay: Int, weekend: Bool, demand: Double) {
+            self.hourOfDay = hourOfDay
+            self.weekend = weekend
+            self.demand = demand
+        }
+    }
+
+    /// What running a budget over a trace gave.
+    public struct Outcome: Sendable {
+        public var reward: Double
+        public var exhaustions: Int
+        /// The largest change of the budget in one step, relative to the budget before it.
+        public var largestChange: Double
+    }
+
+    public static let stateCount = 4 * 2 * 3 * 3 * 3
+    public static let actionCount = 5
+
+    public let configuration: Configuration
+    public private(set) var table: [[Double]]
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.table = Array(repeating: Array(repeating: 0, count: Self.actionCount), count: Self.stateCount)
+    }
+
+    /// The change of each action, as a fraction of the current budget.
+    public func change(_ action: Int) -> Double {
+        let m = Double(configuration.maxBudgetChange.basisPoints) / 10_000
+        return [-m, -m / 2, 0, m / 2, m][action]
+    }
+
+    public static func state(step: Step, priority: AgentPriority, recentUse: Double, budgetOverBaseline: Double) -> Int {
+        let time = min(3, step.hourOfDay / 6)
+        let day = step.weekend ? 1 : 0
+        let rank = priority.rank >= 4 ? 0 : (priority.rank == 3 ? 1 : 2)
+        let usage = recentUse < 0.5 ? 0 : (recentUse < 0.9 ? 1 : 2)
+        let remaining = budgetOverBaseline < 0.8 ? 0 : (budgetOverBaseline < 1.2 ? 1 : 2)
+        return (((time * 2 + day) * 3 + rank) * 3 + usage) * 3 + remaining
+    }
+
+    func reward(demand: Double, budget: Double, changed: Double) -> Double {
+        let used = min(demand, budget)
+        let weights = configuration.reward
+        let m = Double(configuration.maxBudgetChange.basisPoints) / 10_000
+        var value = weights.utilization * (budget > 0 ? used / budget : 0)
+        value += weights.completedTasks * (demand > 0 ? used / demand : 1)
+        if demand > budget { value -= weights.exhaustionPenalty }
+        value -= weights.stabilityPenalty * (m > 0 ? abs(changed) / m : 0)
+        return value
+    }
+
+    /// Trains on `trace` for the configured episodes, starting each at `baseline`.
+    public mutating func train<R: RandomNumberGenerator>(
+        on trace: [Step], baseline: Double, priority: AgentPriority, random: inout R
+    ) {
+        guard trace.count > 1 else { return }
+        for _ in 0..<configuration.trainingEpisodes {
+            var budget = baseline
+            var recent = 0.5
+            for index in 0..<(trace.count - 1) {
+                let step = trace[index]
+                let state = Self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                let action = Double.random(in: 0..<1, using: &random) < configuration.explorationRate
+                    ? Int.random(in: 0..<Self.actionCount, using: &random) : best(state)
+                let changed = change(action)
+                budget = max(baseline * 0.05, budget * (1 + changed))
+                let reward = reward(demand: step.demand, budget: budget, changed: changed)
+                recent = budget > 0 ? min(step.demand, budget) / budget : 0
+                let next = Self.state(step: trace[index + 1], priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                let target = reward + configuration.discountFactor * (table[next].max() ?? 0)
+                table[state][action] += configuration.learningRate * (target - table[state][action])
+            }
+        }
+    }
+
+    /// The best action in `state` (ties to the smaller change).
+    public func best(_ state: Int) -> Int {
+        var action = 2
+        for candidate in [2, 1, 3, 0, 4] where table[state][candidate] > table[state][action] { action = candidate }
+        return action
+    }
+
+    /// Runs the learned policy (or, with `learned` false, the static budget) over `trace`.
+    public func evaluate(on trace: [Step], baseline: Double, priority: AgentPriority, learned: Bool = true) -> Outcome {
+        var budget = baseline
+        var recent = 0.5
+        var outcome = Outcome(reward: 0, exhaustions: 0, largestChange: 0)
+        for step in trace {
+            var changed = 0.0
+            if learned {
+                let state = Self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                changed = change(best(state))
+                let next = max(baseline * 0.05, budget * (1 + changed))
+                outcome.largestChange = max(outcome.largestChange, abs(next - budget) / budget)
+                budget = next
+            }
+            outcome.reward += reward(demand: step.demand, budget: budget, changed: changed)
+            if step.demand > budget { outcome.exhaustions += 1 }
+            recent = budget > 0 ? min(step.demand, budget) / budget : 0
+        }
+        return outcome
+    }
+}
