@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import SafeguardsCore
+import SafeguardsFederation
+import SafeguardsPolicies
 import Yams
 
 extension NodeConfig {
@@ -80,10 +82,10 @@ extension NodeConfig {
         if var policies = try root.section("policies") {
             if let value = try policies.duration("tick") { config.policies.tick = value }
             if let text = try policies.string("max_change_per_step") {
-                guard let basisPoints = BasisPoints.parse(text), basisPoints > 0 else {
+                guard let share = try? Ratio(parsing: text), (1...10_000).contains(share.basisPoints) else {
                     throw ConfigError(key: "policies.max_change_per_step", "'\(text)' is not a share between 0 and 1")
                 }
-                config.policies.maxChangePerStep = basisPoints
+                config.policies.maxChangePerStep = Int(share.basisPoints)
             }
             if let value = try policies.duration("cool_down") { config.policies.coolDown = value }
             if var pools = try policies.section("pools") {
@@ -116,10 +118,9 @@ extension NodeConfig {
                 config.gossip.fanout = value
             }
             if let text = try gossip.string("min_relay_trust") {
-                guard let basisPoints = BasisPoints.parse(text) else {
-                    throw ConfigError(key: "gossip.min_relay_trust", "'\(text)' is not a trust level between 0 and 1")
+                do { config.gossip.minimumRelayTrust = try TrustLevel(parsing: text).basisPoints } catch {
+                    throw ConfigError(key: "gossip.min_relay_trust", error.description)
                 }
-                config.gossip.minimumRelayTrust = basisPoints
             }
             if let value = try gossip.duration("suspect_after") { config.gossip.suspectAfter = value }
             if let value = try gossip.duration("dead_after") { config.gossip.deadAfter = value }
@@ -234,22 +235,6 @@ struct ConfigSection {
             return nil
         }
         return node
-    }
-}
-
-/// Trust levels written as decimals between 0 and 1 (at most four places), as basis points.
-enum BasisPoints {
-    static func parse(_ text: String) -> Int? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = Int(parts[0]), (0...1).contains(whole) else { return nil }
-        var fraction = 0
-        if parts.count == 2 {
-            let digits = parts[1]
-            guard (1...4).contains(digits.count), digits.allSatisfy(\.isNumber), let value = Int(digits) else { return nil }
-            fraction = value * [1, 1000, 100, 10, 1][digits.count]
-        }
-        let total = whole * 10_000 + fraction
-        return total <= 10_000 ? total : nil
     }
 }
 
