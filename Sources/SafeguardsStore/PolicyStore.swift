@@ -169,3 +169,28 @@ extension LedgerStore {
         }
     }
 }
+
+/// Spending history, read from the journal on a reader connection (not through the writer).
+extension LedgerStore {
+    /// Posted spends and settled reservations at or after `since`, optionally of one agent:
+    /// (agent, when it was posted, amount posted).
+    public func postedUses(agent: AgentID? = nil, since: Timestamp) throws(StoreError) -> [(AgentID, Timestamp, Amount)] {
+        try read("read spending history") { db in
+            var sql = """
+                SELECT json_extract(metadata, '$.agent_id') AS agent, COALESCE(resolved_at, created_at) AS at, posted_amount
+                FROM transfers
+                WHERE state = 'posted' AND json_extract(metadata, '$.kind') IN ('spend', 'reservation')
+                    AND COALESCE(resolved_at, created_at) >= ?
+                """
+            var arguments: StatementArguments = [since.millisecondsSince1970]
+            if let agent {
+                sql += " AND json_extract(metadata, '$.agent_id') = ?"
+                arguments += [agent.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                guard let agent: String = row["agent"] else { return nil }
+                return (AgentID(unchecked: agent), Timestamp(millisecondsSince1970: row["at"]), Amount(micros: row["posted_amount"]))
+            }
+        }
+    }
+}

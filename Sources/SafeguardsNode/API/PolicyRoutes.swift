@@ -187,14 +187,10 @@ struct PolicyRoutes: Sendable {
             }
         }
         do { try settings.validate() } catch { throw SafeguardsError.invalidRequest(error.message) }
-        let uses: [(Timestamp, Amount)] = await operations.writer.read { book in
-            book.ledger.transfers.values.compactMap { transfer in
-                let kind = transfer.metadata[TransferMetadataKey.kind]
-                guard transfer.state == .posted, transfer.metadata[TransferMetadataKey.agent] == agent.rawValue,
-                    kind == TransferKind.spend.rawValue || kind == TransferKind.reservation.rawValue
-                else { return nil }
-                return (transfer.resolvedAt ?? transfer.createdAt, transfer.postedAmount)
-            }
+        let since = Timestamp.now().advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
+        let uses: [(Timestamp, Amount)]
+        do { uses = try operations.store.postedUses(agent: agent, since: since).map { ($0.1, $0.2) } } catch {
+            throw SafeguardsError(.unavailable, "cannot read the spending history: \(error)")
         }
         return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: .now()))
     }
@@ -261,17 +257,11 @@ struct PolicyRoutes: Sendable {
         do { benefits = try operations.store.benefits(since: since) } catch {
             throw SafeguardsError(.unavailable, "cannot read the benefits: \(error)")
         }
-        let spent: [AgentID: Int64] = await operations.writer.read { book in
-            var sums: [AgentID: Int64] = [:]
-            for transfer in book.ledger.transfers.values where transfer.state == .posted {
-                let kind = transfer.metadata[TransferMetadataKey.kind]
-                guard kind == TransferKind.spend.rawValue || kind == TransferKind.reservation.rawValue,
-                    (transfer.resolvedAt ?? transfer.createdAt) >= since,
-                    let agent = transfer.metadata[TransferMetadataKey.agent]
-                else { continue }
-                sums[AgentID(unchecked: agent), default: 0] += transfer.postedAmount.micros
-            }
-            return sums
+        var spent: [AgentID: Int64] = [:]
+        do {
+            for (agent, _, amount) in try operations.store.postedUses(since: since) { spent[agent, default: 0] += amount.micros }
+        } catch {
+            throw SafeguardsError(.unavailable, "cannot read the spending history: \(error)")
         }
         var entries: [String: EffectivenessBody.Entry] = [:]
         for agent in Set(spent.keys).union(benefits.keys) {
