@@ -11,6 +11,14 @@ struct PolicyCommand: AsyncParsableCommand {
         commandName: "policy", abstract: "Configure and oversee the pools' dynamic allocation policies.",
         subcommands: [Set.self, Show.self, Apply.self, Freeze.self, Unfreeze.self, Decisions.self])
 
+    /// Runs a call on the pool named by id or name and prints the pool's policies it answers.
+    static func show(
+        _ api: APIOptions, _ pool: String, _ call: @escaping (SafeguardsClient, String) async throws -> PoolPoliciesBody
+    ) async throws {
+        let body = try await api.withClient { client in try await call(client, try await PoolLookup.id(for: pool, client: client)) }
+        try api.output(body) { PolicyTables.policies(body) }
+    }
+
     struct PoolOption: ParsableArguments {
         @Option(help: "The pool, by id or name.") var pool: String
     }
@@ -50,10 +58,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @OptionGroup var target: PoolOption
 
         func run() async throws {
-            let body = try await api.withClient { client in
-                try await client.policies(pool: try await PoolLookup.id(for: target.pool, client: client))
-            }
-            try api.output(body) { PolicyTables.policies(body) }
+            try await PolicyCommand.show(api, target.pool) { client, id in try await client.policies(pool: id) }
         }
     }
 
@@ -63,10 +68,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @OptionGroup var target: PoolOption
 
         func run() async throws {
-            let body = try await api.withClient { client in
-                try await client.applyPolicies(pool: try await PoolLookup.id(for: target.pool, client: client))
-            }
-            try api.output(body) { PolicyTables.policies(body) }
+            try await PolicyCommand.show(api, target.pool) { client, id in try await client.applyPolicies(pool: id) }
         }
     }
 
@@ -76,10 +78,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @OptionGroup var target: PoolOption
 
         func run() async throws {
-            let body = try await api.withClient { client in
-                try await client.freeze(pool: try await PoolLookup.id(for: target.pool, client: client))
-            }
-            try api.output(body) { PolicyTables.policies(body) }
+            try await PolicyCommand.show(api, target.pool) { client, id in try await client.freeze(pool: id) }
         }
     }
 
@@ -89,10 +88,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @OptionGroup var target: PoolOption
 
         func run() async throws {
-            let body = try await api.withClient { client in
-                try await client.unfreeze(pool: try await PoolLookup.id(for: target.pool, client: client))
-            }
-            try api.output(body) { PolicyTables.policies(body) }
+            try await PolicyCommand.show(api, target.pool) { client, id in try await client.unfreeze(pool: id) }
         }
     }
 
