@@ -82,6 +82,23 @@ public struct SettlementMachine: Sendable {
     /// Whether any transfer or return this node started still waits for its giver.
     public var hasPending: Bool { !pendingIDs.isEmpty }
 
+    // MARK: - Messages
+
+    /// Any settlement message from `peer` (the authenticated sender, trusted `peerTrust`), handed
+    /// to the event it is: what a shell or the simulator calls for every message that arrives.
+    public mutating func receive(
+        _ message: SettlementMessage, from peer: SystemID, peerTrust: TrustLevel, now: Timestamp
+    ) -> [SettlementDirective] {
+        switch message {
+        case .transferRequest(let request): return onTransferRequest(from: peer, request, peerTrust: peerTrust, now: now)
+        case .transferReceipt(let receipt): return onTransferReceipt(from: peer, receipt, now: now)
+        case .returnRequest(let request): return onReturnRequest(from: peer, request, now: now)
+        case .returnReceipt(let receipt): return onReturnReceipt(from: peer, receipt, now: now)
+        case .statusQuery(let query): return onStatusQuery(from: peer, query, now: now)
+        case .statusAnswer(let answer): return onStatusAnswer(from: peer, answer, now: now)
+        }
+    }
+
     // MARK: - Time and restarts
 
     /// Sends again every pending request whose retry time has come (same id, same fields), with

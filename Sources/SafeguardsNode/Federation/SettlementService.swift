@@ -14,24 +14,24 @@ import ServiceLifecycle
 /// repeat of a request can never be answered from a decision that is not yet on disk. Network
 /// waits happen outside the lock.
 public actor SettlementService: Service {
-    private var machine: SettlementMachine
-    private var grants = GrantBook()
+    var machine: SettlementMachine
+    var grants = GrantBook()
     /// The signed envelope (base64) each settled outgoing transfer's receipt arrived in.
-    private var evidence: [TransferID: String] = [:]
-    private let writer: BudgetWriter
-    private let store: LedgerStore
-    private let federation: FederationNode
-    private let settings: FederationConfig.SettlementSettings
+    var evidence: [TransferID: String] = [:]
+    let writer: BudgetWriter
+    let store: LedgerStore
+    let federation: FederationNode
+    let settings: FederationConfig.SettlementSettings
     private let offers: [SystemID: Amount]
-    private let now: @Sendable () -> Timestamp
-    private let logger: Logger
-    private let lock = EventLock()
-    private var delivering: Set<TransferID> = []
+    let now: @Sendable () -> Timestamp
+    let logger: Logger
+    let lock = EventLock()
+    var delivering: Set<TransferID> = []
     private var waiters: [TransferID: [Int: CheckedContinuation<Void, Never>]] = [:]
     private var nextWaiter = 0
     private var nextTickAt: Timestamp?
     /// Transfers settled by a status answer that reconciliation asked for, per peer.
-    private var repaired: [SystemID: Int] = [:]
+    var repaired: [SystemID: Int] = [:]
 
     public var me: SystemID { machine.me }
 
@@ -228,128 +228,6 @@ public actor SettlementService: Service {
         }
     }
 
-    // MARK: Federated pools
-
-    /// Asks the peer that granted `pool` the most for `amount` for `agent` (an emergency top-up
-    /// when the pool's own reserve is empty).
-    public func remoteTopUp(pool: PoolID, agent: AgentID, amount: Amount) async -> FederationTransactionBody? {
-        let backers = grants.proposals(forPool: pool).compactMap(\.grant).filter { $0.status == .accepted }
-            .sorted { ($0.granted, $1.giver) > ($1.granted, $0.giver) }
-        guard let peer = backers.first?.giver else { return nil }
-        return try? await requestBudget(
-            agent: agent, from: peer, amount: amount, metadata: ["purpose": "emergency top-up", "pool_id": pool.rawValue],
-            key: nil)
-    }
-
-    /// Creates the local pool, then proposes each remote allocation to its peer and waits (up to
-    /// the answer time) for the grants. Proposals not answered stay pending and are sent again.
-    public func createFederatedPool(_ request: CreateFederatedPoolRequest, operations: BudgetOperations)
-        async throws(SafeguardsError) -> FederatedPoolBody
-    {
-        var peers: [(SystemID, Amount)] = []
-        for (name, amount) in request.remoteAllocations.sorted(by: { $0.key < $1.key }) {
-            let peer: SystemID
-            do { peer = try SystemID(name) } catch { throw .invalidRequest("remote_allocations: \(error)") }
-            guard peer != me else { throw .invalidRequest("remote_allocations names this node (\(peer))") }
-            guard amount.isPositive else { throw .invalidAmount("remote allocation for \(peer) must be positive") }
-            guard await federation.registry.peer(peer) != nil else {
-                throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
-            }
-            peers.append((peer, amount))
-        }
-        var metadata = request.metadata ?? [:]
-        metadata["federated"] = "true"
-        let (pool, replayed) = try await operations.createPool(
-            CreatePoolRequest(
-                name: request.name, initialBudget: request.localBudget, priority: request.priority, metadata: metadata,
-                idempotencyKey: request.idempotencyKey))
-        if !replayed {
-            let proposals: [AllocationProposal] = await lock.run {
-                var sent: [AllocationProposal] = []
-                for (peer, amount) in peers {
-                    let proposal = AllocationProposal(
-                        proposalID: TransferID(unchecked: "al_\(BudgetOperations.randomHex())"), requester: me,
-                        giver: peer, poolName: pool.pool.name, requested: amount)
-                    let entry = GrantBook.Outgoing(proposal: proposal, poolID: pool.pool.id, grant: nil)
-                    let record = FederationRecord(
-                        kind: FederationRecordCoding.proposal, recordID: proposal.proposalID.rawValue,
-                        peer: peer.rawValue, body: FederationRecordCoding.encode(entry))
-                    do {
-                        _ = try await writer.submit(.federation(FederationPosting(operations: [], record: record)))
-                        grants.recordProposal(proposal, pool: pool.pool.id)
-                        sent.append(proposal)
-                    } catch {
-                        logger.error("cannot store a proposal", metadata: ["error": "\(error)"])
-                    }
-                }
-                return sent
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for proposal in proposals {
-                    group.addTask { await self.propose(proposal) }
-                }
-            }
-        }
-        let snapshot = try await operations.pool(pool.pool.id.rawValue)
-        return FederatedPoolBody(poolID: pool.pool.id.rawValue, pool: PoolBody(snapshot), grants: grantBodies(pool.pool.id))
-    }
-
-    /// The grants of a local pool, by peer.
-    public func grantBodies(_ pool: PoolID) -> [String: GrantBody] {
-        var bodies: [String: GrantBody] = [:]
-        for entry in grants.proposals(forPool: pool) {
-            let grant = entry.grant
-            bodies[entry.proposal.giver.rawValue] = GrantBody(
-                proposalID: entry.proposal.proposalID.rawValue, requested: entry.proposal.requested,
-                granted: grant?.granted ?? .zero, status: grant?.status.rawValue ?? "pending",
-                reason: grant?.reason?.rawValue)
-        }
-        return bodies
-    }
-
-    private func resendPendingProposals() {
-        for entry in grants.pendingProposals {
-            Task { await self.propose(entry.proposal) }
-        }
-    }
-
-    private func propose(_ proposal: AllocationProposal) async {
-        guard !delivering.contains(proposal.proposalID) else { return }
-        delivering.insert(proposal.proposalID)
-        defer { delivering.remove(proposal.proposalID) }
-        let answer: Envelope
-        do {
-            answer = try await federation.exchange(proposal, with: proposal.giver)
-        } catch {
-            logger.info("proposal not answered; it will be sent again", metadata: [
-                "peer.system_id": "\(proposal.giver)", "error": "\(error)",
-            ])
-            return
-        }
-        guard answer.type == .allocationGrant, let grant = try? AllocationGrant(decodingBody: answer.body) else {
-            await federation.registry.recordOffense(proposal.giver, .malformed, now: now())
-            return
-        }
-        await lock.run {
-            guard grants.accepts(grant, from: proposal.giver) else { return }
-            let record = FederationRecord(
-                kind: FederationRecordCoding.grantLearned, recordID: grant.proposalID.rawValue,
-                peer: grant.giver.rawValue, body: FederationRecordCoding.encode(grant))
-            let accounts: [AccountID: AccountFlags] = [
-                FederationLedger.granted(grant.giver): [], FederationLedger.receivable(grant.giver): [],
-            ]
-            do {
-                _ = try await writer.submit(
-                    .federation(
-                        FederationPosting(
-                            accounts: accounts, operations: FederationLedger.operations(forLearned: grant), record: record)))
-                grants.recordGrant(grant)
-            } catch {
-                logger.error("cannot store a grant", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
     // MARK: Frames from peers
 
     /// Handles a settlement or allocation message from `peer` (authenticated by the channel) and
@@ -373,24 +251,9 @@ public actor SettlementService: Service {
         let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
         let envelopeBytes = envelope.encode()
         return await lock.run { () -> (any MessageBody)? in
-            let time = now()
-            let directives: [SettlementDirective]
-            switch message {
-            case .transferRequest(let request):
-                directives = machine.onTransferRequest(from: peer, request, peerTrust: trust, now: time)
-            case .returnRequest(let request):
-                directives = machine.onReturnRequest(from: peer, request, now: time)
-            case .statusQuery(let query):
-                directives = machine.onStatusQuery(from: peer, query, now: time)
-            case .transferReceipt(let receipt):
-                directives = machine.onTransferReceipt(from: peer, receipt, now: time)
-            case .returnReceipt(let receipt):
-                directives = machine.onReturnReceipt(from: peer, receipt, now: time)
-            case .statusAnswer(let answer):
-                directives = machine.onStatusAnswer(from: peer, answer, now: time)
-                if directives.contains(where: { if case .persist = $0 { true } else { false } }) {
-                    repaired[peer, default: 0] += 1
-                }
+            let directives = machine.receive(message, from: peer, peerTrust: trust, now: now())
+            if case .statusAnswer = message, directives.contains(where: { if case .persist = $0 { true } else { false } }) {
+                repaired[peer, default: 0] += 1
             }
             if await carryOut(directives, evidence: envelopeBytes) != nil { return nil }
             for directive in directives {
@@ -429,7 +292,7 @@ public actor SettlementService: Service {
     /// Carries out directives in order: a persist is durable before anything after it happens.
     /// Returns the error when a persist failed; the machine is then rebuilt from the store and
     /// nothing after the failed persist is carried out.
-    private func carryOut(_ directives: [SettlementDirective], evidence envelope: [UInt8]?) async -> SafeguardsError? {
+    func carryOut(_ directives: [SettlementDirective], evidence envelope: [UInt8]?) async -> SafeguardsError? {
         for directive in directives {
             switch directive {
             case .persist(let record):
@@ -548,126 +411,4 @@ public actor SettlementService: Service {
         for continuation in (waiters.removeValue(forKey: id) ?? [:]).values { continuation.resume() }
     }
 
-    // MARK: Gossip and reconciliation
-
-    /// What this node's gossip record says about its federation books.
-    struct GossipView: Sendable {
-        var creditGiven: [String: Amount]
-        var creditTaken: [String: Amount]
-        var digests: [String: SettlementDigest]
-        var pending: Int
-    }
-
-    func gossipView(peers: [SystemID]) -> GossipView {
-        var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingTransactionIDs.count)
-        for (peer, line) in machine.creditLines { view.creditGiven[peer.rawValue] = line.used }
-        for (peer, taken) in machine.creditTaken { view.creditTaken[peer.rawValue] = taken.drawn }
-        for peer in peers { view.digests[peer.rawValue] = machine.settlementDigest(with: peer) }
-        return view
-    }
-
-    func settlementDigest(with peer: SystemID) -> SettlementDigest {
-        machine.settlementDigest(with: peer)
-    }
-
-    /// A peer's digest disagrees with ours: ask it about every transfer to it still pending here.
-    func reconcile(with peer: SystemID) async {
-        await lock.run {
-            let queries = machine.reconciliationQueries(with: peer)
-            guard !queries.isEmpty else { return }
-            logger.info("reconciling with a peer", metadata: ["peer.system_id": "\(peer)", "pending": "\(queries.count)"])
-            _ = await carryOut(queries, evidence: nil)
-        }
-    }
-
-    func repairedCount(with peer: SystemID) -> Int { repaired[peer] ?? 0 }
-
-    func pendingCount(with peer: SystemID) -> Int {
-        machine.pendingTransactionIDs.filter { machine.outgoing[$0]?.transfer.peer == peer }.count
-    }
-
-    // MARK: Reading
-
-    /// This side's record of a transaction id (outgoing first, then incoming from any peer).
-    public func transaction(_ id: TransferID) -> FederationTransactionBody? {
-        if let entry = machine.outgoing[id] { return body(entry) }
-        return machine.incomingDecisions.first { $0.receipt.transactionID == id }.map(body)
-    }
-
-    /// Every transaction, optionally with one peer, oldest first.
-    public func transactions(peer: SystemID?) -> [FederationTransactionBody] {
-        let outgoing = machine.outgoing.values.filter { peer == nil || $0.transfer.peer == peer }.map(body)
-        let incoming = machine.incomingDecisions.filter { peer == nil || $0.peer == peer }.map(body)
-        return (outgoing + incoming).sorted { ($0.createdAt, $0.transactionID) < ($1.createdAt, $1.transactionID) }
-    }
-
-    /// Outgoing transfers still waiting for their giver.
-    public var pendingCount: Int { machine.pendingTransactionIDs.count }
-
-    private func body(_ entry: OutgoingEntry) -> FederationTransactionBody {
-        let receipt = entry.state.receipt
-        return FederationTransactionBody(
-            transactionID: entry.transfer.transactionID.rawValue, direction: "outgoing",
-            kind: entry.transfer.kind.rawValue, peer: entry.transfer.peer.rawValue,
-            agentID: entry.transfer.agentID.rawValue, amount: entry.transfer.amount,
-            status: Self.status(receipt, kind: entry.transfer.kind), reason: receipt?.reason?.rawValue,
-            createdAt: entry.transfer.createdAt.description, settledAt: receipt?.decidedAt.description,
-            receipt: receipt.map { Self.receiptBody($0, envelope: evidence[entry.transfer.transactionID]) })
-    }
-
-    private func body(_ decision: IncomingDecision) -> FederationTransactionBody {
-        let receipt = decision.receipt
-        return FederationTransactionBody(
-            transactionID: receipt.transactionID.rawValue, direction: "incoming", kind: decision.kind.rawValue,
-            peer: decision.peer.rawValue, agentID: decision.agentID.rawValue, amount: receipt.amount,
-            status: Self.status(receipt, kind: decision.kind), reason: receipt.reason?.rawValue,
-            createdAt: receipt.decidedAt.description, settledAt: receipt.decidedAt.description,
-            receipt: Self.receiptBody(receipt, envelope: nil))
-    }
-
-    static func status(_ receipt: TransferReceipt?, kind: SettlementKind) -> String {
-        guard let receipt else { return "pending" }
-        guard receipt.isAccepted else { return "rejected" }
-        return kind == .return ? "returned" : "accepted"
-    }
-
-    static func receiptBody(_ receipt: TransferReceipt, envelope: String?) -> ReceiptBody {
-        ReceiptBody(
-            transactionID: receipt.transactionID.rawValue, requester: receipt.requester.rawValue,
-            giver: receipt.giver.rawValue, amount: receipt.amount, status: receipt.status.rawValue,
-            reason: receipt.reason?.rawValue, decidedAt: receipt.decidedAt.description, signedEnvelope: envelope)
-    }
-}
-
-/// Runs async bodies one at a time, in arrival order.
-final class EventLock: Sendable {
-    private let state = LockedState()
-
-    func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async -> T) async -> T {
-        await state.acquire()
-        let result = await body()
-        await state.release()
-        return result
-    }
-
-    private actor LockedState {
-        private var busy = false
-        private var waiting: [CheckedContinuation<Void, Never>] = []
-
-        func acquire() async {
-            if !busy {
-                busy = true
-                return
-            }
-            await withCheckedContinuation { waiting.append($0) }
-        }
-
-        func release() {
-            if waiting.isEmpty {
-                busy = false
-            } else {
-                waiting.removeFirst().resume()
-            }
-        }
-    }
 }

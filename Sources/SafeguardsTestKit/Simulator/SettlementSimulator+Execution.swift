@@ -10,22 +10,7 @@ extension SettlementSimulator {
         }
         nodes[index].machine = nil
         let from = envelope.from
-        let directives: [SettlementDirective]
-        switch envelope.message {
-        case .transferRequest(let request):
-            let trust = nodes[index].trust[from] ?? .zero
-            directives = machine.onTransferRequest(from: from, request, peerTrust: trust, now: now)
-        case .transferReceipt(let receipt):
-            directives = machine.onTransferReceipt(from: from, receipt, now: now)
-        case .returnRequest(let request):
-            directives = machine.onReturnRequest(from: from, request, now: now)
-        case .returnReceipt(let receipt):
-            directives = machine.onReturnReceipt(from: from, receipt, now: now)
-        case .statusQuery(let query):
-            directives = machine.onStatusQuery(from: from, query, now: now)
-        case .statusAnswer(let answer):
-            directives = machine.onStatusAnswer(from: from, answer, now: now)
-        }
+        let directives = machine.receive(envelope.message, from: from, peerTrust: nodes[index].trust[from] ?? .zero, now: now)
         nodes[index].machine = machine
         execute(directives, at: index)
     }

@@ -1,0 +1,44 @@
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsFederation
+
+/// What gossip tells peers about this node's settlements, and reconciliation when they disagree.
+extension SettlementService {
+    /// What this node's gossip record says about its federation books.
+    struct GossipView: Sendable {
+        var creditGiven: [String: Amount]
+        var creditTaken: [String: Amount]
+        var digests: [String: SettlementDigest]
+        var pending: Int
+    }
+
+    func gossipView(peers: [SystemID]) -> GossipView {
+        var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingTransactionIDs.count)
+        for (peer, line) in machine.creditLines { view.creditGiven[peer.rawValue] = line.used }
+        for (peer, taken) in machine.creditTaken { view.creditTaken[peer.rawValue] = taken.drawn }
+        for peer in peers { view.digests[peer.rawValue] = machine.settlementDigest(with: peer) }
+        return view
+    }
+
+    func settlementDigest(with peer: SystemID) -> SettlementDigest {
+        machine.settlementDigest(with: peer)
+    }
+
+    /// A peer's digest disagrees with ours: ask it about every transfer to it still pending here.
+    func reconcile(with peer: SystemID) async {
+        await lock.run {
+            let queries = machine.reconciliationQueries(with: peer)
+            guard !queries.isEmpty else { return }
+            logger.info("reconciling with a peer", metadata: ["peer.system_id": "\(peer)", "pending": "\(queries.count)"])
+            _ = await carryOut(queries, evidence: nil)
+        }
+    }
+
+    func repairedCount(with peer: SystemID) -> Int { repaired[peer] ?? 0 }
+
+    func pendingCount(with peer: SystemID) -> Int {
+        machine.pendingTransactionIDs.filter { machine.outgoing[$0]?.transfer.peer == peer }.count
+    }
+
+}
