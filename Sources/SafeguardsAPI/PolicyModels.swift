@@ -100,18 +100,23 @@ public struct PoolPoliciesBody: Codable, Sendable, Equatable {
     public var adaptiveSizing: AdaptiveSizingBody?
     public var priorityReallocation: PriorityReallocationBody?
     public var timeProfiles: TimeProfilesBody?
+    public var usagePrediction: UsagePredictionBody?
+    public var reinforcementLearning: ReinforcementLearningBody?
     /// The time profile in force now, if any.
     public var activeProfile: String?
 
     public init(
         poolID: String, frozen: Bool, adaptiveSizing: AdaptiveSizingBody?, priorityReallocation: PriorityReallocationBody?,
-        timeProfiles: TimeProfilesBody?, activeProfile: String?
+        timeProfiles: TimeProfilesBody?, usagePrediction: UsagePredictionBody? = nil,
+        reinforcementLearning: ReinforcementLearningBody? = nil, activeProfile: String?
     ) {
         self.poolID = poolID
         self.frozen = frozen
         self.adaptiveSizing = adaptiveSizing
         self.priorityReallocation = priorityReallocation
         self.timeProfiles = timeProfiles
+        self.usagePrediction = usagePrediction
+        self.reinforcementLearning = reinforcementLearning
         self.activeProfile = activeProfile
     }
 }
@@ -381,61 +386,5 @@ extension SafeguardsClient {
 
     public func effectiveness(lookbackDays: Int = 7) async throws(APIClientError) -> EffectivenessBody {
         try await call(.GET, "/v1/cost-benefit/effectiveness?lookback_days=\(lookbackDays)&metric=roi")
-    }
-}
-
-/// `GET /v1/agents/{id}/prediction?hours=24`.
-public struct PredictionBody: Codable, Sendable, Equatable {
-    public var agentID: String
-    public var hours: Int
-    public var predictedBudget: Amount
-    public var confidence: String
-    public var dataPoints: Int
-    public init(agentID: String, hours: Int, predictedBudget: Amount, confidence: String, dataPoints: Int) {
-        self.agentID = agentID
-        self.hours = hours
-        self.predictedBudget = predictedBudget
-        self.confidence = confidence
-        self.dataPoints = dataPoints
-    }
-}
-
-/// `GET /v1/agents/{id}/patterns`: the learned weekly usage, bucket by bucket.
-public struct PatternsBody: Codable, Sendable, Equatable {
-    public struct Bucket: Codable, Sendable, Equatable {
-        /// 0 = Monday.
-        public var day: Int
-        /// "HH:MM", the bucket's start.
-        public var start: String
-        public var mean: Amount
-        public init(day: Int, start: String, mean: Amount) {
-            self.day = day
-            self.start = start
-            self.mean = mean
-        }
-    }
-    public var agentID: String
-    public var timeBucketMinutes: Int
-    public var learningPeriodDays: Int
-    public var weeks: Int
-    public var dataPoints: Int
-    public var buckets: [Bucket]
-    public init(agentID: String, timeBucketMinutes: Int, learningPeriodDays: Int, weeks: Int, dataPoints: Int, buckets: [Bucket]) {
-        self.agentID = agentID
-        self.timeBucketMinutes = timeBucketMinutes
-        self.learningPeriodDays = learningPeriodDays
-        self.weeks = weeks
-        self.dataPoints = dataPoints
-        self.buckets = buckets
-    }
-}
-
-extension SafeguardsClient {
-    public func prediction(agent: String, hours: Int = 24) async throws(APIClientError) -> PredictionBody {
-        try await call(.GET, "/v1/agents/\(Self.escape(agent))/prediction?hours=\(hours)")
-    }
-
-    public func patterns(agent: String) async throws(APIClientError) -> PatternsBody {
-        try await call(.GET, "/v1/agents/\(Self.escape(agent))/patterns")
     }
 }

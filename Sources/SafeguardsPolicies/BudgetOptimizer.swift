@@ -92,8 +92,11 @@ public struct BudgetOptimizer: Sendable {
         let time = min(3, step.hourOfDay / 6)
         let day = step.weekend ? 1 : 0
         let rank = priority.rank >= 4 ? 0 : (priority.rank == 3 ? 1 : 2)
-        let usage = recentUse < 0.5 ? 0 : (recentUse < 0.9 ? 1 : 2)
-        let remaining = budgetOverBaseline < 0.8 ? 0 : (budgetOverBaseline < 1.2 ? 1 : 2)
+        // Within a millionth of a boundary counts as reaching it: a budget of exactly 1.2× the
+        // baseline, in exact micro-units or in floating point, falls in the same bucket.
+        let tolerance = 1e-6
+        let usage = recentUse < 0.5 - tolerance ? 0 : (recentUse < 0.9 - tolerance ? 1 : 2)
+        let remaining = budgetOverBaseline < 0.8 - tolerance ? 0 : (budgetOverBaseline < 1.2 - tolerance ? 1 : 2)
         return (((time * 2 + day) * 3 + rank) * 3 + usage) * 3 + remaining
     }
 
@@ -108,12 +111,33 @@ public struct BudgetOptimizer: Sendable {
         return value
     }
 
+    /// One agent's recorded demand, for training: its trace, its static budget per step, its priority.
+    public struct Episode: Sendable {
+        public var trace: [Step]
+        public var baseline: Double
+        public var priority: AgentPriority
+        public init(trace: [Step], baseline: Double, priority: AgentPriority) {
+            self.trace = trace
+            self.baseline = baseline
+            self.priority = priority
+        }
+    }
+
     /// Trains on `trace` for the configured episodes, starting each at `baseline`.
     public mutating func train<R: RandomNumberGenerator>(
         on trace: [Step], baseline: Double, priority: AgentPriority, random: inout R
     ) {
-        guard trace.count > 1 else { return }
-        for _ in 0..<configuration.trainingEpisodes {
+        train(on: [Episode(trace: trace, baseline: baseline, priority: priority)], random: &random)
+    }
+
+    /// Trains for the configured episodes, episode `i` replaying `episodes[i % count]` from its
+    /// baseline: the cost is episodes × steps of one trace, whatever the number of agents.
+    public mutating func train<R: RandomNumberGenerator>(on episodes: [Episode], random: inout R) {
+        let usable = episodes.filter { $0.trace.count > 1 && $0.baseline > 0 }
+        guard !usable.isEmpty else { return }
+        for episode in 0..<configuration.trainingEpisodes {
+            let current = usable[episode % usable.count]
+            let (trace, baseline, priority) = (current.trace, current.baseline, current.priority)
             var budget = baseline
             var recent = 0.5
             for index in 0..<(trace.count - 1) {

@@ -1,3 +1,4 @@
+import SafeguardsCore
 import SafeguardsTestKit
 import Testing
 

@@ -1,3 +1,4 @@
+import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsTestKit
 import Testing

@@ -1,3 +1,4 @@
+import Foundation
 import SafeguardsCore
 import SafeguardsPolicies
 import SafeguardsTestKit
@@ -30,6 +31,47 @@ struct BudgetOptimizerTests {
         #expect(learned.exhaustions < fixed.exhaustions, "learned \(learned.exhaustions) vs static \(fixed.exhaustions) exhaustions")
         // Never more than the configured 20% in one step.
         #expect(learned.largestChange <= 0.2 + 1e-9)
+    }
+
+    /// The node's loop (a move per step, from the allowance before and the last step's use)
+    /// replays exactly what the simulator evaluates: the policy applies as it was learned.
+    @Test func theNodeLoopAppliesThePolicyAsTheSimulatorLearnedIt() throws {
+        var random = SeededRandom(seed: 21)
+        let monday = Timestamp(millisecondsSince1970: 1_767_571_200_000)  // 2026-01-05 00:00 UTC
+        let steps = Self.trace(days: 42, random: &random)
+        let uses = steps.enumerated().map { (monday.advanced(by: .seconds($0.offset * 3600 + 60)), Amount(micros: Int64($0.element.demand * 1_000_000))) }
+        let trainedUntil = monday.advanced(by: .seconds(28 * 86_400))
+        var optimizer = AllowanceOptimizer(
+            settings: .init(optimizer: .init(trainingEpisodes: 150), learningPeriodDays: 28, seed: 5))
+        let agent = AgentUsage(id: AgentID(unchecked: "a1"), priority: .high, initialBudget: 0, budget: 0, used: 0)
+        optimizer.train([.init(agent: agent, uses: uses)], now: trainedUntil)
+        let baseline = try #require(optimizer.baselines[agent.id])
+        #expect(optimizer.steps[agent.id] == 28 * 24)
+
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let heldOut = UsageTrace.steps(
+            uses: uses.filter { $0.0 >= trainedUntil }, start: trainedUntil, count: 14 * 24, width: .seconds(3600), calendar: utc)
+        var allowance: Amount?
+        var lastUse = baseline * 0.5  // the simulator starts each run at half use
+        var exhaustions = 0
+        var largest = 0.0
+        for (index, step) in heldOut.enumerated() {
+            let now = trainedUntil.advanced(by: .seconds(index * 3600))
+            let move = try #require(
+                optimizer.move(agent: agent, previousAllowance: allowance, lastStepUse: Amount(micros: Int64(lastUse * 1_000_000)), now: now))
+            let given = Double(move.allowance.micros) / 1_000_000
+            let before = allowance.map { Double($0.micros) / 1_000_000 } ?? baseline
+            largest = max(largest, abs(given - before) / before)
+            allowance = move.allowance
+            if step.demand > given { exhaustions += 1 }
+            lastUse = min(step.demand, given)
+        }
+        let simulated = optimizer.optimizer.evaluate(on: heldOut, baseline: baseline, priority: .high)
+        let fixed = optimizer.optimizer.evaluate(on: heldOut, baseline: baseline, priority: .high, learned: false)
+        #expect(exhaustions == simulated.exhaustions)
+        #expect(exhaustions < fixed.exhaustions, "learned \(exhaustions) vs static \(fixed.exhaustions) exhaustions")
+        #expect(largest <= 0.2 + 1e-6)
     }
 
     @Test func trainingIsDeterministicForASeed() {

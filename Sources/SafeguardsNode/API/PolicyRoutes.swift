@@ -152,6 +152,11 @@ struct PolicyRoutes: Sendable {
                     agentID: agent.rawValue, hours: hours, predictedBudget: prediction.predictedBudget,
                     confidence: prediction.confidence.description, dataPoints: prediction.dataPoints))
         }
+        v1.get("optimizer/policy") { request, _ in
+            var pool: PoolID?
+            if let text = request.uri.queryParameters["pool_id"] { pool = try await operations.pool(String(text)).pool.id }
+            return JSONBody.response(try await policies.optimizerPolicy(pool: pool))
+        }
         v1.get("decisions") { request, _ in
             let pool = request.uri.queryParameters["pool_id"].map { PoolID(unchecked: String($0)) }
             let decisions: [DecisionRecord]

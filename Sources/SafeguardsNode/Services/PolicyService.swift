@@ -12,8 +12,8 @@ struct PoolPolicies: Sendable {
     var adaptiveSizing: (AdaptivePoolSizing, AdaptiveSizingBody)?
     var priorityReallocation: (PriorityReallocation, PriorityReallocationBody)?
     var timeProfiles: (TimeProfileSchedule, TimeProfilesBody)?
-
-    var isEmpty: Bool { adaptiveSizing == nil && priorityReallocation == nil && timeProfiles == nil }
+    var usagePrediction: (PredictiveBudgeting, UsagePredictionBody)?
+    var reinforcementLearning: (AllowanceOptimizer.Settings, ReinforcementLearningBody)?
 }
 
 /// Runs the pools' dynamic allocation policies on a tick and applies what they propose as ledger
@@ -23,19 +23,27 @@ struct PoolPolicies: Sendable {
 /// logged as a fallback. Time-profile switches are scheduled by people and are not cut by the
 /// step limit; they still respect a freeze.
 public actor PolicyService: Service {
-    public static let kinds = ["adaptive_sizing", "priority_reallocation", "time_profiles"]
+    public static let kinds = [
+        "adaptive_sizing", "priority_reallocation", "time_profiles", "usage_prediction", "reinforcement_learning",
+    ]
 
-    private let writer: BudgetWriter
-    private let store: LedgerStore
+    let writer: BudgetWriter
+    let store: LedgerStore
     private let rails: SafetyRails
     private let tick: Duration
-    private let now: @Sendable () -> Timestamp
-    private let logger: Logger
-    private var policies: [PoolID: PoolPolicies] = [:]
+    let now: @Sendable () -> Timestamp
+    let logger: Logger
+    var policies: [PoolID: PoolPolicies] = [:]
     private var frozen: Set<PoolID> = []
     private var lastRun: [String: Timestamp] = [:]
     private var lastChange: [String: Timestamp] = [:]
     private var sequence = 0
+    /// The reinforcement-learning optimizer of each pool, as last trained.
+    var optimizers: [PoolID: AllowanceOptimizer] = [:]
+    /// The allowance the optimizer last gave each agent.
+    var allowances: [AgentID: Amount] = [:]
+    /// Why a learning policy last left an agent alone, so the log says it once, not every run.
+    var declines: [String: String] = [:]
     /// Asks a peer for budget for an agent of a federated pool whose reserve cannot cover an
     /// emergency; returns the federation transaction, or nil when no peer could be asked.
     typealias RemoteTopUp = @Sendable (PoolID, AgentID, Amount) async -> FederationTransactionBody?
@@ -132,8 +140,10 @@ public actor PolicyService: Service {
                 try schedule.validate()
                 entry.timeProfiles = (schedule, body)
             default:
-                throw SafeguardsError.notFound(
-                    "no policy kind '\(kind)'; kinds are \(Self.kinds.joined(separator: ", "))")
+                guard try installLearning(kind: kind, json: json, decoder: decoder, into: &entry) else {
+                    throw SafeguardsError.notFound(
+                        "no policy kind '\(kind)'; kinds are \(Self.kinds.joined(separator: ", "))")
+                }
             }
         } catch let error as SafeguardsError {
             throw error
@@ -167,6 +177,7 @@ public actor PolicyService: Service {
         return PoolPoliciesBody(
             poolID: pool.rawValue, frozen: frozen.contains(pool), adaptiveSizing: entry?.adaptiveSizing?.1,
             priorityReallocation: entry?.priorityReallocation?.1, timeProfiles: entry?.timeProfiles?.1,
+            usagePrediction: entry?.usagePrediction?.1, reinforcementLearning: entry?.reinforcementLearning?.1,
             activeProfile: entry?.timeProfiles?.0.active(at: now())?.name)
     }
 
@@ -251,6 +262,14 @@ public actor PolicyService: Service {
                 }
             }
         }
+        if let (prediction, _) = entry.usagePrediction, force || due("\(pool)/usage_prediction", every: prediction.updateInterval, time) {
+            await runPrediction(pool, prediction)
+        }
+        if let (settings, _) = entry.reinforcementLearning,
+            force || due("\(pool)/reinforcement_learning", every: settings.updateInterval, time)
+        {
+            await runOptimizer(pool, settings)
+        }
     }
 
     /// Agents of a federated pool still below the emergency threshold once the reserve is spent
@@ -292,7 +311,7 @@ public actor PolicyService: Service {
         }
     }
 
-    private func agents(of pool: PoolID) async -> [AgentUsage] {
+    func agents(of pool: PoolID) async -> [AgentUsage] {
         await writer.read { book in
             book.agentSnapshots(in: pool).map { snapshot in
                 AgentUsage(
@@ -312,25 +331,30 @@ public actor PolicyService: Service {
         await submit(.setPoolTotal(pool, total: change.newValue, reason: "\(policy): \(change.reason)", transferID: transfer), decision, key: key)
     }
 
-    private func applyAgent(_ pool: PoolID, _ adjustment: AgentAdjustment, policy: String, bounded: Bool) async {
+    /// The change applied (within the rails), or nil when nothing was.
+    @discardableResult
+    func applyAgent(_ pool: PoolID, _ adjustment: AgentAdjustment, policy: String, bounded: Bool) async -> PolicyProposal? {
         let key = "agent/\(adjustment.agent)"
         let proposal = adjustment.proposal
-        guard let change = bounded ? rails.bound(proposal, lastChange: lastChange[key], now: now()) : proposal else { return }
+        guard let change = bounded ? rails.bound(proposal, lastChange: lastChange[key], now: now()) : proposal else { return nil }
         let transfer = nextTransferID(policy)
         let decision = DecisionRecord(
             policy: policy, poolID: pool, agentID: adjustment.agent, oldValue: change.oldValue, newValue: change.newValue,
             reason: change.reason, inputs: change.inputs, transferID: transfer, at: now())
-        await submit(
+        let applied = await submit(
             .setAgentBudget(adjustment.agent, budget: change.newValue, reason: "\(policy): \(change.reason)", transferID: transfer),
             decision, key: key)
+        return applied ? change : nil
     }
 
     /// Applies the change with its decision; when the ledger refuses it, the budget stays as it
     /// is (the static budget) and the fallback is logged.
-    private func submit(_ command: BudgetCommand, _ decision: DecisionRecord, key: String) async {
+    @discardableResult
+    private func submit(_ command: BudgetCommand, _ decision: DecisionRecord, key: String) async -> Bool {
         do {
             _ = try await writer.submit(.decided(command, decision))
             lastChange[key] = now()
+            return true
         } catch {
             logger.warning(
                 "a policy change was refused; the budget stays as it is",
@@ -340,6 +364,7 @@ public actor PolicyService: Service {
             fallback.transferID = nil
             fallback.reason = "fallback to the static budget: \(error.message) (proposed \(decision.newValue): \(decision.reason))"
             try? store.logDecision(fallback)
+            return false
         }
     }
 

@@ -1,5 +1,5 @@
-/// A seedable random source for tests and the simulator: SplitMix64 (Steele, Lea and Flood, 2014,
-/// in the form Vigna publishes as the seeder of xoshiro).
+/// A seedable random source for tests, the simulators and the optimizer's training: SplitMix64
+/// (Steele, Lea and Flood, 2014, in the form Vigna publishes as the seeder of xoshiro).
 ///
 /// The same seed gives the same sequence on every platform and every Swift version: the
 /// generator is plain 64-bit integer arithmetic, and the helpers below (``next(below:)``,

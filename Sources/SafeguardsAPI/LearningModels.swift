@@ -1,0 +1,237 @@
+import NIOHTTP1
+import SafeguardsCore
+
+/// `GET /v1/agents/{id}/prediction?hours=24`.
+public struct PredictionBody: Codable, Sendable, Equatable {
+    public var agentID: String
+    public var hours: Int
+    public var predictedBudget: Amount
+    public var confidence: String
+    public var dataPoints: Int
+    public init(agentID: String, hours: Int, predictedBudget: Amount, confidence: String, dataPoints: Int) {
+        self.agentID = agentID
+        self.hours = hours
+        self.predictedBudget = predictedBudget
+        self.confidence = confidence
+        self.dataPoints = dataPoints
+    }
+}
+
+/// `GET /v1/agents/{id}/patterns`: the learned weekly usage, bucket by bucket.
+public struct PatternsBody: Codable, Sendable, Equatable {
+    public struct Bucket: Codable, Sendable, Equatable {
+        /// 0 = Monday.
+        public var day: Int
+        /// "HH:MM", the bucket's start.
+        public var start: String
+        public var mean: Amount
+        public init(day: Int, start: String, mean: Amount) {
+            self.day = day
+            self.start = start
+            self.mean = mean
+        }
+    }
+    public var agentID: String
+    public var timeBucketMinutes: Int
+    public var learningPeriodDays: Int
+    public var weeks: Int
+    public var dataPoints: Int
+    public var buckets: [Bucket]
+    public init(agentID: String, timeBucketMinutes: Int, learningPeriodDays: Int, weeks: Int, dataPoints: Int, buckets: [Bucket]) {
+        self.agentID = agentID
+        self.timeBucketMinutes = timeBucketMinutes
+        self.learningPeriodDays = learningPeriodDays
+        self.weeks = weeks
+        self.dataPoints = dataPoints
+        self.buckets = buckets
+    }
+}
+
+extension SafeguardsClient {
+    /// `settings`: the learner's query parameters (`learning_period_days`, `time_bucket_minutes`,
+    /// `min_data_points`, `prediction_confidence`).
+    public func prediction(agent: String, hours: Int = 24, settings: [String: String] = [:]) async throws(APIClientError)
+        -> PredictionBody
+    {
+        try await call(.GET, "/v1/agents/\(Self.escape(agent))/prediction?hours=\(hours)" + Self.query(settings, after: true))
+    }
+
+    public func patterns(agent: String, settings: [String: String] = [:]) async throws(APIClientError) -> PatternsBody {
+        try await call(.GET, "/v1/agents/\(Self.escape(agent))/patterns" + Self.query(settings, after: false))
+    }
+
+    static func query(_ parameters: [String: String], after: Bool) -> String {
+        guard !parameters.isEmpty else { return "" }
+        let pairs = parameters.sorted(by: { $0.key < $1.key }).map { "\(escape($0.key))=\(escape($0.value))" }
+        return (after ? "&" : "?") + pairs.joined(separator: "&")
+    }
+}
+
+/// `PUT /v1/pools/{id}/policies/usage_prediction`: set each agent's available budget to its
+/// predicted use over the next window times a safety margin, when the prediction is confident.
+public struct UsagePredictionBody: Codable, Sendable, Equatable {
+    public var safetyMargin: RatioText
+    public var predictionWindowHours: Int
+    public var updateIntervalSeconds: Int
+    public var learningPeriodDays: Int?
+    public var timeBucketMinutes: Int?
+    public var minDataPoints: Int?
+    public var predictionConfidence: RatioText?
+    public var timeZone: String?
+
+    public init(
+        safetyMargin: RatioText = "1.2", predictionWindowHours: Int = 24, updateIntervalSeconds: Int = 3600,
+        learningPeriodDays: Int? = nil, timeBucketMinutes: Int? = nil, minDataPoints: Int? = nil,
+        predictionConfidence: RatioText? = nil, timeZone: String? = nil
+    ) {
+        self.safetyMargin = safetyMargin
+        self.predictionWindowHours = predictionWindowHours
+        self.updateIntervalSeconds = updateIntervalSeconds
+        self.learningPeriodDays = learningPeriodDays
+        self.timeBucketMinutes = timeBucketMinutes
+        self.minDataPoints = minDataPoints
+        self.predictionConfidence = predictionConfidence
+        self.timeZone = timeZone
+    }
+}
+
+/// The reward of one step, by weight (see the README's optimizer section).
+public struct RewardWeightsBody: Codable, Sendable, Equatable {
+    public var utilization: RatioText
+    public var exhaustionPenalty: RatioText
+    public var completedTasks: RatioText
+    public var stabilityPenalty: RatioText
+
+    public init(
+        utilization: RatioText = "1", exhaustionPenalty: RatioText = "2", completedTasks: RatioText = "1",
+        stabilityPenalty: RatioText = "0.1"
+    ) {
+        self.utilization = utilization
+        self.exhaustionPenalty = exhaustionPenalty
+        self.completedTasks = completedTasks
+        self.stabilityPenalty = stabilityPenalty
+    }
+}
+
+/// `PUT /v1/pools/{id}/policies/reinforcement_learning`: tabular Q-learning over the agents'
+/// allowances, trained on their recorded use, proposing a change every update interval.
+public struct ReinforcementLearningBody: Codable, Sendable, Equatable {
+    public var learningRate: RatioText
+    public var discountFactor: RatioText
+    public var explorationRate: RatioText
+    public var maxBudgetChangePercentage: RatioText
+    public var trainingEpisodes: Int
+    public var updateIntervalSeconds: Int
+    public var learningPeriodDays: Int?
+    public var minDataPoints: Int?
+    public var seed: UInt64?
+    public var timeZone: String?
+    public var reward: RewardWeightsBody?
+
+    public init(
+        learningRate: RatioText = "0.1", discountFactor: RatioText = "0.9", explorationRate: RatioText = "0.1",
+        maxBudgetChangePercentage: RatioText = "0.3", trainingEpisodes: Int = 1000, updateIntervalSeconds: Int = 3600,
+        learningPeriodDays: Int? = nil, minDataPoints: Int? = nil, seed: UInt64? = nil, timeZone: String? = nil,
+        reward: RewardWeightsBody? = nil
+    ) {
+        self.learningRate = learningRate
+        self.discountFactor = discountFactor
+        self.explorationRate = explorationRate
+        self.maxBudgetChangePercentage = maxBudgetChangePercentage
+        self.trainingEpisodes = trainingEpisodes
+        self.updateIntervalSeconds = updateIntervalSeconds
+        self.learningPeriodDays = learningPeriodDays
+        self.minDataPoints = minDataPoints
+        self.seed = seed
+        self.timeZone = timeZone
+        self.reward = reward
+    }
+}
+
+/// `GET /v1/optimizer/policy`: what the reinforcement-learning optimizer of each pool learned.
+public struct OptimizerPolicyBody: Codable, Sendable, Equatable {
+    public struct Agent: Codable, Sendable, Equatable {
+        public var agentID: String
+        public var priority: String
+        /// The static allowance per step: the agent's mean use per step.
+        public var baseline: Amount
+        /// The allowance the optimizer last gave, if it gave one.
+        public var allowance: Amount?
+        public var stepsLearned: Int
+        public init(agentID: String, priority: String, baseline: Amount, allowance: Amount?, stepsLearned: Int) {
+            self.agentID = agentID
+            self.priority = priority
+            self.baseline = baseline
+            self.allowance = allowance
+            self.stepsLearned = stepsLearned
+        }
+    }
+
+    public struct State: Codable, Sendable, Equatable {
+        public var state: Int
+        public var timeOfDay: String
+        public var day: String
+        public var priority: String
+        public var recentUsage: String
+        public var remainingBudget: String
+        /// The change the policy makes in this state, e.g. "+15%".
+        public var action: String
+        /// The learned value of each action, by its change.
+        public var values: [String: String]
+        public init(
+            state: Int, timeOfDay: String, day: String, priority: String, recentUsage: String, remainingBudget: String,
+            action: String, values: [String: String]
+        ) {
+            self.state = state
+            self.timeOfDay = timeOfDay
+            self.day = day
+            self.priority = priority
+            self.recentUsage = recentUsage
+            self.remainingBudget = remainingBudget
+            self.action = action
+            self.values = values
+        }
+    }
+
+    public struct Pool: Codable, Sendable, Equatable {
+        public var poolID: String
+        public var trainedAt: String?
+        public var trainingEpisodes: Int
+        public var updateIntervalSeconds: Int
+        public var maxBudgetChangePercentage: String
+        public var agents: [Agent]
+        /// The states training visited; every other state keeps the budget as it is.
+        public var states: [State]
+        public init(
+            poolID: String, trainedAt: String?, trainingEpisodes: Int, updateIntervalSeconds: Int,
+            maxBudgetChangePercentage: String, agents: [Agent], states: [State]
+        ) {
+            self.poolID = poolID
+            self.trainedAt = trainedAt
+            self.trainingEpisodes = trainingEpisodes
+            self.updateIntervalSeconds = updateIntervalSeconds
+            self.maxBudgetChangePercentage = maxBudgetChangePercentage
+            self.agents = agents
+            self.states = states
+        }
+    }
+
+    public var pools: [Pool]
+    public init(pools: [Pool]) { self.pools = pools }
+}
+
+extension SafeguardsClient {
+    public func setUsagePrediction(pool: String, _ body: UsagePredictionBody) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/usage_prediction", body: body)
+    }
+
+    public func setReinforcementLearning(pool: String, _ body: ReinforcementLearningBody) async throws(APIClientError)
+        -> PoolPoliciesBody
+    {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/reinforcement_learning", body: body)
+    }
+
+    public func optimizerPolicy(pool: String? = nil) async throws(APIClientError) -> OptimizerPolicyBody {
+        try await call(.GET, "/v1/optimizer/policy" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsPolicies
+import SafeguardsStore
+
+/// The learning policies: usage prediction and the reinforcement-learning optimizer. Both set
+/// the agents' budgets from the node's recorded use, so a pool takes one of them.
+extension PolicyService {
+    /// Installs a learning policy of `kind` into `entry`; false when `kind` is not one of them.
+    static func installLearning(kind: String, json: Data, decoder: JSONDecoder, into entry: inout PoolPolicies) throws -> Bool {
+        switch kind {
+        case "usage_prediction":
+            let body = try decoder.decode(UsagePredictionBody.self, from: json)
+            guard entry.reinforcementLearning == nil else {
+                throw PolicyError("the pool has a reinforcement_learning policy; both set the agents' budgets, so a pool takes one")
+            }
+            var settings = UsagePatternSettings()
+            if let value = body.learningPeriodDays { settings.learningPeriodDays = value }
+            if let value = body.timeBucketMinutes { settings.timeBucketMinutes = value }
+            if let value = body.minDataPoints { settings.minDataPoints = value }
+            if let value = body.predictionConfidence { settings.predictionConfidence = try Ratio(parsing: value.text) }
+            if let value = body.timeZone { settings.timeZone = value }
+            let policy = PredictiveBudgeting(
+                settings: settings, safetyMargin: try Ratio(parsing: body.safetyMargin.text),
+                windowHours: body.predictionWindowHours, updateInterval: .seconds(body.updateIntervalSeconds))
+            try policy.validate()
+            entry.usagePrediction = (policy, body)
+            return true
+        case "reinforcement_learning":
+            let body = try decoder.decode(ReinforcementLearningBody.self, from: json)
+            guard entry.usagePrediction == nil else {
+                throw PolicyError("the pool has a usage_prediction policy; both set the agents' budgets, so a pool takes one")
+            }
+            func number(_ text: RatioText) throws -> Double { Double(try Ratio(parsing: text.text).basisPoints) / 10_000 }
+            let reward = body.reward ?? RewardWeightsBody()
+            let configuration = BudgetOptimizer.Configuration(
+                learningRate: try number(body.learningRate), discountFactor: try number(body.discountFactor),
+                explorationRate: try number(body.explorationRate),
+                maxBudgetChange: try Ratio(parsing: body.maxBudgetChangePercentage.text), trainingEpisodes: body.trainingEpisodes,
+                reward: RewardWeights(
+                    utilization: try number(reward.utilization), exhaustionPenalty: try number(reward.exhaustionPenalty),
+                    completedTasks: try number(reward.completedTasks), stabilityPenalty: try number(reward.stabilityPenalty)))
+            var settings = AllowanceOptimizer.Settings(optimizer: configuration, updateInterval: .seconds(body.updateIntervalSeconds))
+            if let value = body.learningPeriodDays { settings.learningPeriodDays = value }
+            if let value = body.minDataPoints { settings.minDataPoints = value }
+            if let value = body.seed { settings.seed = value }
+            if let value = body.timeZone { settings.timeZone = value }
+            try settings.validate()
+            entry.reinforcementLearning = (settings, body)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Each agent's uses since `since`, from the journal.
+    private func uses(of agents: [AgentUsage], since: Timestamp) -> [AgentID: [(Timestamp, Amount)]]? {
+        let wanted = Set(agents.map(\.id))
+        do {
+            var uses: [AgentID: [(Timestamp, Amount)]] = [:]
+            for (agent, time, amount) in try store.postedUses(since: since) where wanted.contains(agent) {
+                uses[agent, default: []].append((time, amount))
+            }
+            return uses
+        } catch {
+            logger.error("a learning policy cannot read the spending history", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Sets each agent's budget to what it used plus its confident prediction times the margin.
+    func runPrediction(_ pool: PoolID, _ policy: PredictiveBudgeting) async {
+        let time = now()
+        let agents = await agents(of: pool)
+        let since = time.advanced(by: .seconds(-policy.settings.learningPeriodDays * 86_400))
+        guard let uses = uses(of: agents, since: since) else { return }
+        for agent in agents {
+            let patterns = UsagePatterns(settings: policy.settings, uses: uses[agent.id] ?? [], now: time)
+            do throws(UsagePredictionRefusal) {
+                let prediction = try patterns.predict(hours: policy.windowHours, from: time)
+                declines.removeValue(forKey: "usage_prediction/\(agent.id)")
+                let adjustment = AgentAdjustment(agent: agent.id, proposal: policy.propose(agent: agent, prediction: prediction))
+                await applyAgent(pool, adjustment, policy: "usage_prediction", bounded: true)
+            } catch {
+                logDecline(pool, agent, policy: "usage_prediction", reason: PredictiveBudgeting.describe(error))
+            }
+        }
+    }
+
+    /// Trains the pool's optimizer on its agents' recorded use, then gives each learned agent
+    /// the allowance the learned policy chooses.
+    func runOptimizer(_ pool: PoolID, _ settings: AllowanceOptimizer.Settings) async {
+        let time = now()
+        let agents = await agents(of: pool)
+        let since = time.advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
+        guard let uses = uses(of: agents, since: since) else { return }
+        var optimizer = AllowanceOptimizer(settings: settings)
+        optimizer.train(agents.map { .init(agent: $0, uses: uses[$0.id] ?? []) }, now: time)
+        optimizers[pool] = optimizer
+        let stepStart = time.advanced(by: settings.updateInterval * -1)
+        for agent in agents {
+            var lastStep: Int64 = 0
+            for (at, amount) in uses[agent.id] ?? [] where at >= stepStart { lastStep &+= amount.micros }
+            guard
+                let move = optimizer.move(
+                    agent: agent, previousAllowance: allowance(of: agent.id, pool: pool), lastStepUse: Amount(micros: lastStep),
+                    now: time)
+            else {
+                logDecline(
+                    pool, agent, policy: "reinforcement_learning",
+                    reason: "too little history to learn from: fewer than \(settings.minDataPoints) uses in \(settings.learningPeriodDays) days")
+                continue
+            }
+            declines.removeValue(forKey: "reinforcement_learning/\(agent.id)")
+            let applied = await applyAgent(
+                pool, AgentAdjustment(agent: agent.id, proposal: move.proposal), policy: "reinforcement_learning", bounded: true)
+            if let applied {
+                allowances[agent.id] = (try? applied.newValue.subtracting(agent.used)) ?? move.allowance
+            } else if move.proposal.newValue == move.proposal.oldValue {
+                allowances[agent.id] = move.allowance
+            }
+        }
+    }
+
+    /// The allowance the optimizer last gave `agent`: remembered, or read back from its last
+    /// applied decision (budget minus what the agent had used then).
+    private func allowance(of agent: AgentID, pool: PoolID) -> Amount? {
+        if let known = allowances[agent] { return known }
+        guard
+            let decision = try? store.decisions(pool: pool).first(where: {
+                $0.policy == "reinforcement_learning" && $0.agentID == agent && $0.transferID != nil
+            }), let used = decision.inputs["used"].flatMap(Amount.init), let allowance = try? decision.newValue.subtracting(used)
+        else { return nil }
+        allowances[agent] = allowance
+        return allowance
+    }
+
+    /// Logs, once until something changes, why a learning policy left an agent's budget as it is.
+    private func logDecline(_ pool: PoolID, _ agent: AgentUsage, policy: String, reason: String) {
+        let key = "\(policy)/\(agent.id)"
+        guard declines[key] != reason else { return }
+        declines[key] = reason
+        try? store.logDecision(
+            DecisionRecord(
+                policy: policy, poolID: pool, agentID: agent.id, oldValue: agent.budget, newValue: agent.budget,
+                reason: "fallback to the static budget: \(reason)", at: now()))
+    }
+
+    /// `GET /v1/optimizer/policy`: each reinforcement-learning pool's learned policy, readably.
+    func optimizerPolicy(pool: PoolID?) async throws(SafeguardsError) -> OptimizerPolicyBody {
+        if let pool {
+            guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+            guard policies[pool]?.reinforcementLearning != nil else {
+                throw .notFound("pool \(pool) has no reinforcement_learning policy")
+            }
+        }
+        let pools = pool.map { [$0] } ?? policies.keys.sorted().filter { policies[$0]?.reinforcementLearning != nil }
+        var bodies: [OptimizerPolicyBody.Pool] = []
+        for id in pools {
+            guard let (settings, body) = policies[id]?.reinforcementLearning else { continue }
+            let optimizer = optimizers[id]
+            var learned: [OptimizerPolicyBody.Agent] = []
+            for agent in await agents(of: id) {
+                guard let baseline = optimizer?.baselines[agent.id] else { continue }
+                learned.append(
+                    .init(
+                        agentID: agent.id.rawValue, priority: agent.priority.rawValue,
+                        baseline: Amount(micros: Int64((baseline * 1_000_000).rounded())), allowance: allowances[agent.id],
+                        stepsLearned: optimizer?.steps[agent.id] ?? 0))
+            }
+            let states = (optimizer?.optimizer).map { model in
+                model.visitedStates.map { state in
+                    let features = BudgetOptimizer.features(of: state)
+                    var values: [String: String] = [:]
+                    for action in 0..<BudgetOptimizer.actionCount {
+                        values[model.label(action)] = String(format: "%.4f", model.table[state][action])
+                    }
+                    return OptimizerPolicyBody.State(
+                        state: state, timeOfDay: features.timeOfDay, day: features.day, priority: features.priority,
+                        recentUsage: features.recentUsage, remainingBudget: features.remainingBudget,
+                        action: model.label(model.best(state)), values: values)
+                }
+            }
+            bodies.append(
+                .init(
+                    poolID: id.rawValue, trainedAt: optimizer?.trainedAt?.description,
+                    trainingEpisodes: settings.optimizer.trainingEpisodes, updateIntervalSeconds: body.updateIntervalSeconds,
+                    maxBudgetChangePercentage: settings.optimizer.maxBudgetChange.description, agents: learned, states: states ?? []))
+        }
+        return OptimizerPolicyBody(pools: bodies)
+    }
+}

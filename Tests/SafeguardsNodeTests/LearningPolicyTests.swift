@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+import SafeguardsStore
+import SafeguardsTestKit
+import Testing
+
+/// Four weeks of recorded use, written into a node's database before the node starts, through
+/// the same writer the node uses, with a clock set to each use's time.
+enum LearningHistory {
+    static let pool = "pool_learning"
+    static let step: Int64 = 7_200_000  // two hours, in milliseconds
+
+    /// The use in the two hours from `time` (UTC): busy office hours, quiet nights, quieter weekends.
+    static func steady(_ time: Timestamp) -> Amount {
+        let hour = Int((time.millisecondsSince1970 / 3_600_000) % 24)
+        let day = Int((time.millisecondsSince1970 / 86_400_000 + 3) % 7)  // 0 = Monday
+        if day >= 5 { return 1 }
+        return (8..<18).contains(hour) ? 10 : 2
+    }
+
+    /// The uses' times: every two hours over the four weeks before `now`, a minute into each step.
+    static func times(before now: Timestamp) -> [Timestamp] {
+        let end = now.millisecondsSince1970 - now.millisecondsSince1970 % step
+        return (1..<(28 * 12)).map { Timestamp(millisecondsSince1970: end - 28 * 86_400_000 + $0 * step + 60_000) }
+    }
+
+    /// Agents `steady` (the pattern above), `erratic` (15 at random in 30% of the steps) and
+    /// `newbie` (three uses), each with a budget of 2000 (3000 for erratic), in a pool of 20000.
+    /// Returns what steady spent.
+    @discardableResult
+    static func seed(dataDirectory: String, now: Timestamp) async throws -> Amount {
+        let clock = ManualClock(start: now.advanced(by: .seconds(-29 * 86_400)))
+        let store = try LedgerStore(path: (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite"))
+        let writer = try BudgetWriter(store: store, now: { clock.now() }, logger: Logger(label: "seed", factory: { _ in SwiftLogNoOpLogHandler() }))
+        _ = try await writer.submit(
+            .createPool(PoolID(unchecked: pool), name: "learning", priority: try PoolPriority(5), initialBudget: 20_000, metadata: [:], key: nil))
+        for (agent, budget) in [("steady", Amount(2000)), ("erratic", 3000), ("newbie", 2000)] {
+            _ = try await writer.submit(
+                .registerAgent(AgentID(unchecked: agent), pool: PoolID(unchecked: pool), priority: .high, initialBudget: budget, key: nil))
+        }
+        var random = SeededRandom(seed: 42)
+        var spent: Int64 = 0
+        for (index, time) in times(before: now).enumerated() {
+            clock.set(time)
+            var uses = [("steady", steady(time))]
+            if random.percent(30) { uses.append(("erratic", 15)) }
+            if index >= 330 { uses.append(("newbie", 1)) }
+            for (agent, amount) in uses {
+                _ = try await writer.submit(.spend(AgentID(unchecked: agent), amount: amount, transferID: TransferID(unchecked: "seed-\(agent)-\(index)")))
+            }
+            spent += steady(time).micros
+        }
+        return Amount(micros: spent)
+    }
+
+    static func withNode(_ body: @Sendable (SafeguardsClient, Amount) async throws -> Void) async throws {
+        let directory = try makeTemporaryDirectory()
+        let spent = try await seed(dataDirectory: directory, now: .now())
+        try await TestNode.with(dataDirectory: directory, configure: configure) { client, _ in try await body(client, spent) }
+    }
+
+    static func configure(_ config: inout NodeConfig) {
+        config.policies.tick = .seconds(3600)
+        config.policies.coolDown = .zero
+    }
+}
+
+@Suite("Learning policies on the node's history", .timeLimit(.minutes(2)))
+struct LearningPolicyTests {
+    @Test func confidentPredictionsSetBudgetsWithTheMarginAndIrregularUsageKeepsItsBudget() async throws {
+        try await LearningHistory.withNode { client, steadySpent in
+            let settings = ["time_bucket_minutes": "120", "min_data_points": "50", "prediction_confidence": "0.8"]
+            _ = try await client.setUsagePrediction(
+                pool: LearningHistory.pool,
+                UsagePredictionBody(safetyMargin: "1.2", predictionWindowHours: 24, timeBucketMinutes: 120, minDataPoints: 50,
+                    predictionConfidence: "0.8"))
+            let erraticBefore = try await client.agent("erratic").budget.total
+            _ = try await client.applyPolicies(pool: LearningHistory.pool)
+
+            let prediction = try await client.prediction(agent: "steady", hours: 24, settings: settings)
+            var truth: Int64 = 0
+            let now = Timestamp.now()
+            for step in 0..<12 { truth += LearningHistory.steady(now.advanced(by: .seconds(step * 7200))).micros }
+            let error = abs(Double(prediction.predictedBudget.micros - truth)) / Double(truth)
+            #expect(error <= 0.1, "predicted \(prediction.predictedBudget), truth \(Amount(micros: truth))")
+
+            let steady = try await client.agent("steady").budget
+            #expect(steady.spent == steadySpent)
+            let decisions = try await client.decisions(pool: LearningHistory.pool).decisions
+            let applied = try #require(decisions.first { $0.policy == "usage_prediction" && $0.agentID == "steady" })
+            let predicted = try #require(applied.inputs["predicted_budget"].flatMap(Amount.init))
+            // The budget leaves the agent the prediction with its 20% margin, through the ledger.
+            #expect(steady.total == (try steadySpent.adding(Amount(micros: predicted.micros * 12 / 10))))
+            #expect(applied.newValue == steady.total)
+            let transfer = try await client.transfer(try #require(applied.transferID))
+            #expect(transfer.state == "posted")
+            #expect(transfer.reason.hasPrefix("usage_prediction: predicted"))
+
+            let declined = try #require(decisions.first { $0.policy == "usage_prediction" && $0.agentID == "erratic" })
+            #expect(declined.transferID == nil)
+            #expect(declined.reason.contains("too irregular"))
+            #expect(try await client.agent("erratic").budget.total == erraticBefore)
+            #expect(decisions.contains { $0.agentID == "newbie" && $0.reason.contains("too little history") })
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
+    @Test func theOptimizerLearnsFromTheHistoryAndMovesAllowancesWithinTheMaximum() async throws {
+        let directory = try makeTemporaryDirectory()
+        let steadySpent = try await LearningHistory.seed(dataDirectory: directory, now: .now())
+        let body = ReinforcementLearningBody(
+            maxBudgetChangePercentage: "0.3", trainingEpisodes: 100, updateIntervalSeconds: 7200, minDataPoints: 50, seed: 7)
+        let allowance: Amount = try await TestNode.with(dataDirectory: directory, configure: LearningHistory.configure) { client, _ in
+            let policies = try await client.setReinforcementLearning(pool: LearningHistory.pool, body)
+            #expect(policies.reinforcementLearning == body)
+            let untrained = try await client.optimizerPolicy(pool: LearningHistory.pool)
+            #expect(untrained.pools.first?.trainedAt == nil)
+            _ = try await client.applyPolicies(pool: LearningHistory.pool)
+            // Spending between runs: the next run tops the allowance up again.
+            _ = try await client.spend(agent: "steady", SpendRequest(amount: 1))
+            _ = try await client.applyPolicies(pool: LearningHistory.pool)
+
+            let learned = try #require(try await client.optimizerPolicy(pool: LearningHistory.pool).pools.first)
+            #expect(learned.trainedAt != nil)
+            let steady = try #require(learned.agents.first { $0.agentID == "steady" })
+            // The baseline is the mean use per step over the 335 recorded steps.
+            #expect(abs(steady.baseline.micros - steadySpent.micros / 335) <= 1)
+            #expect(!learned.agents.contains { $0.agentID == "newbie" })
+            #expect(!learned.states.isEmpty)
+            let actions: Set<String> = ["-30%", "-15%", "0%", "+15%", "+30%"]
+            #expect(learned.states.allSatisfy { actions.contains($0.action) && Set($0.values.keys) == actions })
+
+            let moves = try await client.decisions(pool: LearningHistory.pool).decisions
+                .filter { $0.policy == "reinforcement_learning" && $0.agentID == "steady" && $0.transferID != nil }
+            try #require(moves.count == 2)
+            for move in moves { try Self.expectWithinMaximum(move, 0.3) }
+            // The second move starts from the allowance the first gave.
+            #expect(moves[0].inputs["previous_allowance"].flatMap(Double.init) == moves[1].inputs["allowance"].flatMap(Double.init))
+            let agent = try await client.agent("steady").budget
+            #expect(agent.total == moves[0].newValue)
+            #expect(try await client.ledgerCheck().balanced)
+            let declines = try await client.decisions(pool: LearningHistory.pool).decisions
+                .filter { $0.policy == "reinforcement_learning" && $0.agentID == "newbie" }
+            #expect(declines.count == 1, "a decline is logged once, not at every run")
+            return try #require(moves[0].inputs["allowance"].flatMap(Amount.init))
+        }
+        // After a restart the optimizer continues from the allowance it gave, read from the log.
+        try await TestNode.with(dataDirectory: directory, configure: LearningHistory.configure) { client, _ in
+            _ = try await client.spend(agent: "steady", SpendRequest(amount: 1))
+            _ = try await client.applyPolicies(pool: LearningHistory.pool)
+            let moves = try await client.decisions(pool: LearningHistory.pool).decisions
+                .filter { $0.policy == "reinforcement_learning" && $0.agentID == "steady" && $0.transferID != nil }
+            try #require(moves.count == 3)
+            #expect(moves[0].inputs["previous_allowance"].flatMap(Double.init) == Double(allowance.micros) / 1_000_000)
+            try Self.expectWithinMaximum(moves[0], 0.3)
+        }
+    }
+
+    /// The allowance of a move differs from the one before by at most `maximum` of it.
+    static func expectWithinMaximum(_ move: DecisionBody, _ maximum: Double) throws {
+        let allowance = try #require(move.inputs["allowance"].flatMap(Double.init))
+        let previous = try #require(move.inputs["previous_allowance"].flatMap(Double.init))
+        #expect(abs(allowance - previous) <= previous * maximum + 0.000_001, "\(previous) -> \(allowance)")
+    }
+
+    @Test func badLearningPoliciesAreRefusedWithTheReason() async throws {
+        try await LearningHistory.withNode { client, _ in
+            func refused(_ kind: String, _ json: String) async throws -> String {
+                let response = try await client.raw(.PUT, "/v1/pools/\(LearningHistory.pool)/policies/\(kind)", body: Array(json.utf8))
+                #expect(response.status == 400, "\(json)")
+                return String(decoding: response.body, as: UTF8.self)
+            }
+            let rl = #"{"learning_rate":"0.1","discount_factor":"0.9","exploration_rate":"0.1","training_episodes":10,"update_interval_seconds":3600"#
+            #expect(try await refused("reinforcement_learning", rl + #","max_budget_change_percentage":"1.5"}"#).contains("max_budget_change_percentage"))
+            #expect(try await refused("reinforcement_learning", rl.replacingOccurrences(of: "3600", with: "1000") + #","max_budget_change_percentage":"0.3"}"#)
+                .contains("update_interval_seconds"))
+            #expect(try await refused("reinforcement_learning", rl.replacingOccurrences(of: #""0.9""#, with: #""1""#) + #","max_budget_change_percentage":"0.3"}"#)
+                .contains("discount_factor"))
+            #expect(try await refused("usage_prediction", #"{"safety_margin":"0.8","prediction_window_hours":24,"update_interval_seconds":3600}"#)
+                .contains("safety_margin"))
+            #expect(try await refused("usage_prediction", #"{"safety_margin":"1.2","prediction_window_hours":0,"update_interval_seconds":3600}"#)
+                .contains("prediction_window_hours"))
+            _ = try await client.setUsagePrediction(pool: LearningHistory.pool, UsagePredictionBody())
+            #expect(try await refused("reinforcement_learning", rl + #","max_budget_change_percentage":"0.3"}"#).contains("a pool takes one"))
+            let unknown = try await client.raw(.GET, "/v1/optimizer/policy?pool_id=\(LearningHistory.pool)")
+            #expect(unknown.status == 404)
+            #expect(try await client.decisions(pool: LearningHistory.pool).decisions.isEmpty)
+        }
+    }
+}
