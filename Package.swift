@@ -116,6 +116,7 @@ let package = Package(
             name: "safeguards",
             dependencies: [
                 "SafeguardsCore",
+                "SafeguardsTestKit",
                 "SafeguardsFederation",
                 "SafeguardsNode",
                 "SafeguardsAPI",
@@ -140,7 +141,10 @@ let package = Package(
         // Test helpers: manual clock, seeded randomness, node process harness.
         .target(
             name: "SafeguardsTestKit",
-            dependencies: ["SafeguardsCore", "SafeguardsAPI", "SafeguardsFederation"],
+            dependencies: [
+                "SafeguardsCore", "SafeguardsAPI", "SafeguardsFederation", "SafeguardsStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -10,7 +10,8 @@ struct Safeguards: AsyncParsableCommand {
             NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
             ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,
             DemoCommand.self,
-            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self,
+            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self, UsageCommand.self,
+            OptimizerCommand.self,
             CertsCommand.self, PeersCommand.self, FederationCommand.self, SyncCommand.self,
         ]
     )

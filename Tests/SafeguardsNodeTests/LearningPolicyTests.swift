@@ -1,60 +1,29 @@
 import Foundation
-import Logging
 import NIOHTTP1
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsNode
-import SafeguardsStore
 import SafeguardsTestKit
 import Testing
 
-/// Four weeks of recorded use, written into a node's database before the node starts, through
-/// the same writer the node uses, with a clock set to each use's time.
+/// Four weeks of recorded use, written into a node's database before the node starts.
 enum LearningHistory {
     static let pool = "pool_learning"
-    static let step: Int64 = 7_200_000  // two hours, in milliseconds
 
-    /// The use in the two hours from `time` (UTC): busy office hours, quiet nights, quieter weekends.
-    static func steady(_ time: Timestamp) -> Amount {
-        let hour = Int((time.millisecondsSince1970 / 3_600_000) % 24)
-        let day = Int((time.millisecondsSince1970 / 86_400_000 + 3) % 7)  // 0 = Monday
-        if day >= 5 { return 1 }
-        return (8..<18).contains(hour) ? 10 : 2
-    }
-
-    /// The uses' times: every two hours over the four weeks before `now`, a minute into each step.
-    static func times(before now: Timestamp) -> [Timestamp] {
-        let end = now.millisecondsSince1970 - now.millisecondsSince1970 % step
-        return (1..<(28 * 12)).map { Timestamp(millisecondsSince1970: end - 28 * 86_400_000 + $0 * step + 60_000) }
-    }
-
-    /// Agents `steady` (the pattern above), `erratic` (15 at random in 30% of the steps) and
-    /// `newbie` (three uses), each with a budget of 2000 (3000 for erratic), in a pool of 20000.
-    /// Returns what steady spent.
+    /// Agents `steady` (office hours), `erratic` (15 at random in 30% of the steps) and `newbie`
+    /// (five uses), each with a budget of 2000 (3000 for erratic), in a pool of 20000. Returns
+    /// what steady spent.
     @discardableResult
     static func seed(dataDirectory: String, now: Timestamp) async throws -> Amount {
-        let clock = ManualClock(start: now.advanced(by: .seconds(-29 * 86_400)))
-        let store = try LedgerStore(path: (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite"))
-        let writer = try BudgetWriter(store: store, now: { clock.now() }, logger: Logger(label: "seed", factory: { _ in SwiftLogNoOpLogHandler() }))
-        _ = try await writer.submit(
-            .createPool(PoolID(unchecked: pool), name: "learning", priority: try PoolPriority(5), initialBudget: 20_000, metadata: [:], key: nil))
-        for (agent, budget) in [("steady", Amount(2000)), ("erratic", 3000), ("newbie", 2000)] {
-            _ = try await writer.submit(
-                .registerAgent(AgentID(unchecked: agent), pool: PoolID(unchecked: pool), priority: .high, initialBudget: budget, key: nil))
-        }
-        var random = SeededRandom(seed: 42)
-        var spent: Int64 = 0
-        for (index, time) in times(before: now).enumerated() {
-            clock.set(time)
-            var uses = [("steady", steady(time))]
-            if random.percent(30) { uses.append(("erratic", 15)) }
-            if index >= 330 { uses.append(("newbie", 1)) }
-            for (agent, amount) in uses {
-                _ = try await writer.submit(.spend(AgentID(unchecked: agent), amount: amount, transferID: TransferID(unchecked: "seed-\(agent)-\(index)")))
-            }
-            spent += steady(time).micros
-        }
-        return Amount(micros: spent)
+        let agents = [
+            SyntheticUsage.Agent("steady", budget: 2000) { _, time, _ in SyntheticUsage.officeHours(time) },
+            SyntheticUsage.Agent("erratic", budget: 3000) { _, _, random in random.percent(30) ? 15 : .zero },
+            SyntheticUsage.Agent("newbie", budget: 2000) { index, _, _ in index >= 330 ? 1 : .zero },
+        ]
+        let spent = try await SyntheticUsage.record(
+            databasePath: (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite"),
+            pools: [.init(pool, name: "learning", budget: 20_000, agents: agents)], before: now)
+        return spent[AgentID(unchecked: "steady")] ?? .zero
     }
 
     static func withNode(_ body: @Sendable (SafeguardsClient, Amount) async throws -> Void) async throws {
@@ -84,7 +53,7 @@ struct LearningPolicyTests {
             let prediction = try await client.prediction(agent: "steady", hours: 24, settings: settings)
             var truth: Int64 = 0
             let now = Timestamp.now()
-            for step in 0..<12 { truth += LearningHistory.steady(now.advanced(by: .seconds(step * 7200))).micros }
+            for step in 0..<12 { truth += SyntheticUsage.officeHours(now.advanced(by: .seconds(step * 7200))).micros }
             let error = abs(Double(prediction.predictedBudget.micros - truth)) / Double(truth)
             #expect(error <= 0.1, "predicted \(prediction.predictedBudget), truth \(Amount(micros: truth))")
 

@@ -26,11 +26,12 @@ struct PolicyCommand: AsyncParsableCommand {
     /// `safeguards policy set --pool P --kind adaptive_sizing --params '{"min_pool_budget": "100", ...}'`
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a pool's policy: adaptive_sizing, priority_reallocation or time_profiles.",
+            abstract: "Set a pool's policy: adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.",
             discussion: "--params takes the policy's JSON (as in PUT /v1/pools/{id}/policies/{kind}), or @FILE.")
         @OptionGroup var api: APIOptions
         @OptionGroup var target: PoolOption
-        @Option(help: "adaptive_sizing, priority_reallocation or time_profiles.") var kind: String
+        @Option(help: "adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.")
+        var kind: String
         @Option(help: "The parameters as JSON, or @PATH of a JSON file.") var params: String
 
         func run() async throws {
@@ -239,6 +240,18 @@ enum PolicyTables {
                     .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.display)" }.joined(separator: ", ")
             ))
             pairs.append(("active profile", body.activeProfile ?? "none"))
+        }
+        if let prediction = body.usagePrediction {
+            pairs.append((
+                "usage prediction",
+                "every \(prediction.updateIntervalSeconds) s, next \(prediction.predictionWindowHours) h × \(prediction.safetyMargin.text), confidence at least \(prediction.predictionConfidence?.text ?? "0.7")"
+            ))
+        }
+        if let learning = body.reinforcementLearning {
+            pairs.append((
+                "reinforcement learning",
+                "a step every \(learning.updateIntervalSeconds) s, at most \(learning.maxBudgetChangePercentage.text) change, \(learning.trainingEpisodes) episodes (safeguards optimizer policy)"
+            ))
         }
         return TextTable.details(pairs).render()
     }
