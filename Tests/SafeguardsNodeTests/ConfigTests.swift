@@ -63,6 +63,12 @@ struct ConfigTests {
                 + "          b: {budget: '2', start_time: '11:00', end_time: '13:00', days: [0]}",
             "policies.pools.research.time_profiles"
         ),
+        (
+            "policies:\n  pools:\n    research:\n      usage_prediction: {safety_margin: 1.2, prediction_window_hours: 24, update_interval_seconds: 3600}\n"
+                + "      reinforcement_learning: {learning_rate: 0.1, discount_factor: 0.9, exploration_rate: 0.1, "
+                + "max_budget_change_percentage: 0.3, training_episodes: 100, update_interval_seconds: 3600}",
+            "policies.pools.research.usage_prediction"
+        ),
         ("gossip:\n  fanout: 0", "gossip.fanout"),
         ("federation:\n  listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  offers:\n    system_b: '-5'", "federation.offers.system_b"),
     ])
@@ -95,11 +101,20 @@ struct ConfigTests {
                         time_zone: Europe/Paris
                         profiles:
                           night: {budget: "500", start_time: "22:00", end_time: "09:00", days: [0, 1, 2, 3]}
+                      reinforcement_learning:
+                        learning_rate: 0.01
+                        discount_factor: 0.9
+                        exploration_rate: 0.1
+                        max_budget_change_percentage: 0.3
+                        training_episodes: 1000
+                        update_interval_seconds: 3600
+                        seed: 7
+                        reward: {utilization: 50, exhaustion_penalty: 100, completed_tasks: 10, stability_penalty: 0.1}
                 """)
         #expect(config.policies.tick == .seconds(2))
         #expect(config.policies.maxChangePerStep == 2500)
         #expect(config.policies.coolDown == .seconds(300))
-        #expect(config.policies.pools["research"]?.keys.sorted() == ["adaptive_sizing", "time_profiles"])
+        #expect(config.policies.pools["research"]?.keys.sorted() == ["adaptive_sizing", "reinforcement_learning", "time_profiles"])
     }
 
     @Test func invalidYAMLIsRefused() {

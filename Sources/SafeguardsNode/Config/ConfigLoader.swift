@@ -91,7 +91,8 @@ extension NodeConfig {
             if var pools = try policies.section("pools") {
                 for name in pools.keys {
                     guard var kinds = try pools.section(name) else { continue }
-                    for kind in kinds.keys {
+                    var scratch: [PoolID: PoolPolicies] = [:]
+                    for kind in kinds.keys.sorted() {
                         guard PolicyService.kinds.contains(kind) else {
                             throw ConfigError(key: kinds.qualified(kind), "is not a policy (\(PolicyService.kinds.joined(separator: ", ")))")
                         }
@@ -99,7 +100,6 @@ extension NodeConfig {
                             throw ConfigError(key: kinds.qualified(kind), "must be a mapping of the policy's parameters")
                         }
                         // Validated now, so a bad policy stops the node at start with its key named.
-                        var scratch: [PoolID: PoolPolicies] = [:]
                         do { try PolicyService.install(kind: kind, json: json, pool: PoolID(unchecked: "config"), into: &scratch) } catch {
                             throw ConfigError(key: kinds.qualified(kind), error.message)
                         }
@@ -243,6 +243,8 @@ struct ConfigSection {
 enum PolicyJSON {
     static let numericKeys: Set<String> = [
         "adjustment_interval_seconds", "reallocation_interval_seconds", "min_agents_for_adjustment", "days",
+        "training_episodes", "update_interval_seconds", "learning_period_days", "min_data_points", "seed",
+        "prediction_window_hours", "time_bucket_minutes",
     ]
 
     static func json(from node: Yams.Node) -> Data? {

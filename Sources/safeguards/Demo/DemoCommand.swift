@@ -4,11 +4,13 @@ import Logging
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsNode
+import SafeguardsTestKit
 
 /// `safeguards demo`: starts system_a, system_b and system_c in this process with fresh data
 /// folders, joins them over mutual TLS with the development certificates, plays the
 /// ``LocalBudgetScenario`` on system_a and the ``FederationScenario`` across all three through
-/// their HTTP APIs, and prints what happened.
+/// their HTTP APIs, then the ``LearningScenario`` on a fourth node with recorded history, and
+/// prints what happened.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -69,6 +71,11 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                 }
             }
+            report.heading("\nPart 3: learning allocators (system_d, outside the federation, with four weeks of synthetic recorded use)")
+            let learning = try await learningConfig(root: root, level: level)
+            try await InProcessNode.withRunning(config: learning, logger: logger(learning, level)) { d in
+                try await LearningScenario(client: d.client, report: report).play()
+            }
             succeeded = true
         } catch {
             report.failed(error)
@@ -102,6 +109,21 @@ struct DemoCommand: AsyncParsableCommand {
         if let offer = Self.offers[system] { federation.offers = [try SystemID("system_a"): offer] }
         federation.settlement.perRequestCap = 5000
         config.federation = federation
+        return config
+    }
+
+    /// A standalone node whose database already holds ``LearningScenario/history``.
+    private func learningConfig(root: String, level: Logger.Level) async throws -> NodeConfig {
+        var config = NodeConfig.defaults()
+        config.systemID = "system_d"
+        config.dataDirectory = (root as NSString).appendingPathComponent("system_d")
+        config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+        config.api.token = nil
+        config.logLevel = level
+        config.policies.tick = .seconds(3600)
+        try FileManager.default.createDirectory(
+            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try await SyntheticUsage.record(databasePath: config.databasePath, pools: LearningScenario.history, before: .now())
         return config
     }
 
