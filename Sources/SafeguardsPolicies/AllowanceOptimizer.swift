@@ -141,8 +141,13 @@ public struct AllowanceOptimizer: Sendable {
             step: .init(hourOfDay: hour, weekend: weekend, demand: 0), priority: agent.priority,
             recentUse: previous > 0 ? min(used, previous) / previous : 0, budgetOverBaseline: previous / baseline)
         let action = optimizer.best(state)
-        let next = max(baseline * 0.05, previous * (1 + optimizer.change(action)))
-        let allowance = Amount(micros: Int64((next * 1_000_000).rounded(.down)))
+        // The baseline moves as the history does; the step limit holds even when the allowance
+        // must come back between 5% and 100 times a new baseline.
+        let limit = Double(settings.optimizer.maxBudgetChange.basisPoints) / 10_000
+        let next = min(
+            previous * (1 + limit),
+            max(previous * (1 - limit), BudgetOptimizer.next(previous, changed: optimizer.change(action), baseline: baseline)))
+        let allowance = Amount(approximately: next, rounding: .down)
         let budget = (try? agent.used.adding(allowance)) ?? agent.budget
         let features = BudgetOptimizer.features(of: state)
         let proposal = PolicyProposal(

@@ -25,7 +25,8 @@ public struct RewardWeights: Sendable, Hashable, Codable {
 /// (the budget over its baseline: below 0.8, below 1.2, above).
 ///
 /// **Actions:** change the budget by −m, −m/2, 0, +m/2 or +m of its current value, with m =
-/// `maxBudgetChange`; the budget never changes by more than that in one step.
+/// `maxBudgetChange`; the budget never changes by more than that in one step, and stays between
+/// 5% and 100 times the baseline.
 ///
 /// **Reward** of a step with demand `d` and budget `b`: `utilization·min(d,b)/b +
 /// completedTasks·min(d,b)/d − exhaustionPenalty·[d > b] − stabilityPenalty·|Δb|/(m·b)`.
@@ -146,7 +147,7 @@ public struct BudgetOptimizer: Sendable {
                 let action = Double.random(in: 0..<1, using: &random) < configuration.explorationRate
                     ? Int.random(in: 0..<Self.actionCount, using: &random) : best(state)
                 let changed = change(action)
-                budget = max(baseline * 0.05, budget * (1 + changed))
+                budget = Self.next(budget, changed: changed, baseline: baseline)
                 let reward = reward(demand: step.demand, budget: budget, changed: changed)
                 recent = budget > 0 ? min(step.demand, budget) / budget : 0
                 let next = Self.state(step: trace[index + 1], priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
@@ -154,6 +155,12 @@ public struct BudgetOptimizer: Sendable {
                 table[state][action] += configuration.learningRate * (target - table[state][action])
             }
         }
+    }
+
+    /// The budget after a change: never below 5% of the baseline nor above 100 times it, so an
+    /// agent never runs dry for good and a learned policy cannot grow a budget without end.
+    public static func next(_ budget: Double, changed: Double, baseline: Double) -> Double {
+        min(baseline * 100, max(baseline * 0.05, budget * (1 + changed)))
     }
 
     /// The best action in `state` (ties to the smaller change).
@@ -173,7 +180,7 @@ public struct BudgetOptimizer: Sendable {
             if learned {
                 let state = Self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
                 changed = change(best(state))
-                let next = max(baseline * 0.05, budget * (1 + changed))
+                let next = Self.next(budget, changed: changed, baseline: baseline)
                 outcome.largestChange = max(outcome.largestChange, abs(next - budget) / budget)
                 budget = next
             }

@@ -59,3 +59,19 @@ public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension Amount {
+    /// `units` (a learned or computed quantity, not money from a user) in micro-units, rounded by
+    /// `rule` and clamped to 0...the largest amount; not-a-number is zero. Learned figures must
+    /// never trap on a value too large for the ledger.
+    public init(approximately units: Double, rounding rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) {
+        let micros = (units * 1_000_000).rounded(rule)
+        if micros.isNaN || micros <= 0 {
+            self.init(micros: 0)
+        } else if micros >= 9.2e18 {
+            self.init(micros: .max)
+        } else {
+            self.init(micros: Int64(micros))
+        }
+    }
+}

@@ -41,6 +41,12 @@ public struct UsagePrediction: Sendable, Hashable {
     /// fewer than four weeks were seen.
     public var confidence: Ratio
     public var dataPoints: Int
+
+    public init(predictedBudget: Amount, confidence: Ratio, dataPoints: Int) {
+        self.predictedBudget = predictedBudget
+        self.confidence = confidence
+        self.dataPoints = dataPoints
+    }
 }
 
 /// Why the learner declines to predict.
@@ -123,7 +129,7 @@ public struct UsagePatterns: Sendable {
         let cv = mean > 0 ? variance.squareRoot() / mean : (variance > 0 ? 1 : 0)
         let confidence = max(0, 1 - cv) * min(1, Double(weeks) / 4)
         let prediction = UsagePrediction(
-            predictedBudget: Amount(micros: Int64((mean * 1_000_000).rounded())),
+            predictedBudget: Amount(approximately: mean),
             confidence: Ratio(basisPoints: Int64((confidence * 10_000).rounded(.down))), dataPoints: dataPoints)
         if !allowLowConfidence, prediction.confidence < settings.predictionConfidence {
             throw .lowConfidence(prediction, threshold: settings.predictionConfidence)
@@ -136,7 +142,7 @@ public struct UsagePatterns: Sendable {
         observations.keys.sorted().map { slot in
             let minuteOfWeek = slot * settings.timeBucketMinutes
             let stats = statistics(slot)
-            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(micros: Int64((stats.mean * 1_000_000).rounded())), weeks)
+            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(approximately: stats.mean), weeks)
         }
     }
 }

@@ -74,6 +74,62 @@ struct BudgetOptimizerTests {
         #expect(largest <= 0.2 + 1e-6)
     }
 
+    /// Whatever it learned, an allowance never moves by more than the configured maximum in a step.
+    @Test(arguments: [500, 3000, 10_000])
+    func allowancesNeverMoveByMoreThanTheMaximum(_ basisPoints: Int64) throws {
+        let maximum = Double(basisPoints) / 10_000
+        for seed in 1...5 {
+            var random = SeededRandom(seed: UInt64(seed))
+            let monday = Timestamp(millisecondsSince1970: 1_767_571_200_000)
+            let uses = Self.trace(days: 21, random: &random).enumerated().map {
+                (monday.advanced(by: .seconds($0.offset * 3600 + 60)), Amount(micros: Int64($0.element.demand * 1_000_000)))
+            }
+            var optimizer = AllowanceOptimizer(
+                settings: .init(
+                    optimizer: .init(explorationRate: 0.3, maxBudgetChange: Ratio(basisPoints: basisPoints), trainingEpisodes: 40),
+                    seed: UInt64(seed)))
+            let agent = AgentUsage(id: AgentID(unchecked: "a1"), priority: .medium, initialBudget: 0, budget: 0, used: 0)
+            let start = monday.advanced(by: .seconds(21 * 86_400))
+            optimizer.train([.init(agent: agent, uses: uses)], now: start)
+            var allowance: Amount?
+            for hour in 0..<(7 * 24) {
+                let lastUse = Amount(micros: Int64(Double.random(in: 0...20, using: &random) * 1_000_000))
+                let move = try #require(
+                    optimizer.move(agent: agent, previousAllowance: allowance, lastStepUse: lastUse, now: start.advanced(by: .seconds(hour * 3600))))
+                let before = Double((allowance ?? Amount(micros: Int64((optimizer.baselines[agent.id] ?? 0) * 1_000_000))).micros)
+                let after = Double(move.allowance.micros)
+                #expect(abs(after - before) <= before * maximum + 2, "seed \(seed): \(before) -> \(after) micros")
+                allowance = move.allowance
+            }
+            // An allowance far outside 5%..100x of a baseline learned anew comes back step by step.
+            let baseline = try #require(optimizer.baselines[agent.id])
+            for factor in [1000.0, 0.001] {
+                let before = Amount(approximately: baseline * factor)
+                let move = try #require(optimizer.move(agent: agent, previousAllowance: before, lastStepUse: .zero, now: start))
+                let change = abs(Double(move.allowance.micros) - Double(before.micros))
+                #expect(change <= Double(before.micros) * maximum + 2, "seed \(seed): \(before) -> \(move.allowance)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("learning_rate", AllowanceOptimizer.Settings(optimizer: .init(learningRate: 0))),
+        ("discount_factor", AllowanceOptimizer.Settings(optimizer: .init(discountFactor: 1))),
+        ("exploration_rate", AllowanceOptimizer.Settings(optimizer: .init(explorationRate: 1.5))),
+        ("max_budget_change_percentage", AllowanceOptimizer.Settings(optimizer: .init(maxBudgetChange: Ratio(basisPoints: 0)))),
+        ("training_episodes", AllowanceOptimizer.Settings(optimizer: .init(trainingEpisodes: 0))),
+        ("update_interval_seconds", AllowanceOptimizer.Settings(updateInterval: .seconds(7000))),
+        ("reward weights", AllowanceOptimizer.Settings(optimizer: .init(reward: .init(exhaustionPenalty: -1)))),
+        ("time zone", AllowanceOptimizer.Settings(timeZone: "Mars/Olympus")),
+    ])
+    func badOptimizerSettingsAreRefused(_ named: String, _ settings: AllowanceOptimizer.Settings) {
+        #expect {
+            try settings.validate()
+        } throws: { error in
+            (error as? PolicyError)?.message.contains(named) == true
+        }
+    }
+
     @Test func trainingIsDeterministicForASeed() {
         func train() -> [[Double]] {
             var random = SeededRandom(seed: 8)

@@ -167,7 +167,7 @@ extension PolicyService {
                 learned.append(
                     .init(
                         agentID: agent.id.rawValue, priority: agent.priority.rawValue,
-                        baseline: Amount(micros: Int64((baseline * 1_000_000).rounded())), allowance: allowances[agent.id],
+                        baseline: Amount(approximately: baseline), allowance: allowances[agent.id],
                         stepsLearned: optimizer?.steps[agent.id] ?? 0))
             }
             let states = (optimizer?.optimizer).map { model in
