@@ -157,6 +157,7 @@ let package = Package(
                 "SafeguardsFederation",
                 "SafeguardsTransport",
                 "SafeguardsTestKit",
+                "SafeguardsPolicies",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

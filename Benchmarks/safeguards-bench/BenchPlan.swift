@@ -33,6 +33,9 @@ struct BenchPlan: Sendable {
     /// Gossip in the simulator: seeds per (N, loss) pair.
     var gossipSeeds: Int
 
+    /// Learning allocators: repetitions of each measured computation.
+    var learningRepetitions: Int
+
     /// Handshakes: fresh dialers, one after another, each opening one new mutual-TLS connection.
     var handshakes: Int
     var handshakeTimeLimit: Duration
@@ -52,7 +55,7 @@ struct BenchPlan: Sendable {
         durablePairsPerCaller: 5_000, durableTimeLimit: .seconds(10),
         httpMaximumRequests: 1_000_000, httpTimeLimit: .seconds(10),
         federationPingMaximum: 200_000, federationPingTimeLimit: .seconds(10),
-        settlementMaximum: 100_000, settlementTimeLimit: .seconds(10), gossipSeeds: 20,
+        settlementMaximum: 100_000, settlementTimeLimit: .seconds(10), gossipSeeds: 20, learningRepetitions: 9,
         handshakes: 200, handshakeTimeLimit: .seconds(20),
         memoryTransfers: 200_000, watchdog: .seconds(300))
 
@@ -62,7 +65,7 @@ struct BenchPlan: Sendable {
         durablePairsPerCaller: 50, durableTimeLimit: .seconds(2),
         httpMaximumRequests: 20_000, httpTimeLimit: .seconds(2),
         federationPingMaximum: 20_000, federationPingTimeLimit: .seconds(2),
-        settlementMaximum: 2_000, settlementTimeLimit: .seconds(2), gossipSeeds: 2,
+        settlementMaximum: 2_000, settlementTimeLimit: .seconds(2), gossipSeeds: 2, learningRepetitions: 1,
         handshakes: 30, handshakeTimeLimit: .seconds(2),
         memoryTransfers: 20_000, watchdog: .seconds(120))
 }

@@ -59,6 +59,8 @@ do {
     for line in try await RemoteSettlementFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
     note("gossip: N = 8..128 simulated nodes until they agree, 0% and 10% loss, \(plan.gossipSeeds) seeds each")
     for line in try GossipFigure.run(plan: plan) { emit(line) }
+    note("learning: optimizer training, pattern prediction and cost-benefit allocation, \(plan.learningRepetitions) runs each")
+    for line in try LearningFigure.run(plan: plan) { emit(line) }
     note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
     for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
 } catch {
