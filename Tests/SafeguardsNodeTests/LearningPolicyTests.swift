@@ -83,7 +83,7 @@ struct LearningPolicyTests {
         let steadySpent = try await LearningHistory.seed(dataDirectory: directory, now: .now())
         let body = ReinforcementLearningBody(
             maxBudgetChangePercentage: "0.3", trainingEpisodes: 100, updateIntervalSeconds: 7200, minDataPoints: 50, seed: 7)
-        let allowance: Amount = try await TestNode.with(dataDirectory: directory, configure: LearningHistory.configure) { client, _ in
+        let (allowance, before): (Amount, Int) = try await TestNode.with(dataDirectory: directory, configure: LearningHistory.configure) { client, _ in
             let policies = try await client.setReinforcementLearning(pool: LearningHistory.pool, body)
             #expect(policies.reinforcementLearning == body)
             let untrained = try await client.optimizerPolicy(pool: LearningHistory.pool)
@@ -105,17 +105,16 @@ struct LearningPolicyTests {
 
             let moves = try await client.decisions(pool: LearningHistory.pool).decisions
                 .filter { $0.policy == "reinforcement_learning" && $0.agentID == "steady" && $0.transferID != nil }
-            try #require(moves.count == 2)
-            for move in moves { try Self.expectWithinMaximum(move, 0.3) }
-            // The second move starts from the allowance the first gave.
-            #expect(moves[0].inputs["previous_allowance"].flatMap(Double.init) == moves[1].inputs["allowance"].flatMap(Double.init))
+            // Two runs asked for (the policy service's first tick may add one on a busy machine).
+            try #require(moves.count >= 2)
+            try Self.expectAChain(moves, maximum: 0.3)
             let agent = try await client.agent("steady").budget
             #expect(agent.total == moves[0].newValue)
             #expect(try await client.ledgerCheck().balanced)
             let declines = try await client.decisions(pool: LearningHistory.pool).decisions
                 .filter { $0.policy == "reinforcement_learning" && $0.agentID == "newbie" }
             #expect(declines.count == 1, "a decline is logged once, not at every run")
-            return try #require(moves[0].inputs["allowance"].flatMap(Amount.init))
+            return (try #require(moves[0].inputs["allowance"].flatMap(Amount.init)), moves.count)
         }
         // After a restart the optimizer continues from the allowance it gave, read from the log.
         try await TestNode.with(dataDirectory: directory, configure: LearningHistory.configure) { client, _ in
@@ -123,17 +122,25 @@ struct LearningPolicyTests {
             _ = try await client.applyPolicies(pool: LearningHistory.pool)
             let moves = try await client.decisions(pool: LearningHistory.pool).decisions
                 .filter { $0.policy == "reinforcement_learning" && $0.agentID == "steady" && $0.transferID != nil }
-            try #require(moves.count == 3)
-            #expect(moves[0].inputs["previous_allowance"].flatMap(Double.init) == Double(allowance.micros) / 1_000_000)
-            try Self.expectWithinMaximum(moves[0], 0.3)
+            // The first move of the restarted node (its start-up tick's, or the one asked for).
+            try #require(moves.count > before)
+            let first = moves[moves.count - before - 1]
+            #expect(first.inputs["previous_allowance"].flatMap(Double.init) == Double(allowance.micros) / 1_000_000)
+            try Self.expectAChain(moves, maximum: 0.3)
         }
     }
 
-    /// The allowance of a move differs from the one before by at most `maximum` of it.
-    static func expectWithinMaximum(_ move: DecisionBody, _ maximum: Double) throws {
-        let allowance = try #require(move.inputs["allowance"].flatMap(Double.init))
-        let previous = try #require(move.inputs["previous_allowance"].flatMap(Double.init))
-        #expect(abs(allowance - previous) <= previous * maximum + 0.000_001, "\(previous) -> \(allowance)")
+    /// Newest first: each move starts from the allowance the one before gave, and changes it by
+    /// at most `maximum` of it.
+    static func expectAChain(_ moves: [DecisionBody], maximum: Double) throws {
+        for move in moves {
+            let allowance = try #require(move.inputs["allowance"].flatMap(Double.init))
+            let previous = try #require(move.inputs["previous_allowance"].flatMap(Double.init))
+            #expect(abs(allowance - previous) <= previous * maximum + 0.000_001, "\(previous) -> \(allowance)")
+        }
+        for (newer, older) in zip(moves, moves.dropFirst()) {
+            #expect(newer.inputs["previous_allowance"].flatMap(Double.init) == older.inputs["allowance"].flatMap(Double.init))
+        }
     }
 
     @Test func badLearningPoliciesAreRefusedWithTheReason() async throws {
@@ -157,7 +164,7 @@ struct LearningPolicyTests {
             #expect(try await refused("reinforcement_learning", rl + #","max_budget_change_percentage":"0.3"}"#).contains("a pool takes one"))
             let unknown = try await client.raw(.GET, "/v1/optimizer/policy?pool_id=\(LearningHistory.pool)")
             #expect(unknown.status == 404)
-            #expect(try await client.decisions(pool: LearningHistory.pool).decisions.isEmpty)
+            #expect(try await client.policies(pool: LearningHistory.pool).reinforcementLearning == nil)
         }
     }
 }

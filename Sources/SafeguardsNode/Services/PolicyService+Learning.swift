@@ -99,10 +99,10 @@ extension PolicyService {
         var optimizer = AllowanceOptimizer(settings: settings)
         optimizer.train(agents.map { .init(agent: $0, uses: uses[$0.id] ?? []) }, now: time)
         optimizers[pool] = optimizer
-        let stepStart = time.advanced(by: settings.updateInterval * -1)
+        let lastStepStart = time.advanced(by: settings.updateInterval * -1)
         for agent in agents {
             var lastStep: Int64 = 0
-            for (at, amount) in uses[agent.id] ?? [] where at >= stepStart { lastStep &+= amount.micros }
+            for (at, amount) in uses[agent.id] ?? [] where at >= lastStepStart { lastStep &+= amount.micros }
             guard
                 let move = optimizer.move(
                     agent: agent, previousAllowance: allowance(of: agent.id, pool: pool), lastStepUse: Amount(micros: lastStep),
