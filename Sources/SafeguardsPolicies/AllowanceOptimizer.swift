@@ -130,11 +130,11 @@ public struct AllowanceOptimizer: Sendable {
         trainedAt = now
     }
 
-    /// The learned move for `agent` at `now`: its allowance before (`nil`: its baseline) and the
-    /// use in the last step decide the state. `nil` for an agent training did not learn.
+    /// The learned move for `agent` at `now`: its allowance before (`nil` or zero: its baseline)
+    /// and the use in the last step decide the state. `nil` for an agent training did not learn.
     public func move(agent: AgentUsage, previousAllowance: Amount?, lastStepUse: Amount, now: Timestamp) -> Move? {
         guard let baseline = baselines[agent.id] else { return nil }
-        let previous = previousAllowance.map { Double($0.micros) / 1_000_000 } ?? baseline
+        let previous = previousAllowance.flatMap { $0.isPositive ? Double($0.micros) / 1_000_000 : nil } ?? baseline
         let used = Double(lastStepUse.micros) / 1_000_000
         let (hour, weekend) = UsageTrace.hourAndWeekend(now, calendar: calendar)
         let state = BudgetOptimizer.state(

@@ -75,6 +75,11 @@ struct LearningPolicyTests {
             #expect(try await client.agent("erratic").budget.total == erraticBefore)
             #expect(decisions.contains { $0.agentID == "newbie" && $0.reason.contains("too little history") })
             #expect(try await client.ledgerCheck().balanced)
+            // Another run declines again, and the log says it once.
+            _ = try await client.spend(agent: "erratic", SpendRequest(amount: 15))
+            _ = try await client.applyPolicies(pool: LearningHistory.pool)
+            let again = try await client.decisions(pool: LearningHistory.pool).decisions
+            #expect(again.filter { $0.policy == "usage_prediction" && $0.agentID == "erratic" }.count == 1)
         }
     }
 

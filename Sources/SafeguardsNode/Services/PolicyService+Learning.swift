@@ -84,7 +84,8 @@ extension PolicyService {
                 let adjustment = AgentAdjustment(agent: agent.id, proposal: policy.propose(agent: agent, prediction: prediction))
                 await applyAgent(pool, adjustment, policy: "usage_prediction", bounded: true)
             } catch {
-                logDecline(pool, agent, policy: "usage_prediction", reason: PredictiveBudgeting.describe(error))
+                let kind = if case .insufficientData = error { "insufficient_data" } else { "low_confidence" }
+                logDecline(pool, agent, policy: "usage_prediction", kind: kind, reason: PredictiveBudgeting.describe(error))
             }
         }
     }
@@ -109,7 +110,7 @@ extension PolicyService {
                     now: time)
             else {
                 logDecline(
-                    pool, agent, policy: "reinforcement_learning",
+                    pool, agent, policy: "reinforcement_learning", kind: "insufficient_data",
                     reason: "too little history to learn from: fewer than \(settings.minDataPoints) uses in \(settings.learningPeriodDays) days")
                 continue
             }
@@ -137,11 +138,12 @@ extension PolicyService {
         return allowance
     }
 
-    /// Logs, once until something changes, why a learning policy left an agent's budget as it is.
-    private func logDecline(_ pool: PoolID, _ agent: AgentUsage, policy: String, reason: String) {
+    /// Logs why a learning policy left an agent's budget as it is, once for each kind of decline
+    /// in a row (not at every run while the figures in the reason drift).
+    private func logDecline(_ pool: PoolID, _ agent: AgentUsage, policy: String, kind: String, reason: String) {
         let key = "\(policy)/\(agent.id)"
-        guard declines[key] != reason else { return }
-        declines[key] = reason
+        guard declines[key] != kind else { return }
+        declines[key] = kind
         try? store.logDecision(
             DecisionRecord(
                 policy: policy, poolID: pool, agentID: agent.id, oldValue: agent.budget, newValue: agent.budget,

@@ -42,7 +42,7 @@ public actor PolicyService: Service {
     var optimizers: [PoolID: AllowanceOptimizer] = [:]
     /// The allowance the optimizer last gave each agent.
     var allowances: [AgentID: Amount] = [:]
-    /// Why a learning policy last left an agent alone, so the log says it once, not every run.
+    /// The kind of decline a learning policy last logged for an agent, so the log says it once.
     var declines: [String: String] = [:]
     /// Asks a peer for budget for an agent of a federated pool whose reserve cannot cover an
     /// emergency; returns the federation transaction, or nil when no peer could be asked.
