@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import SafeguardsCore
+import ServiceLifecycle
 import SafeguardsFederation
 import SafeguardsNode
 import SafeguardsTransport
@@ -55,5 +58,94 @@ struct DevelopmentCertificates {
             listen: HostPort(host: "127.0.0.1", port: 0), caPath: path("ca.pem"),
             certificatePath: path("\(system.rawValue).pem"), privateKeyPath: path("\(system.rawValue).key"),
             signingKeyPath: path("\(system.rawValue).signing.key"))
+    }
+}
+
+/// `system_a` and `system_b` of the development federation as two in-process nodes on fresh data
+/// folders, API and federation on 127.0.0.1 port 0, in one `ServiceGroup`. Once both listen, each
+/// registers the other at its real federation port with trust 0.8; then the figure runs, and the
+/// nodes are shut down whether it succeeded or not.
+struct FederatedPair {
+    static let trust = "0.8"
+
+    let nodeA: BudgetNode
+    let nodeB: BudgetNode
+    let federationA: FederationNode
+    let federationB: FederationNode
+    /// Where `system_a`'s API listens.
+    let apiA: HostPort
+
+    static func run<Value: Sendable>(
+        options: BenchOptions, logger: Logger, label: String,
+        configure: (SystemID, inout NodeConfig) -> Void = { _, _ in },
+        _ body: (FederatedPair) async throws -> Value
+    ) async throws -> Value {
+        let certificates = try DevelopmentCertificates.locate(options.certificatesDirectory)
+        let directory = try ScratchDirectory.create(in: options.dataDirectory, label: label)
+        defer { directory.remove() }
+        func config(_ system: SystemID) -> NodeConfig {
+            var config = NodeConfig()
+            config.systemID = system.rawValue
+            config.dataDirectory = directory.file(system.rawValue)
+            config.api.listen = HostPort(host: "127.0.0.1", port: 0)
+            config.api.token = "bench-token"
+            config.logLevel = logger.logLevel
+            config.federation = certificates.federationConfig(system)
+            // Gossip would add messages and settlement work of its own to what the figures time.
+            config.gossip.interval = .seconds(3600)
+            configure(system, &config)
+            return config
+        }
+        let (apiAddresses, apiListening) = AsyncStream.makeStream(of: HostPort.self)
+        let (portsA, federationListeningA) = AsyncStream.makeStream(of: Int.self)
+        let (portsB, federationListeningB) = AsyncStream.makeStream(of: Int.self)
+        let nodeA = try BudgetNode.open(
+            config: config(DevelopmentCertificates.systemA), logger: logger, onListening: { apiListening.yield($0) },
+            onFederationListening: { federationListeningA.yield($0) }, developmentCertificatesExpected: true)
+        let nodeB = try BudgetNode.open(
+            config: config(DevelopmentCertificates.systemB), logger: logger,
+            onFederationListening: { federationListeningB.yield($0) }, developmentCertificatesExpected: true)
+        guard let federationA = nodeA.federation, let federationB = nodeB.federation else {
+            throw BenchFailure("a node opened without its federation side")
+        }
+        let group = ServiceGroup(services: nodeA.services + nodeB.services, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer {
+                    apiListening.finish()
+                    federationListeningA.finish()
+                    federationListeningB.finish()
+                }
+                try await group.run()
+            }
+            var apiIterator = apiAddresses.makeAsyncIterator()
+            var portIteratorA = portsA.makeAsyncIterator()
+            var portIteratorB = portsB.makeAsyncIterator()
+            guard let apiAddress = await apiIterator.next(), let portA = await portIteratorA.next(),
+                let portB = await portIteratorB.next()
+            else {
+                try await tasks.waitForAll()
+                throw BenchFailure("the nodes stopped before they listened")
+            }
+            let value: Value
+            do {
+                let level = try TrustLevel(parsing: trust)
+                for (node, peer, port) in [
+                    (federationA, DevelopmentCertificates.systemB, portB), (federationB, DevelopmentCertificates.systemA, portA),
+                ] {
+                    try await node.registry.upsert(
+                        peer, address: HostPort(host: "127.0.0.1", port: port), trust: level,
+                        publicKeyBase64: try certificates.signingPublicKey(peer), source: .config, now: .now())
+                }
+                value = try await body(
+                    FederatedPair(nodeA: nodeA, nodeB: nodeB, federationA: federationA, federationB: federationB, apiA: apiAddress))
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return value
+        }
     }
 }

@@ -3,7 +3,6 @@ import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsNode
-import ServiceLifecycle
 
 /// Figure 5: signed ping round trips between two in-process nodes over one established
 /// mutual-TLS connection, then the same ping asked for through the HTTP API.
@@ -20,83 +19,20 @@ import ServiceLifecycle
 /// Afterwards each node must have verified exactly the acknowledged pings (or pongs), refused
 /// nothing, and kept the configured trust. Otherwise the figure fails.
 enum FederationPingFigure {
-    static let trust = "0.8"
-
     /// The two figure lines and the line of their check.
     static func run(plan: BenchPlan, options: BenchOptions, logger: Logger) async throws -> [FigureLine] {
-        let certificates = try DevelopmentCertificates.locate(options.certificatesDirectory)
-        let directory = try ScratchDirectory.create(in: options.dataDirectory, label: "federation")
-        defer { directory.remove() }
-        func config(_ system: SystemID) -> NodeConfig {
-            var config = NodeConfig()
-            config.systemID = system.rawValue
-            config.dataDirectory = directory.file(system.rawValue)
-            config.api.listen = HostPort(host: "127.0.0.1", port: 0)
-            config.api.token = "bench-token"
-            config.logLevel = logger.logLevel
-            config.federation = certificates.federationConfig(system)
-            // Gossip would add verified messages of its own to the peer records the check reads.
-            config.gossip.interval = .seconds(3600)
-            return config
-        }
-
-        let (apiAddresses, apiListening) = AsyncStream.makeStream(of: HostPort.self)
-        let (portsA, federationListeningA) = AsyncStream.makeStream(of: Int.self)
-        let (portsB, federationListeningB) = AsyncStream.makeStream(of: Int.self)
-        let nodeA = try BudgetNode.open(
-            config: config(DevelopmentCertificates.systemA), logger: logger, onListening: { apiListening.yield($0) },
-            onFederationListening: { federationListeningA.yield($0) }, developmentCertificatesExpected: true)
-        let nodeB = try BudgetNode.open(
-            config: config(DevelopmentCertificates.systemB), logger: logger,
-            onFederationListening: { federationListeningB.yield($0) }, developmentCertificatesExpected: true)
-        guard let federationA = nodeA.federation, let federationB = nodeB.federation else {
-            throw BenchFailure("a node opened without its federation side")
-        }
-        let group = ServiceGroup(services: nodeA.services + nodeB.services, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer {
-                    apiListening.finish()
-                    federationListeningA.finish()
-                    federationListeningB.finish()
-                }
-                try await group.run()
-            }
-            var apiIterator = apiAddresses.makeAsyncIterator()
-            var portIteratorA = portsA.makeAsyncIterator()
-            var portIteratorB = portsB.makeAsyncIterator()
-            guard let apiAddress = await apiIterator.next(), let portA = await portIteratorA.next(),
-                let portB = await portIteratorB.next()
-            else {
-                try await tasks.waitForAll()
-                throw BenchFailure("the nodes stopped before they listened")
-            }
-            let client = SafeguardsClient(
-                host: apiAddress.host, port: apiAddress.port, token: nodeA.token, maximumConnections: 1)
-            let lines: [FigureLine]
+        // Gossip is off in the pair: it would add verified messages of its own to the peer
+        // records the check reads.
+        try await FederatedPair.run(options: options, logger: logger, label: "federation") { pair in
+            let client = SafeguardsClient(host: pair.apiA.host, port: pair.apiA.port, token: pair.nodeA.token, maximumConnections: 1)
             do {
-                let now = Timestamp.now()
-                let level = try TrustLevel(parsing: trust)
-                try await federationA.registry.upsert(
-                    DevelopmentCertificates.systemB, address: HostPort(host: "127.0.0.1", port: portB), trust: level,
-                    publicKeyBase64: try certificates.signingPublicKey(DevelopmentCertificates.systemB),
-                    source: .config,
-                    now: now)
-                try await federationB.registry.upsert(
-                    DevelopmentCertificates.systemA, address: HostPort(host: "127.0.0.1", port: portA), trust: level,
-                    publicKeyBase64: try certificates.signingPublicKey(DevelopmentCertificates.systemA),
-                    source: .config,
-                    now: now)
-                lines = try await measure(from: federationA, to: federationB, client: client, plan: plan)
+                let lines = try await measure(from: pair.federationA, to: pair.federationB, client: client, plan: plan)
+                await client.pool.shutdown()
+                return lines
             } catch {
                 await client.pool.shutdown()
-                await group.triggerGracefulShutdown()
                 throw error
             }
-            await client.pool.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return lines
         }
     }
 

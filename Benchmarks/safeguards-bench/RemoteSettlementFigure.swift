@@ -4,7 +4,6 @@ import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsNode
 import SafeguardsStore
-import ServiceLifecycle
 
 /// Figure 6: remote budget requests settled between two in-process nodes over mutual TLS,
 /// durable on both sides.
@@ -20,70 +19,19 @@ import ServiceLifecycle
 /// `system_b` gave must equal what the agents received. Otherwise the figure fails.
 enum RemoteSettlementFigure {
     static func run(plan: BenchPlan, options: BenchOptions, logger: Logger) async throws -> [FigureLine] {
-        let certificates = try DevelopmentCertificates.locate(options.certificatesDirectory)
-        let directory = try ScratchDirectory.create(in: options.dataDirectory, label: "settlement")
-        defer { directory.remove() }
-        let systemA = DevelopmentCertificates.systemA
-        let systemB = DevelopmentCertificates.systemB
-        func config(_ system: SystemID) -> NodeConfig {
-            var config = NodeConfig()
-            config.systemID = system.rawValue
-            config.dataDirectory = directory.file(system.rawValue)
-            config.api.listen = HostPort(host: "127.0.0.1", port: 0)
-            config.api.token = "bench-token"
-            config.logLevel = logger.logLevel
-            var federation = certificates.federationConfig(system)
-            if system == systemB { federation.offers = [systemA: 1_000_000_000] }
-            federation.settlement.rateLimit = 1_000_000
-            federation.settlement.perRequestCap = 1_000_000
-            config.federation = federation
-            config.gossip.interval = .seconds(3600)  // the figure measures settlement alone
-            return config
-        }
-        let (portsA, listeningA) = AsyncStream.makeStream(of: Int.self)
-        let (portsB, listeningB) = AsyncStream.makeStream(of: Int.self)
-        let nodeA = try BudgetNode.open(
-            config: config(systemA), logger: logger, onFederationListening: { listeningA.yield($0) },
-            developmentCertificatesExpected: true)
-        let nodeB = try BudgetNode.open(
-            config: config(systemB), logger: logger, onFederationListening: { listeningB.yield($0) },
-            developmentCertificatesExpected: true)
-        guard let federationA = nodeA.federation, let federationB = nodeB.federation,
-            let settlementA = nodeA.settlement, let settlementB = nodeB.settlement
-        else { throw BenchFailure("a node opened without its federation side") }
-        let group = ServiceGroup(services: nodeA.services + nodeB.services, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer {
-                    listeningA.finish()
-                    listeningB.finish()
-                }
-                try await group.run()
+        try await FederatedPair.run(
+            options: options, logger: logger, label: "settlement",
+            configure: { system, config in
+                if system == DevelopmentCertificates.systemB { config.federation?.offers = [DevelopmentCertificates.systemA: 1_000_000_000] }
+                config.federation?.settlement.rateLimit = 1_000_000
+                config.federation?.settlement.perRequestCap = 1_000_000
             }
-            var iteratorA = portsA.makeAsyncIterator()
-            var iteratorB = portsB.makeAsyncIterator()
-            guard let portA = await iteratorA.next(), let portB = await iteratorB.next() else {
-                try await tasks.waitForAll()
-                throw BenchFailure("the nodes stopped before they listened")
+        ) { pair in
+            guard let settlementA = pair.nodeA.settlement, let settlementB = pair.nodeB.settlement else {
+                throw BenchFailure("a node opened without its settlement service")
             }
-            let lines: [FigureLine]
-            do {
-                let trust = try TrustLevel(parsing: "0.8")
-                try await federationA.registry.upsert(
-                    systemB, address: HostPort(host: "127.0.0.1", port: portB), trust: trust,
-                    publicKeyBase64: try certificates.signingPublicKey(systemB), source: .config, now: .now())
-                try await federationB.registry.upsert(
-                    systemA, address: HostPort(host: "127.0.0.1", port: portA), trust: trust,
-                    publicKeyBase64: try certificates.signingPublicKey(systemA), source: .config, now: .now())
-                lines = try await measure(
-                    nodeA: nodeA, nodeB: nodeB, settlementA: settlementA, settlementB: settlementB, plan: plan)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return lines
+            return try await measure(
+                nodeA: pair.nodeA, nodeB: pair.nodeB, settlementA: settlementA, settlementB: settlementB, plan: plan)
         }
     }
 
