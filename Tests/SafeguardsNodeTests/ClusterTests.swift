@@ -66,20 +66,25 @@ struct Cluster {
     var logs: String {
         nodes.sorted { $0.key < $1.key }.map { "--- \($0.key)\n\($0.value.log)" }.joined(separator: "\n")
     }
-}
 
-@Suite("A three-node cluster over mutual TLS", .timeLimit(.minutes(3)))
-struct ClusterTests {
-    @Test func aBurstOfRemoteRequestsSurvivesAGiverKilledWithSIGKILL() async throws {
-        var cluster = try Cluster()
+    /// Runs `body` on a new cluster, prints the nodes' logs only when it fails, and ends every node.
+    static func with(gossip: String = "", _ body: (inout Cluster) async throws -> Void) async throws {
+        var cluster = try Cluster(gossip: gossip)
         do {
-            try await run(&cluster)
+            try await body(&cluster)
         } catch {
             print(cluster.logs)
             await cluster.stop()
             throw error
         }
         await cluster.stop()
+    }
+}
+
+@Suite("A three-node cluster over mutual TLS", .timeLimit(.minutes(3)))
+struct ClusterTests {
+    @Test func aBurstOfRemoteRequestsSurvivesAGiverKilledWithSIGKILL() async throws {
+        try await Cluster.with { try await run(&$0) }
     }
 
     private func run(_ cluster: inout Cluster) async throws {
@@ -185,15 +190,7 @@ struct GossipClusterTests {
         """
 
     @Test func balancesConvergeAndAKilledNodeTurnsSuspectDeadAndAliveAgain() async throws {
-        var cluster = try Cluster(gossip: Self.gossip)
-        do {
-            try await run(&cluster)
-        } catch {
-            print(cluster.logs)
-            await cluster.stop()
-            throw error
-        }
-        await cluster.stop()
+        try await Cluster.with(gossip: Self.gossip) { try await run(&$0) }
     }
 
     /// Polls `condition` every 50 ms, at most `attempts` times; returns whether it held.
