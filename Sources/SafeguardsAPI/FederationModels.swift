@@ -208,7 +208,7 @@ public struct AccountBalancesBody: Codable, Sendable, Equatable {
 
 extension SafeguardsClient {
     public func accountBalances(prefix: String? = nil) async throws(APIClientError) -> AccountBalancesBody {
-        try await call(.GET, "/v1/ledger/accounts" + (prefix.map { "?prefix=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/ledger/accounts", query: [("prefix", prefix)]))
     }
 }
 

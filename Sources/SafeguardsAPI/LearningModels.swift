@@ -53,17 +53,13 @@ extension SafeguardsClient {
     public func prediction(agent: String, hours: Int = 24, settings: [String: String] = [:]) async throws(APIClientError)
         -> PredictionBody
     {
-        try await call(.GET, "/v1/agents/\(Self.escape(agent))/prediction?hours=\(hours)" + Self.query(settings, after: true))
+        let query = [("hours", String(hours))] + settings.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        return try await call(.GET, Self.path("/v1/agents/\(Self.escape(agent))/prediction", query: query))
     }
 
     public func patterns(agent: String, settings: [String: String] = [:]) async throws(APIClientError) -> PatternsBody {
-        try await call(.GET, "/v1/agents/\(Self.escape(agent))/patterns" + Self.query(settings, after: false))
-    }
-
-    static func query(_ parameters: [String: String], after: Bool) -> String {
-        guard !parameters.isEmpty else { return "" }
-        let pairs = parameters.sorted(by: { $0.key < $1.key }).map { "\(escape($0.key))=\(escape($0.value))" }
-        return (after ? "&" : "?") + pairs.joined(separator: "&")
+        let query = settings.sorted(by: { $0.key < $1.key }).map { ($0.key, Optional($0.value)) }
+        return try await call(.GET, Self.path("/v1/agents/\(Self.escape(agent))/patterns", query: query))
     }
 }
 
@@ -232,6 +228,6 @@ extension SafeguardsClient {
     }
 
     public func optimizerPolicy(pool: String? = nil) async throws(APIClientError) -> OptimizerPolicyBody {
-        try await call(.GET, "/v1/optimizer/policy" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/optimizer/policy", query: [("pool_id", pool)]))
     }
 }

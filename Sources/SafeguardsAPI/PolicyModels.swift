@@ -201,7 +201,7 @@ extension SafeguardsClient {
     }
 
     public func decisions(pool: String? = nil) async throws(APIClientError) -> DecisionListBody {
-        try await call(.GET, "/v1/decisions" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/decisions", query: [("pool_id", pool)]))
     }
 }
 

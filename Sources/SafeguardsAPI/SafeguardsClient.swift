@@ -63,7 +63,7 @@ public struct SafeguardsClient: Sendable {
     }
 
     public func agents(pool: String? = nil) async throws(APIClientError) -> AgentListBody {
-        try await call(.GET, "/v1/agents" + (pool.map { "?pool_id=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/agents", query: [("pool_id", pool)]))
     }
 
     public func agent(_ id: String) async throws(APIClientError) -> AgentBody {
@@ -99,7 +99,7 @@ public struct SafeguardsClient: Sendable {
     }
 
     public func alerts(agent: String? = nil) async throws(APIClientError) -> AlertListBody {
-        try await call(.GET, "/v1/alerts" + (agent.map { "?agent_id=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/alerts", query: [("agent_id", agent)]))
     }
 
     public func ledgerCheck() async throws(APIClientError) -> LedgerCheckBody {
@@ -160,6 +160,12 @@ public struct SafeguardsClient: Sendable {
         } catch {
             throw .unexpectedResponse(status: response.status, detail: "cannot decode \(Response.self): \(error)")
         }
+    }
+
+    /// `path` with the query of the parameters that have a value, escaped, in the order given.
+    static func path(_ path: String, query parameters: [(String, String?)]) -> String {
+        let pairs = parameters.compactMap { name, value in value.map { "\(escape(name))=\(escape($0))" } }
+        return pairs.isEmpty ? path : path + "?" + pairs.joined(separator: "&")
     }
 
     /// Percent-escapes a path segment.
@@ -225,7 +231,7 @@ extension SafeguardsClient {
     }
 
     public func federationTransactions(peer: String? = nil) async throws(APIClientError) -> FederationTransactionList {
-        try await call(.GET, "/v1/federation/transactions" + (peer.map { "?peer=\(Self.escape($0))" } ?? ""))
+        try await call(.GET, Self.path("/v1/federation/transactions", query: [("peer", peer)]))
     }
 
     public func verifyEvidence() async throws(APIClientError) -> EvidenceReport {
