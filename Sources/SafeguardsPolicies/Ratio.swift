@@ -8,21 +8,15 @@ public struct Ratio: Sendable, Hashable, Codable, Comparable, CustomStringConver
         self.basisPoints = basisPoints
     }
 
-    /// Parses `"0.7"`, `"0.25"`, `"1.5"`: at most four decimals.
+    /// Parses `"0.7"`, `"0.25"`, `"1.5"`: a plain decimal as ``Amount`` reads it, not negative,
+    /// with at most four decimal places that are not zero, below a million.
     public init(parsing text: String) throws(PolicyError) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = Int64(parts[0]), whole >= 0, whole < 1_000_000 else {
-            throw PolicyError("'\(text)' is not a decimal ratio such as 0.7")
+        guard let amount = try? Amount(parsing: text), !text.hasPrefix("-"), !text.hasPrefix("+") else {
+            throw PolicyError("'\(text)' is not a decimal ratio such as 0.7 (no sign, no exponent)")
         }
-        var fraction: Int64 = 0
-        if parts.count == 2 {
-            let digits = parts[1]
-            guard (1...4).contains(digits.count), digits.allSatisfy(\.isNumber), let value = Int64(digits) else {
-                throw PolicyError("'\(text)' is not a decimal ratio with at most four decimals")
-            }
-            fraction = value * [1, 1000, 100, 10, 1][digits.count]
-        }
-        self.basisPoints = whole * 10_000 + fraction
+        guard amount.micros % 100 == 0 else { throw PolicyError("'\(text)' is not a decimal ratio with at most four decimals") }
+        guard amount.micros < 1_000_000 * 1_000_000 else { throw PolicyError("'\(text)' is too large for a ratio") }
+        self.basisPoints = amount.micros / 100
     }
 
     public static func < (lhs: Ratio, rhs: Ratio) -> Bool { lhs.basisPoints < rhs.basisPoints }

@@ -256,3 +256,16 @@ struct SafetyRailsTests {
         #expect(rails.bound(PolicyProposal(oldValue: 1000, newValue: 1050, reason: "x"), lastChange: now.advanced(by: .seconds(-60)), now: now) != nil)
     }
 }
+
+@Suite("Ratios")
+struct RatioTests {
+    @Test(arguments: [("0.7", 7000), ("1.5", 15_000), ("0", 0), ("0.1234", 1234), ("0.50000", 5000), ("2", 20_000)])
+    func decimalsAreReadExactly(_ text: String, _ basisPoints: Int64) throws {
+        #expect(try Ratio(parsing: text).basisPoints == basisPoints)
+    }
+
+    @Test(arguments: ["-0.5", "-0", "+0.5", "0.12345", "1e-3", "", ".5", "0.5x", "NaN", "1000000"])
+    func anythingElseIsRefused(_ text: String) {
+        #expect(throws: PolicyError.self) { try Ratio(parsing: text) }
+    }
+}
