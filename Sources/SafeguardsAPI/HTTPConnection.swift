@@ -93,7 +93,9 @@ private final class ExchangeHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
         guard pending == nil else {
-            exchange.promise.fail(HTTPTransportError("a request is already in flight on this connection"))
+            let error = HTTPTransportError("a request is already in flight on this connection")
+            exchange.promise.fail(error)
+            promise?.fail(error)
             return
         }
         pending = exchange.promise
