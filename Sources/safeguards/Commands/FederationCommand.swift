@@ -25,14 +25,12 @@ struct FederationCommand: AsyncParsableCommand {
 
         func run() async throws {
             var allocations: [String: Amount] = [:]
-            for entry in remote {
-                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--remote takes SYSTEM=AMOUNT, not '\(entry)'") }
-                allocations[parts[0]] = try ValueParsing.amount(parts[1], option: "--remote")
+            for (system, amount) in try ValueParsing.metadata(remote, option: "--remote") {
+                allocations[system] = try ValueParsing.amount(amount, option: "--remote")
             }
             let request = CreateFederatedPoolRequest(
                 name: name, localBudget: try ValueParsing.amount(localBudget, option: "--local-budget"),
-                priority: priority, remoteAllocations: allocations, idempotencyKey: idempotencyKey)
+                priority: try ValueParsing.poolPriority(priority), remoteAllocations: allocations, idempotencyKey: idempotencyKey)
             let pool = try await api.withClient { client in try await client.createFederatedPool(request) }
             try api.output(pool) { FederationTables.pool(pool) }
         }
@@ -50,12 +48,7 @@ struct FederationCommand: AsyncParsableCommand {
         @Option(help: "Idempotency key: a retry with the same key is the same transaction.") var idempotencyKey: String?
 
         func run() async throws {
-            var context: [String: String] = [:]
-            for entry in metadata {
-                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--metadata takes KEY=VALUE, not '\(entry)'") }
-                context[parts[0]] = parts[1]
-            }
+            let context = try ValueParsing.metadata(metadata)
             let request = RemoteBudgetRequest(
                 agentID: agent, remoteSystemID: from, amount: try ValueParsing.amount(amount, option: "--amount"),
                 metadata: context.isEmpty ? nil : context, idempotencyKey: idempotencyKey)
