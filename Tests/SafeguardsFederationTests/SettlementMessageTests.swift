@@ -14,7 +14,7 @@ struct SettlementMessageTests {
         #expect(text.contains(#""amount":"12.000000""#) && text.contains(#""reason":"rate_limited""#))
         #expect(text.contains(#""transaction_id":"t1""#) && text.contains(#""decided_at""#))
         for message in [SettlementMessage.transferReceipt(receipt), .returnReceipt(ReturnReceipt(receipt))] {
-            let decoded = try SettlementMessage(type: message.messageType, body: message.encodedBody())
+            let decoded = try SettlementMessage(type: type(of: message.body).messageType, body: message.body.encodedBody())
             #expect(decoded == message)
         }
         #expect(try SettlementMessage(type: .ping, body: []) == nil)

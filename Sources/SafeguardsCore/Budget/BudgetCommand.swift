@@ -123,6 +123,7 @@ public enum TransferMetadataKey {
     public static let pool = "pool_id"
     public static let budget = "budget"
     public static let resource = "resource"
+    public static let peer = "peer"
 }
 
 /// The values of ``TransferMetadataKey/kind``.
@@ -135,4 +136,9 @@ public enum TransferKind: String, Sendable {
     case resourceReservation = "resource_reservation"
     case reservation
     case spend
+    /// Federation: a credit line offered to a peer, a grant learned, remote budget in and out.
+    case creditLine = "credit_line"
+    case grant
+    case remoteTransfer = "remote_transfer"
+    case remoteReturn = "remote_return"
 }

@@ -72,6 +72,6 @@ extension SettlementMachine {
     /// Status queries for every transfer to `peer` still pending here: what reconciliation sends
     /// when the peer's digest disagrees with ours.
     public func reconciliationQueries(with peer: SystemID) -> [SettlementDirective] {
-        pendingTransactionIDs.filter { outgoing[$0]?.transfer.peer == peer }.flatMap { queryStatus($0) }
+        pendingTransactionIDs(with: peer).flatMap { queryStatus($0) }
     }
 }

@@ -69,6 +69,12 @@ public struct SettlementMachine: Sendable {
         incoming[IncomingKey(peer: peer, transactionID: transactionID)]
     }
 
+    /// This node's decision (as a giver) for `transactionID`, from whichever peer (the first by
+    /// peer id when two peers used the same id).
+    public func incomingDecision(_ transactionID: TransferID) -> IncomingDecision? {
+        incoming.filter { $0.key.transactionID == transactionID }.min { $0.key.peer < $1.key.peer }?.value
+    }
+
     /// Every decision this node took as a giver, ordered by peer then id.
     public var incomingDecisions: [IncomingDecision] {
         incoming.sorted { ($0.key.peer, $0.key.transactionID) < ($1.key.peer, $1.key.transactionID) }.map(\.value)
@@ -78,6 +84,14 @@ public struct SettlementMachine: Sendable {
     public var pendingTransactionIDs: [TransferID] {
         pendingIDs.sorted()
     }
+
+    /// Ids to `peer` still waiting for its answer, in id order.
+    public func pendingTransactionIDs(with peer: SystemID) -> [TransferID] {
+        pendingIDs.filter { outgoing[$0]?.transfer.peer == peer }.sorted()
+    }
+
+    /// How many transfers and returns this node started still wait for their giver.
+    public var pendingCount: Int { pendingIDs.count }
 
     /// Whether any transfer or return this node started still waits for its giver.
     public var hasPending: Bool { !pendingIDs.isEmpty }

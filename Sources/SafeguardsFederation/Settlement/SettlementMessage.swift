@@ -1,5 +1,5 @@
 /// Every message of the settlement protocol, as the machine takes and emits them. The shell
-/// encodes the payload as the body of a signed envelope of its ``messageType``.
+/// sends ``body`` as the body of a signed envelope of its type.
 public enum SettlementMessage: Sendable, Hashable {
     case transferRequest(RemoteTransferRequest)
     case transferReceipt(TransferReceipt)
@@ -8,19 +8,7 @@ public enum SettlementMessage: Sendable, Hashable {
     case statusQuery(StatusQuery)
     case statusAnswer(StatusAnswer)
 
-    /// The envelope type this message travels under.
-    public var messageType: MessageType {
-        switch self {
-        case .transferRequest: return .transferRequest
-        case .transferReceipt: return .transferReceipt
-        case .returnRequest: return .returnRequest
-        case .returnReceipt: return .returnReceipt
-        case .statusQuery: return .statusQuery
-        case .statusAnswer: return .statusAnswer
-        }
-    }
-
-    /// The body value.
+    /// The body, which knows its envelope type and its encoding.
     public var body: any MessageBody {
         switch self {
         case .transferRequest(let body): return body
@@ -29,20 +17,6 @@ public enum SettlementMessage: Sendable, Hashable {
         case .returnReceipt(let body): return body
         case .statusQuery(let body): return body
         case .statusAnswer(let body): return body
-        }
-    }
-
-    /// The body as JSON bytes with sorted keys, ready to sign.
-    ///
-    /// - Throws: ``WireError/bodyEncodingFailed(_:reason:)`` (not expected for these bodies).
-    public func encodedBody() throws(WireError) -> [UInt8] {
-        switch self {
-        case .transferRequest(let body): return try body.encodedBody()
-        case .transferReceipt(let body): return try body.encodedBody()
-        case .returnRequest(let body): return try body.encodedBody()
-        case .returnReceipt(let body): return try body.encodedBody()
-        case .statusQuery(let body): return try body.encodedBody()
-        case .statusAnswer(let body): return try body.encodedBody()
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SafeguardsAPI
 import SafeguardsCore
@@ -10,12 +11,12 @@ import SafeguardsStore
 public enum EvidenceCheck {
     public static func run(store: LedgerStore) throws(SafeguardsError) -> EvidenceReport {
         let records: [FederationRecord]
-        let keys: [SystemID: PeerKeyInfo]
+        let keys: [SystemID: Curve25519.Signing.PublicKey]
         do {
             records = try store.federationRecords()
             keys = Dictionary(
                 uniqueKeysWithValues: try store.peers().compactMap { peer in
-                    peer.signingKey.map { (peer.systemID, PeerKeyInfo(systemID: peer.systemID, publicKey: $0)) }
+                    peer.signingKey.map { (peer.systemID, $0) }
                 })
         } catch {
             throw SafeguardsError(.unavailable, "cannot read the federation records: \(error)")
@@ -44,17 +45,17 @@ public enum EvidenceCheck {
                 problem("the stored envelope does not decode: \(error)")
                 continue
             }
-            guard envelope.sender == transfer.peer, envelope.verifySignature(with: key.publicKey) else {
+            guard envelope.sender == transfer.peer, envelope.verifySignature(with: key) else {
                 problem("the signature does not verify under \(transfer.peer)'s pinned key")
                 continue
             }
-            let signed: TransferReceipt?
-            switch envelope.type {
-            case .transferReceipt: signed = try? TransferReceipt(decodingBody: envelope.body)
-            case .returnReceipt: signed = (try? ReturnReceipt(decodingBody: envelope.body))?.receipt
-            case .statusAnswer: signed = (try? StatusAnswer(decodingBody: envelope.body))?.receipt
-            default: signed = nil
-            }
+            let signed: TransferReceipt? =
+                switch try? SettlementMessage(type: envelope.type, body: envelope.body) {
+                case .transferReceipt(let receipt): receipt
+                case .returnReceipt(let answer): answer.receipt
+                case .statusAnswer(let answer): answer.receipt
+                default: nil
+                }
             guard let signed else {
                 problem("the signed envelope carries no receipt")
                 continue

@@ -75,16 +75,36 @@ enum FederationLedger {
                 TransferRequest(
                     id: grantTransferID(grant.proposalID), debit: granted(grant.giver), credit: receivable(grant.giver),
                     amount: grant.granted, reason: "\(grant.giver) granted credit for pool \(grant.poolName)",
-                    metadata: ["kind": "grant", "peer": grant.giver.rawValue, "proposal_id": grant.proposalID.rawValue]))
+                    metadata: [
+                        TransferMetadataKey.kind: TransferKind.grant.rawValue, TransferMetadataKey.peer: grant.giver.rawValue,
+                        "proposal_id": grant.proposalID.rawValue,
+                    ]))
         ]
+    }
+
+    /// The movement that brings the credit line offered to `peer` from `funded` (what the line
+    /// holds plus what the peer drew) to `offer`; nil when there is nothing to move. A lowered
+    /// offer takes back at most what is still `available` on the line.
+    static func creditLineAdjustment(
+        peer: SystemID, offer: Amount, funded: Amount, available: Amount, id: TransferID
+    ) -> TransferRequest? {
+        guard funded != offer, let delta = try? offer.subtracting(funded) else { return nil }
+        let raising = delta.isPositive
+        let amount = raising ? delta : min(Amount(micros: -delta.micros), available)
+        guard amount.isPositive else { return nil }
+        return TransferRequest(
+            id: id, debit: raising ? LedgerAccounts.funding : creditLine(peer),
+            credit: raising ? creditLine(peer) : LedgerAccounts.funding, amount: amount,
+            reason: raising ? "credit line offered to \(peer) in the config" : "credit line offered to \(peer) lowered in the config",
+            metadata: [TransferMetadataKey.kind: TransferKind.creditLine.rawValue, TransferMetadataKey.peer: peer.rawValue])
     }
 
     private static func metadata(kind: SettlementKind, peer: SystemID, transactionID: TransferID, agent: AgentID)
         -> [String: String]
     {
         [
-            TransferMetadataKey.kind: kind == .transfer ? "remote_transfer" : "remote_return",
-            "peer": peer.rawValue, "transaction_id": transactionID.rawValue, TransferMetadataKey.agent: agent.rawValue,
+            TransferMetadataKey.kind: (kind == .transfer ? TransferKind.remoteTransfer : .remoteReturn).rawValue,
+            TransferMetadataKey.peer: peer.rawValue, "transaction_id": transactionID.rawValue, TransferMetadataKey.agent: agent.rawValue,
         ]
     }
 }

@@ -99,33 +99,33 @@ public actor FederationNode: FrameResponder {
     private func handle(_ envelope: Envelope, from peer: SystemID) async -> FrameReply {
         if MessageType.gossip.contains(envelope.type) {
             guard let gossip = gossipSlot.withLock({ $0 }) else {
-                return signed(ErrorBody(code: .unknownType, message: "this node does not gossip"))
-                    .map(FrameReply.reply) ?? .close
+                return reply(ErrorBody(code: .unknownType, message: "this node does not gossip"))
             }
-            return signed(await gossip.handle(envelope, from: peer)).map(FrameReply.reply) ?? .close
+            return reply(await gossip.handle(envelope, from: peer))
         }
         if MessageType.settlement.contains(envelope.type) || envelope.type == .allocationProposal {
             guard let settlement = settlementSlot.withLock({ $0 }) else {
-                return signed(ErrorBody(code: .unknownType, message: "this node does not settle budget"))
-                    .map(FrameReply.reply) ?? .close
+                return reply(ErrorBody(code: .unknownType, message: "this node does not settle budget"))
             }
             guard let answer = await settlement.handle(envelope, from: peer) else {
-                return signed(ErrorBody(code: .unavailable, message: "the message could not be acted on; ask again"))
-                    .map(FrameReply.reply) ?? .close
+                return reply(ErrorBody(code: .unavailable, message: "the message could not be acted on; ask again"))
             }
-            return signed(answer).map(FrameReply.reply) ?? .close
+            return reply(answer)
         }
         switch envelope.type {
         case .ping:
             guard let ping = try? PingBody(decodingBody: envelope.body) else {
-                return signed(ErrorBody(code: .malformed, message: "a ping body is {\"payload\": string}"))
-                    .map(FrameReply.reply) ?? .close
+                return reply(ErrorBody(code: .malformed, message: "a ping body is {\"payload\": string}"))
             }
-            return signed(ping.pong).map(FrameReply.reply) ?? .close
+            return reply(ping.pong)
         default:
-            return signed(ErrorBody(code: .unknownType, message: "this node does not act on \(envelope.type)"))
-                .map(FrameReply.reply) ?? .close
+            return reply(ErrorBody(code: .unknownType, message: "this node does not act on \(envelope.type)"))
         }
+    }
+
+    /// `body` signed as the answer on the connection (which closes when it cannot be signed).
+    private func reply(_ body: any MessageBody) -> FrameReply {
+        signed(body).map(FrameReply.reply) ?? .close
     }
 
     // MARK: Asking peers
@@ -143,11 +143,6 @@ public actor FederationNode: FrameResponder {
         }
         let trust = await registry.peer(peer)?.trust.effective ?? .zero
         return PingResult(peer: peer, roundTrip: roundTrip, effectiveTrust: trust)
-    }
-
-    /// Sends a settlement message signed to `peer` and returns its verified answer.
-    func exchange(_ message: SettlementMessage, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
-        try await exchange(message.body, with: peer)
     }
 
     /// Sends `body` signed to `peer` and returns its verified answer (an error answer throws).

@@ -14,7 +14,7 @@ extension SettlementService {
     }
 
     func gossipView(peers: [SystemID]) -> GossipView {
-        var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingTransactionIDs.count)
+        var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingCount)
         for (peer, line) in machine.creditLines { view.creditGiven[peer.rawValue] = line.used }
         for (peer, taken) in machine.creditTaken { view.creditTaken[peer.rawValue] = taken.drawn }
         for peer in peers { view.digests[peer.rawValue] = machine.settlementDigest(with: peer) }
@@ -38,7 +38,7 @@ extension SettlementService {
     func repairedCount(with peer: SystemID) -> Int { repaired[peer] ?? 0 }
 
     func pendingCount(with peer: SystemID) -> Int {
-        machine.pendingTransactionIDs.filter { machine.outgoing[$0]?.transfer.peer == peer }.count
+        machine.pendingTransactionIDs(with: peer).count
     }
 
 }

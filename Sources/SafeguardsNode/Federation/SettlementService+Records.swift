@@ -7,7 +7,7 @@ extension SettlementService {
     /// This side's record of a transaction id (outgoing first, then incoming from any peer).
     public func transaction(_ id: TransferID) -> FederationTransactionBody? {
         if let entry = machine.outgoing[id] { return body(entry) }
-        return machine.incomingDecisions.first { $0.receipt.transactionID == id }.map(body)
+        return machine.incomingDecision(id).map(body)
     }
 
     /// Every transaction, optionally with one peer, oldest first.
@@ -16,9 +16,6 @@ extension SettlementService {
         let incoming = machine.incomingDecisions.filter { peer == nil || $0.peer == peer }.map(body)
         return (outgoing + incoming).sorted { ($0.createdAt, $0.transactionID) < ($1.createdAt, $1.transactionID) }
     }
-
-    /// Outgoing transfers still waiting for their giver.
-    public var pendingCount: Int { machine.pendingTransactionIDs.count }
 
     private func body(_ entry: OutgoingEntry) -> FederationTransactionBody {
         let receipt = entry.state.receipt

@@ -27,7 +27,8 @@ public actor SettlementService: Service {
     let logger: Logger
     let lock = EventLock()
     var delivering: Set<TransferID> = []
-    private var waiters: [TransferID: [Int: CheckedContinuation<Void, Never>]] = [:]
+    /// Callers waiting for a transfer's outcome, each with the timer that ends its wait.
+    private var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
     private var nextWaiter = 0
     private var nextTickAt: Timestamp?
     /// Transfers settled by a status answer that reconciliation asked for, per peer.
@@ -43,46 +44,17 @@ public actor SettlementService: Service {
             me: me, offers: offers, minimumTrust: settings.minimumTrust, perRequestCap: settings.perRequestCap,
             rateLimit: RateLimitPolicy(maximumRequests: settings.rateLimit, window: settings.rateWindow),
             retry: RetryPolicy(initial: settings.retryInitial, maximum: settings.retryMaximum))
-        var records: [SettlementRecord] = []
-        var grants = GrantBook()
-        var evidence: [TransferID: String] = [:]
+        let stored: Stored
         do {
-            for stored in try store.federationRecords() {
-                switch stored.kind {
-                case FederationRecordCoding.settlement:
-                    guard let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body)
-                    else { throw NodeStartupError("federation record \(stored.recordID) cannot be read") }
-                    records.append(entry.record)
-                    if let envelope = entry.evidence, case .outgoingSettled(let transfer, _) = entry.record {
-                        evidence[transfer.transactionID] = envelope
-                    }
-                case FederationRecordCoding.proposal:
-                    guard let entry = FederationRecordCoding.decode(GrantBook.Outgoing.self, stored.body) else {
-                        throw NodeStartupError("grant proposal \(stored.recordID) cannot be read")
-                    }
-                    grants.recordProposal(entry.proposal, pool: entry.poolID)
-                case FederationRecordCoding.grantLearned:
-                    guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
-                        throw NodeStartupError("grant \(stored.recordID) cannot be read")
-                    }
-                    grants.recordGrant(grant)
-                case FederationRecordCoding.grantDecided:
-                    guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
-                        throw NodeStartupError("grant decision \(stored.recordID) cannot be read")
-                    }
-                    grants.recordDecision(grant)
-                default:
-                    throw NodeStartupError("unknown federation record kind '\(stored.kind)'")
-                }
-            }
-            self.machine = try SettlementMachine(configuration: configuration, restoring: records)
+            stored = try Self.load(store)
+            self.machine = try SettlementMachine(configuration: configuration, restoring: stored.records)
         } catch let error as NodeStartupError {
             throw error
         } catch {
             throw NodeStartupError("cannot restore the federation records: \(error)")
         }
-        self.grants = grants
-        self.evidence = evidence
+        self.grants = stored.grants
+        self.evidence = stored.evidence
         self.writer = writer
         self.store = store
         self.federation = federation
@@ -90,6 +62,47 @@ public actor SettlementService: Service {
         self.offers = offers
         self.now = now
         self.logger = logger
+    }
+
+    /// What the store holds of the federation: settlement records, the grant book, and the
+    /// signed receipts kept as evidence.
+    struct Stored {
+        var records: [SettlementRecord] = []
+        var grants = GrantBook()
+        var evidence: [TransferID: String] = [:]
+    }
+
+    static func load(_ store: LedgerStore) throws -> Stored {
+        var loaded = Stored()
+        for stored in try store.federationRecords() {
+            switch stored.kind {
+            case FederationRecordCoding.settlement:
+                guard let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body)
+                else { throw NodeStartupError("federation record \(stored.recordID) cannot be read") }
+                loaded.records.append(entry.record)
+                if let envelope = entry.evidence, case .outgoingSettled(let transfer, _) = entry.record {
+                    loaded.evidence[transfer.transactionID] = envelope
+                }
+            case FederationRecordCoding.proposal:
+                guard let entry = FederationRecordCoding.decode(GrantBook.Outgoing.self, stored.body) else {
+                    throw NodeStartupError("grant proposal \(stored.recordID) cannot be read")
+                }
+                loaded.grants.recordProposal(entry.proposal, pool: entry.poolID)
+            case FederationRecordCoding.grantLearned:
+                guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
+                    throw NodeStartupError("grant \(stored.recordID) cannot be read")
+                }
+                loaded.grants.recordGrant(grant)
+            case FederationRecordCoding.grantDecided:
+                guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
+                    throw NodeStartupError("grant decision \(stored.recordID) cannot be read")
+                }
+                loaded.grants.recordDecision(grant)
+            default:
+                throw NodeStartupError("unknown federation record kind '\(stored.kind)'")
+            }
+        }
+        return loaded
     }
 
     // MARK: Running
@@ -131,22 +144,11 @@ public actor SettlementService: Service {
                     book.ledger.account(FederationLedger.given(peer))?.postedBalance ?? .zero
                 )
             }
-            let funded = (try? available.adding(given)) ?? available
-            guard funded != offer, let delta = try? offer.subtracting(funded) else { continue }
-            let id = TransferID(unchecked: "offer:\(peer):\(now().millisecondsSince1970)")
-            let request: TransferRequest
-            if delta.isPositive {
-                request = TransferRequest(
-                    id: id, debit: LedgerAccounts.funding, credit: line, amount: delta,
-                    reason: "credit line offered to \(peer) in the config", metadata: ["kind": "credit_line", "peer": "\(peer)"])
-            } else {
-                let back = min(Amount(micros: -delta.micros), available)
-                guard back.isPositive else { continue }
-                request = TransferRequest(
-                    id: id, debit: line, credit: LedgerAccounts.funding, amount: back,
-                    reason: "credit line offered to \(peer) lowered in the config",
-                    metadata: ["kind": "credit_line", "peer": "\(peer)"])
-            }
+            guard
+                let request = FederationLedger.creditLineAdjustment(
+                    peer: peer, offer: offer, funded: (try? available.adding(given)) ?? available, available: available,
+                    id: TransferID(unchecked: "offer:\(peer):\(now().millisecondsSince1970)"))
+            else { continue }
             do {
                 _ = try await writer.submit(
                     .federation(
@@ -249,13 +251,12 @@ public actor SettlementService: Service {
             return ErrorBody(code: .malformed, message: "\(error)")
         }
         let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
-        let envelopeBytes = envelope.encode()
         return await lock.run { () -> (any MessageBody)? in
             let directives = machine.receive(message, from: peer, peerTrust: trust, now: now())
             if case .statusAnswer = message, directives.contains(where: { if case .persist = $0 { true } else { false } }) {
                 repaired[peer, default: 0] += 1
             }
-            if await carryOut(directives, evidence: envelopeBytes) != nil { return nil }
+            if await carryOut(directives, evidence: envelope) != nil { return nil }
             for directive in directives {
                 if case .reply(_, let reply) = directive { return reply.body }
             }
@@ -292,14 +293,13 @@ public actor SettlementService: Service {
     /// Carries out directives in order: a persist is durable before anything after it happens.
     /// Returns the error when a persist failed; the machine is then rebuilt from the store and
     /// nothing after the failed persist is carried out.
-    func carryOut(_ directives: [SettlementDirective], evidence envelope: [UInt8]?) async -> SafeguardsError? {
+    func carryOut(_ directives: [SettlementDirective], evidence envelope: Envelope?) async -> SafeguardsError? {
         for directive in directives {
             switch directive {
             case .persist(let record):
                 var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
-                if case .outgoingSettled(let transfer, _) = record, let envelope {
-                    entry.evidence = Data(envelope).base64EncodedString()
-                    evidence[transfer.transactionID] = entry.evidence
+                if case .outgoingSettled = record, let envelope {
+                    entry.evidence = Data(envelope.encode()).base64EncodedString()
                 }
                 let (accounts, operations) = FederationLedger.operations(for: record)
                 let stored = FederationRecord(
@@ -313,7 +313,10 @@ public actor SettlementService: Service {
                     reloadMachine()
                     return error
                 }
-                if case .outgoingSettled(let transfer, _) = record { resumeWaiters(transfer.transactionID) }
+                if case .outgoingSettled(let transfer, _) = record {
+                    if let kept = entry.evidence { evidence[transfer.transactionID] = kept }
+                    resumeWaiters(transfer.transactionID)
+                }
             case .send(let peer, let message):
                 deliver(message, to: peer)
             case .reply:
@@ -332,16 +335,13 @@ public actor SettlementService: Service {
         return nil
     }
 
+    /// Memory as the store has it, after a write that failed.
     private func reloadMachine() {
-        let configuration = machine.configuration
         do {
-            var records: [SettlementRecord] = []
-            for stored in try store.federationRecords() where stored.kind == FederationRecordCoding.settlement {
-                if let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body) {
-                    records.append(entry.record)
-                }
-            }
-            machine = try SettlementMachine(configuration: configuration, restoring: records)
+            let stored = try Self.load(store)
+            machine = try SettlementMachine(configuration: machine.configuration, restoring: stored.records)
+            grants = stored.grants
+            evidence = stored.evidence
             _ = machine.restart(now: now())
         } catch {
             logger.critical("cannot reload the settlement records", metadata: ["error": "\(error)"])
@@ -356,7 +356,7 @@ public actor SettlementService: Service {
             delivering.insert(id)
         }
         Task {
-            let answer = try? await federation.exchange(message, with: peer)
+            let answer = try? await federation.exchange(message.body, with: peer)
             if let id { self.finishedDelivery(id) }
             guard let answer else { return }
             _ = await self.handle(answer, from: peer)
@@ -395,20 +395,24 @@ public actor SettlementService: Service {
         let token = nextWaiter
         nextWaiter += 1
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waiters[id, default: [:]][token] = continuation
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: wait)
+                guard !Task.isCancelled else { return }
                 self.expireWaiter(id, token)
             }
+            waiters[id, default: [:]][token] = (continuation, timer)
         }
     }
 
     private func expireWaiter(_ id: TransferID, _ token: Int) {
-        waiters[id]?.removeValue(forKey: token)?.resume()
+        waiters[id]?.removeValue(forKey: token)?.continuation.resume()
     }
 
     private func resumeWaiters(_ id: TransferID) {
-        for continuation in (waiters.removeValue(forKey: id) ?? [:]).values { continuation.resume() }
+        for waiter in (waiters.removeValue(forKey: id) ?? [:]).values {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
     }
 
 }
