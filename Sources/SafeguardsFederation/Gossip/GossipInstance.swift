@@ -106,7 +106,6 @@ public struct GossipInstance: Sendable {
     }
 
     /// When `origin`'s record last advanced here.
-    public func lastAdvance(of origin: SystemID) -> Timestamp? { lastAdvance[origin] }
 
     // MARK: Events
 

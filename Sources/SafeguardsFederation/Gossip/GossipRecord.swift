@@ -26,11 +26,6 @@ public struct SettlementDigest: Codable, Sendable, Hashable {
     public var count: Int
     public var hash: String
 
-    public init(count: Int, hash: String) {
-        self.count = count
-        self.hash = hash
-    }
-
     public static let empty = SettlementDigest(lines: [])
 
     /// The digest of `lines`, in any order.

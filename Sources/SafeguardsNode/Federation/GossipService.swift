@@ -33,7 +33,6 @@ public actor GossipService: Service {
         /// The version of our record the peer held at its last digest.
         var theirViewOfUs: RecordVersion?
         var disagreements = 0
-        var repaired = 0
     }
 
     init(
@@ -62,6 +61,7 @@ public actor GossipService: Service {
         init(_ keys: [SystemID: Curve25519.Signing.PublicKey]) { self.keys = Mutex(keys) }
         func set(_ newKeys: [SystemID: Curve25519.Signing.PublicKey]) { keys.withLock { $0 = newKeys } }
         func knows(_ origin: SystemID) -> Bool { keys.withLock { $0[origin] != nil } }
+        func knowsAll(_ origins: [SystemID]) -> Bool { keys.withLock { keys in origins.allSatisfy { keys[$0] != nil } } }
         func verify(_ signed: SignedGossipRecord, origin: SystemID) -> Bool {
             guard let key = keys.withLock({ $0[origin] }) else { return false }
             return signed.isSigned(by: key)
@@ -106,19 +106,20 @@ public actor GossipService: Service {
         return SyncResultsBody(results: results)
     }
 
-    /// Reads the registry's trust levels and pinned keys.
-    private func refreshKeys() async {
+    /// Reads the registry's trust levels and pinned keys; returns the registered peers.
+    @discardableResult
+    private func refreshKeys() async -> [PeerRecord] {
         let registered = await federation.registry.all()
         trust = Dictionary(uniqueKeysWithValues: registered.map { ($0.systemID, $0.trust.effective) })
         var pinned: [SystemID: Curve25519.Signing.PublicKey] = [instance.me: ownKey]
         for record in registered { if let key = record.signingKey { pinned[record.systemID] = key } }
         keys.set(pinned)
+        return registered
     }
 
     /// Reads the registry (trust, keys) and this node's books into our record.
     private func refresh() async {
-        await refreshKeys()
-        let registered = await federation.registry.all()
+        let registered = await refreshKeys()
         let balances = await writer.read { book in
             Dictionary(uniqueKeysWithValues: book.poolSnapshots().map { ($0.pool.name, $0.available) })
         }
@@ -184,14 +185,12 @@ public actor GossipService: Service {
     /// every origin whose settlement digest for us differs from ours.
     private func absorb(_ records: [SignedGossipRecord], from peer: SystemID) async {
         guard !records.isEmpty else { return }
-        // Keys as the registry has them now: a peer registered since our last round is known.
-        await refreshKeys()
-        // A record of an origin whose key we do not hold cannot be checked: it is left out, and
-        // is no offense of the peer that relayed it (the origin may simply be unknown to us).
-        let checkable = records.filter { record in
-            guard let origin = record.decoded()?.origin else { return true }
-            return keys.knows(origin)
-        }
+        // An origin whose key we lack may have been registered since our last round: read the
+        // registry again then. A record of an origin still unknown cannot be checked: it is left
+        // out, and is no offense of the peer that relayed it (the origin may be unknown to us).
+        let origins = records.map { $0.decoded()?.origin }
+        if !keys.knowsAll(origins.compactMap { $0 }) { await refreshKeys() }
+        let checkable = zip(records, origins).filter { _, origin in origin.map(keys.knows) ?? true }.map(\.0)
         let outcome = instance.merge(checkable, now: now())
         if outcome.rejected > 0 {
             logger.warning(

@@ -17,12 +17,15 @@ extension SettlementService {
         var view = GossipView(creditGiven: [:], creditTaken: [:], digests: [:], pending: machine.pendingCount)
         for (peer, line) in machine.creditLines { view.creditGiven[peer.rawValue] = line.used }
         for (peer, taken) in machine.creditTaken { view.creditTaken[peer.rawValue] = taken.drawn }
-        for peer in peers { view.digests[peer.rawValue] = machine.settlementDigest(with: peer) }
+        for peer in peers { view.digests[peer.rawValue] = settlementDigest(with: peer) }
         return view
     }
 
     func settlementDigest(with peer: SystemID) -> SettlementDigest {
-        machine.settlementDigest(with: peer)
+        if let known = digests[peer] { return known }
+        let digest = machine.settlementDigest(with: peer)
+        digests[peer] = digest
+        return digest
     }
 
     /// A peer's digest disagrees with ours: ask it about every transfer to it still pending here.

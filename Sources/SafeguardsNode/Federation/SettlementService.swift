@@ -33,6 +33,9 @@ public actor SettlementService: Service {
     private var nextTickAt: Timestamp?
     /// Transfers settled by a status answer that reconciliation asked for, per peer.
     var repaired: [SystemID: Int] = [:]
+    /// Each peer's settlement digest, computed once and dropped when a record with that peer is
+    /// written: gossip reads them every round, and the history they hash only grows.
+    var digests: [SystemID: SettlementDigest] = [:]
 
     public var me: SystemID { machine.me }
 
@@ -297,6 +300,7 @@ public actor SettlementService: Service {
         for directive in directives {
             switch directive {
             case .persist(let record):
+                digests.removeValue(forKey: Self.peer(record))
                 var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
                 if case .outgoingSettled = record, let envelope {
                     entry.evidence = Data(envelope.encode()).base64EncodedString()
@@ -340,6 +344,7 @@ public actor SettlementService: Service {
         do {
             let stored = try Self.load(store)
             machine = try SettlementMachine(configuration: machine.configuration, restoring: stored.records)
+            digests.removeAll()
             grants = stored.grants
             evidence = stored.evidence
             _ = machine.restart(now: now())
