@@ -172,9 +172,9 @@ extension LedgerStore {
 
 /// Spending history, read from the journal on a reader connection (not through the writer).
 extension LedgerStore {
-    /// Posted spends and settled reservations at or after `since`, optionally of one agent:
-    /// (agent, when it was posted, amount posted).
-    public func postedUses(agent: AgentID? = nil, since: Timestamp) throws(StoreError) -> [(AgentID, Timestamp, Amount)] {
+    /// Posted spends and settled reservations at or after `since`, of `agents` (every agent when
+    /// nil): (agent, when it was posted, amount posted).
+    public func postedUses(agents: [AgentID]? = nil, since: Timestamp) throws(StoreError) -> [(AgentID, Timestamp, Amount)] {
         try read("read spending history") { db in
             var sql = """
                 SELECT json_extract(metadata, '$.agent_id') AS agent, COALESCE(resolved_at, created_at) AS at, posted_amount
@@ -183,9 +183,10 @@ extension LedgerStore {
                     AND COALESCE(resolved_at, created_at) >= ?
                 """
             var arguments: StatementArguments = [since.millisecondsSince1970]
-            if let agent {
-                sql += " AND json_extract(metadata, '$.agent_id') = ?"
-                arguments += [agent.rawValue]
+            if let agents {
+                guard !agents.isEmpty else { return [] }
+                sql += " AND json_extract(metadata, '$.agent_id') IN (\(Array(repeating: "?", count: agents.count).joined(separator: ",")))"
+                arguments += StatementArguments(agents.map(\.rawValue))
             }
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
                 guard let agent: String = row["agent"] else { return nil }

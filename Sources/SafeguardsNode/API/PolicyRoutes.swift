@@ -194,7 +194,7 @@ struct PolicyRoutes: Sendable {
         do { try settings.validate() } catch { throw SafeguardsError.invalidRequest(error.message) }
         let since = Timestamp.now().advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
         let uses: [(Timestamp, Amount)]
-        do { uses = try operations.store.postedUses(agent: agent, since: since).map { ($0.1, $0.2) } } catch {
+        do { uses = try operations.store.postedUses(agents: [agent], since: since).map { ($0.1, $0.2) } } catch {
             throw SafeguardsError(.unavailable, "cannot read the spending history: \(error)")
         }
         return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: .now()))

@@ -27,7 +27,8 @@ public struct BudgetOperations: Sendable {
         _ agent: AgentID, _ amount: Amount, transfer id: TransferID,
         _ operation: () async throws(SafeguardsError) -> (Transfer, replayed: Bool)
     ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
-        guard let rateLimits else { return try await operation() }
+        // Most agents have no limit: their calls touch nothing more.
+        guard let rateLimits, await rateLimits.hasLimit(agent) else { return try await operation() }
         // A retry of a request already made is answered as a replay, never counted again.
         if await writer.read({ $0.ledger.transfer(id) != nil }) { return try await operation() }
         let time = Timestamp.now()

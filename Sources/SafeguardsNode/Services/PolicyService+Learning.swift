@@ -57,10 +57,9 @@ extension PolicyService {
 
     /// Each agent's uses since `since`, from the journal.
     private func uses(of agents: [AgentUsage], since: Timestamp) -> [AgentID: [(Timestamp, Amount)]]? {
-        let wanted = Set(agents.map(\.id))
         do {
             var uses: [AgentID: [(Timestamp, Amount)]] = [:]
-            for (agent, time, amount) in try store.postedUses(since: since) where wanted.contains(agent) {
+            for (agent, time, amount) in try store.postedUses(agents: agents.map(\.id), since: since) {
                 uses[agent, default: []].append((time, amount))
             }
             return uses
@@ -91,22 +90,28 @@ extension PolicyService {
     }
 
     /// Trains the pool's optimizer on its agents' recorded use, then gives each learned agent
-    /// the allowance the learned policy chooses.
+    /// the allowance the learned policy chooses. Training runs off this actor (runs are one at a
+    /// time already), so the policy API is not held up while it learns.
     func runOptimizer(_ pool: PoolID, _ settings: AllowanceOptimizer.Settings) async {
         let time = now()
         let agents = await agents(of: pool)
         let since = time.advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
         guard let uses = uses(of: agents, since: since) else { return }
-        var optimizer = AllowanceOptimizer(settings: settings)
-        optimizer.train(agents.map { .init(agent: $0, uses: uses[$0.id] ?? []) }, now: time)
+        let histories = agents.map { AllowanceOptimizer.History(agent: $0, uses: uses[$0.id] ?? []) }
+        let optimizer = await Task.detached(priority: .utility) {
+            var optimizer = AllowanceOptimizer(settings: settings)
+            optimizer.train(histories, now: time)
+            return optimizer
+        }.value
         optimizers[pool] = optimizer
+        let given = lastAllowances(pool: pool, agents: agents.map(\.id))
         let lastStepStart = time.advanced(by: settings.updateInterval * -1)
         for agent in agents {
             var lastStep: Int64 = 0
             for (at, amount) in uses[agent.id] ?? [] where at >= lastStepStart { lastStep &+= amount.micros }
             guard
                 let move = optimizer.move(
-                    agent: agent, previousAllowance: allowance(of: agent.id, pool: pool), lastStepUse: Amount(micros: lastStep),
+                    agent: agent, previousAllowance: given[agent.id], lastStepUse: Amount(micros: lastStep),
                     now: time)
             else {
                 logDecline(
@@ -125,17 +130,20 @@ extension PolicyService {
         }
     }
 
-    /// The allowance the optimizer last gave `agent`: remembered, or read back from its last
-    /// applied decision (budget minus what the agent had used then).
-    private func allowance(of agent: AgentID, pool: PoolID) -> Amount? {
-        if let known = allowances[agent] { return known }
-        guard
-            let decision = try? store.decisions(pool: pool).first(where: {
-                $0.policy == "reinforcement_learning" && $0.agentID == agent && $0.transferID != nil
-            }), let used = decision.inputs["used"].flatMap(Amount.init), let allowance = try? decision.newValue.subtracting(used)
-        else { return nil }
-        allowances[agent] = allowance
-        return allowance
+    /// The allowance the optimizer last gave each of `agents`: remembered, or read back (once,
+    /// after a restart) from its last applied decision: budget minus what the agent had used then.
+    private func lastAllowances(pool: PoolID, agents: [AgentID]) -> [AgentID: Amount] {
+        let unknown = Set(agents.filter { allowances[$0] == nil && !recalled.contains($0) })
+        if !unknown.isEmpty, let decisions = try? store.decisions(pool: pool) {
+            for decision in decisions.reversed() where decision.policy == "reinforcement_learning" && decision.transferID != nil {
+                guard let agent = decision.agentID, unknown.contains(agent), let used = decision.inputs["used"].flatMap(Amount.init),
+                    let allowance = try? decision.newValue.subtracting(used)
+                else { continue }
+                allowances[agent] = allowance
+            }
+            recalled.formUnion(unknown)
+        }
+        return allowances
     }
 
     /// Logs why a learning policy left an agent's budget as it is, once for each kind of decline

@@ -42,6 +42,8 @@ public actor PolicyService: Service {
     var optimizers: [PoolID: AllowanceOptimizer] = [:]
     /// The allowance the optimizer last gave each agent.
     var allowances: [AgentID: Amount] = [:]
+    /// Agents whose last allowance was looked for in the decision log (found or not).
+    var recalled: Set<AgentID> = []
     /// The kind of decline a learning policy last logged for an agent, so the log says it once.
     var declines: [String: String] = [:]
     /// Asks a peer for budget for an agent of a federated pool whose reserve cannot cover an
@@ -397,6 +399,8 @@ public actor AgentRateLimits {
         }
         limiters[agent] = SlidingWindowLimiter(limit)
     }
+
+    func hasLimit(_ agent: AgentID) -> Bool { limiters[agent] != nil }
 
     /// Counts `amount` for `agent` at `now`, or throws `rate_limited` with the seconds to wait.
     func admit(_ agent: AgentID, _ amount: Amount, at now: Timestamp) throws(SafeguardsError) {
