@@ -3,6 +3,7 @@ import NIOHTTP1
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsNode
+import SafeguardsTestKit
 import Testing
 
 @Suite("Dynamic allocation through the API", .timeLimit(.minutes(2)))
@@ -203,6 +204,34 @@ struct ResourceBudgetTests {
                 }
             }
             #expect(try await client.resources(agent: "a1").budgets["api_calls"]?.available == 28)
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+}
+
+extension ResourceBudgetTests {
+    /// Reservation `rres:k` is not `rres:k:x`, and a reservation made before a restart settles after it.
+    @Test func aReservationIsFoundByItsOwnIdAlsoAfterARestart() async throws {
+        let directory = try makeTemporaryDirectory()
+        let ids = try await TestNode.with(dataDirectory: directory) { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "10")])
+            _ = try await client.setResources(agent: "a1", ResourceBudgetsRequest(budgets: ["api_calls": 100, "compute_seconds": 50]))
+            var ids: [String] = []
+            for (key, type) in [("k:x", "compute_seconds"), ("k", "api_calls")] {
+                ids.append(
+                    try await client.reserveResources(agent: "a1", ResourceReserveRequest(amounts: [type: 10], idempotencyKey: key))
+                        .reservationID)
+            }
+            return ids
+        }
+        #expect(ids == ["rres:k:x", "rres:k"])
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            let released = try await client.releaseResources(reservation: "rres:k")
+            #expect(released.reservationID == "rres:k" && released.states == ["api_calls": "voided"])
+            #expect(try await client.resources(agent: "a1").budgets["api_calls"] == .init(total: 100, available: 100, reserved: 0))
+            let settled = try await client.settleResources(reservation: "rres:k:x", ResourceSettleRequest(used: ["compute_seconds": 4]))
+            #expect(settled.states == ["compute_seconds": "posted"])
+            #expect(try await client.resources(agent: "a1").budgets["compute_seconds"] == .init(total: 50, available: 46, reserved: 0))
             #expect(try await client.ledgerCheck().balanced)
         }
     }

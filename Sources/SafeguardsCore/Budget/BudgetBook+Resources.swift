@@ -100,6 +100,7 @@ extension BudgetBook {
             }
             throw SafeguardsError(error)
         }
+        resourceReservations[reservationID] = types
         return .resources(types.compactMap { ledger.transfer(TransferID(unchecked: "\(reservationID):\($0)")) }, replayed: false)
     }
 
@@ -107,10 +108,9 @@ extension BudgetBook {
         throws(SafeguardsError) -> BudgetResult
     {
         let prefix = "\(reservationID.rawValue):"
-        guard let any = ledger.transfers.first(where: { $0.key.rawValue.hasPrefix(prefix) })?.value,
-            any.metadata[TransferMetadataKey.kind] == TransferKind.resourceReservation.rawValue,
-            let types = any.metadata["types"]?.split(separator: ",").map(String.init)
-        else { throw .notFound("resource reservation \(reservationID) does not exist") }
+        guard let types = resourceReservations[reservationID] else {
+            throw .notFound("resource reservation \(reservationID) does not exist")
+        }
         if let used, let unknown = used.keys.first(where: { !types.contains($0) }) {
             throw .invalidRequest("reservation \(reservationID) holds no \(unknown)")
         }

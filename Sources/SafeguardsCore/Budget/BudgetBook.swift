@@ -10,6 +10,9 @@ public struct BudgetBook: Sendable {
     public private(set) var poolIDsByName: [String: PoolID] = [:]
     public private(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
+    /// The resource types each multi-resource reservation holds (its transfers are
+    /// `<reservation id>:<type>`), so a settle finds them without searching the ledger.
+    var resourceReservations: [TransferID: [String]] = [:]
     private var unsavedChanges: [BudgetChange] = []
 
     public init() {}
@@ -25,6 +28,11 @@ public struct BudgetBook: Sendable {
         for agent in agents {
             book.agents[agent.id] = agent
             book.agentIDsByPool[agent.poolID, default: []].insert(agent.id)
+        }
+        for transfer in ledger.transfers.values
+        where transfer.metadata[TransferMetadataKey.kind] == TransferKind.resourceReservation.rawValue {
+            guard let id = transfer.metadata["reservation_id"], let types = transfer.metadata["types"] else { continue }
+            book.resourceReservations[TransferID(unchecked: id)] = types.split(separator: ",").map(String.init)
         }
         return book
     }
