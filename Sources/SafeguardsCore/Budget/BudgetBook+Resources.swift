@@ -41,17 +41,14 @@ extension BudgetBook {
             if ledger.account(funding) == nil, !operations.contains(.openAccount(funding, [])) {
                 operations.append(.openAccount(funding, []))
             }
-            let difference = budget.micros &- (current[type]?.total.micros ?? 0)
-            guard difference != 0 else { continue }
-            let raising = difference > 0
-            operations.append(
-                .create(
-                    TransferRequest(
-                        id: TransferID(unchecked: "\(transferID):\(type)"), debit: raising ? funding : account,
-                        credit: raising ? account : funding, amount: Amount(micros: raising ? difference : -difference),
-                        reason: "\(type) budget of agent \(agent) set to \(budget)",
-                        metadata: [TransferMetadataKey.kind: TransferKind.resourceBudget.rawValue,
-                            TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.resource: type])))
+            guard
+                let request = TransferRequest.resizing(
+                    account, against: funding, from: current[type]?.total ?? .zero, to: budget,
+                    id: TransferID(unchecked: "\(transferID):\(type)"), reason: "\(type) budget of agent \(agent) set to \(budget)",
+                    metadata: [TransferMetadataKey.kind: TransferKind.resourceBudget.rawValue,
+                        TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.resource: type])
+            else { continue }
+            operations.append(.create(request))
         }
         do { try ledger.apply(linked: operations, now: now) } catch {
             if case .insufficientFunds = error.root {

@@ -141,19 +141,17 @@ public struct BudgetBook: Sendable {
             else { throw .conflict("transfer id \(transferID) was already used for another pool change") }
             return .pool(snapshot, replayed: true)
         }
-        let difference = Amount(micros: total.micros &- snapshot.total.micros)
-        guard !difference.isZero else { return .pool(snapshot, replayed: false) }
-        let pool = LedgerAccounts.pool(id)
-        let raising = difference.isPositive
-        let request = TransferRequest(
-            id: transferID, debit: raising ? LedgerAccounts.funding : pool, credit: raising ? pool : LedgerAccounts.funding,
-            amount: Amount(micros: raising ? difference.micros : -difference.micros), reason: reason,
-            metadata: [TransferMetadataKey.kind: TransferKind.poolResize.rawValue,
-                TransferMetadataKey.pool: id.rawValue, TransferMetadataKey.budget: total.description])
+        guard
+            let request = TransferRequest.resizing(
+                LedgerAccounts.pool(id), against: LedgerAccounts.funding, from: snapshot.total, to: total, id: transferID,
+                reason: reason,
+                metadata: [TransferMetadataKey.kind: TransferKind.poolResize.rawValue,
+                    TransferMetadataKey.pool: id.rawValue, TransferMetadataKey.budget: total.description])
+        else { return .pool(snapshot, replayed: false) }
         do {
             try ledger.apply(.create(request), now: now)
         } catch {
-            if case .insufficientFunds = error, !raising {
+            if case .insufficientFunds = error, total < snapshot.total {
                 throw SafeguardsError(
                     .insufficientBudget, "pool \(id) has \(snapshot.available) available; its total cannot fall to \(total)")
             }
@@ -258,21 +256,17 @@ public struct BudgetBook: Sendable {
             else { throw .conflict("transfer id \(transferID) was already used for another budget change") }
             return .agent(snapshot, replayed: true)
         }
-        let difference = Amount(micros: budget.micros &- snapshot.total.micros)
-        guard !difference.isZero else { return .agent(snapshot, replayed: false) }
-        let pool = LedgerAccounts.pool(snapshot.agent.poolID)
-        let agent = LedgerAccounts.agent(id)
-        let raising = difference.isPositive
-        let request = TransferRequest(
-            id: transferID, debit: raising ? pool : agent, credit: raising ? agent : pool,
-            amount: Amount(micros: raising ? difference.micros : -difference.micros),
-            reason: reason,
-            metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
-                TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.budget: budget.description])
+        guard
+            let request = TransferRequest.resizing(
+                LedgerAccounts.agent(id), against: LedgerAccounts.pool(snapshot.agent.poolID), from: snapshot.total, to: budget,
+                id: transferID, reason: reason,
+                metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
+                    TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.budget: budget.description])
+        else { return .agent(snapshot, replayed: false) }
         do {
             try ledger.apply(.create(request), now: now)
         } catch {
-            if case .insufficientFunds = error, !raising {
+            if case .insufficientFunds = error, budget < snapshot.total {
                 let used = Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros)
                 throw SafeguardsError(
                     .insufficientBudget, "agent \(id) has spent or reserved \(used); its budget cannot be set below that")

@@ -33,3 +33,20 @@ public enum LedgerAccounts {
         return "account \(account.rawValue)"
     }
 }
+
+extension TransferRequest {
+    /// The transfer that brings `account` from `current` to `target`: the difference moves from
+    /// `source` into the account when raising, and back to `source` when lowering. `nil` when
+    /// there is no difference.
+    public static func resizing(
+        _ account: AccountID, against source: AccountID, from current: Amount, to target: Amount, id: TransferID,
+        reason: String, metadata: [String: String]
+    ) -> TransferRequest? {
+        let difference = target.micros &- current.micros
+        guard difference != 0 else { return nil }
+        let raising = difference > 0
+        return TransferRequest(
+            id: id, debit: raising ? source : account, credit: raising ? account : source,
+            amount: Amount(micros: raising ? difference : -difference), reason: reason, metadata: metadata)
+    }
+}

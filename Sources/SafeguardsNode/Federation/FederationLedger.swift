@@ -88,14 +88,11 @@ enum FederationLedger {
     static func creditLineAdjustment(
         peer: SystemID, offer: Amount, funded: Amount, available: Amount, id: TransferID
     ) -> TransferRequest? {
-        guard funded != offer, let delta = try? offer.subtracting(funded) else { return nil }
-        let raising = delta.isPositive
-        let amount = raising ? delta : min(Amount(micros: -delta.micros), available)
-        guard amount.isPositive else { return nil }
-        return TransferRequest(
-            id: id, debit: raising ? LedgerAccounts.funding : creditLine(peer),
-            credit: raising ? creditLine(peer) : LedgerAccounts.funding, amount: amount,
-            reason: raising ? "credit line offered to \(peer) in the config" : "credit line offered to \(peer) lowered in the config",
+        // What the peer drew stays drawn: the line falls at most by what it still holds.
+        let floor = (try? funded.subtracting(available)) ?? funded
+        return TransferRequest.resizing(
+            creditLine(peer), against: LedgerAccounts.funding, from: funded, to: max(offer, floor), id: id,
+            reason: offer > funded ? "credit line offered to \(peer) in the config" : "credit line offered to \(peer) lowered in the config",
             metadata: [TransferMetadataKey.kind: TransferKind.creditLine.rawValue, TransferMetadataKey.peer: peer.rawValue])
     }
 
