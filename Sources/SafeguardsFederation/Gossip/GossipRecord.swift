@@ -105,6 +105,11 @@ public struct SignedGossipRecord: Codable, Sendable, Hashable {
     public var body: Data
     public var signature: Data
 
+    /// The bytes a record signature starts with, before the body: like
+    /// ``Envelope/signatureDomain``, it keeps a record signature from standing for anything else
+    /// the same key signs.
+    public static let signatureDomain = Data("safeguards.gossip.record.v1".utf8) + [0]
+
     public init(body: Data, signature: Data) {
         self.body = body
         self.signature = signature
@@ -112,9 +117,8 @@ public struct SignedGossipRecord: Codable, Sendable, Hashable {
 
     /// Signs `record` with `key` (a node signs only its own record).
     public init(signing record: GossipRecord, with key: Curve25519.Signing.PrivateKey) {
-        let bytes = record.signingBytes()
-        self.body = Data(bytes)
-        self.signature = (try? key.signature(for: bytes)) ?? Data()
+        self.body = Data(record.signingBytes())
+        self.signature = (try? key.signature(for: Self.signatureDomain + body)) ?? Data()
     }
 
     /// The record inside, if the body decodes.
@@ -124,7 +128,7 @@ public struct SignedGossipRecord: Codable, Sendable, Hashable {
 
     /// Whether the signature is `key`'s over the body.
     public func isSigned(by key: Curve25519.Signing.PublicKey) -> Bool {
-        key.isValidSignature(signature, for: body)
+        key.isValidSignature(signature, for: Self.signatureDomain + body)
     }
 
     /// The bytes this record takes on the wire (body and signature, base64 in JSON).
