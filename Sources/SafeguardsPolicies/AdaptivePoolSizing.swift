@@ -38,7 +38,7 @@ public struct PolicyProposal: Sendable, Hashable {
 /// `utilizationTarget`, and shrinks by `shrinkRate` when below. Never outside
 /// [`minPoolBudget`, `maxPoolBudget`], never below what its agents already hold, and not at all
 /// with fewer than `minAgentsForAdjustment` agents (too little data).
-public struct AdaptivePoolSizing: Sendable, Hashable, Codable {
+public struct AdaptivePoolSizing: Sendable, Hashable {
     public var adjustmentInterval: Duration
     public var minPoolBudget: Amount
     public var maxPoolBudget: Amount

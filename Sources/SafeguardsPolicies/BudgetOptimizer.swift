@@ -2,7 +2,7 @@ import SafeguardsCore
 
 /// The reward of one step, as in the original's reinforcement-learning example: weights for
 /// utilization, an exhaustion penalty, completed work, and a penalty on changing the budget.
-public struct RewardWeights: Sendable, Hashable, Codable {
+public struct RewardWeights: Sendable, Hashable {
     public var utilization: Double
     public var exhaustionPenalty: Double
     public var completedTasks: Double
@@ -31,7 +31,7 @@ public struct RewardWeights: Sendable, Hashable, Codable {
 /// **Reward** of a step with demand `d` and budget `b`: `utilization·min(d,b)/b +
 /// completedTasks·min(d,b)/d − exhaustionPenalty·[d > b] − stabilityPenalty·|Δb|/(m·b)`.
 public struct BudgetOptimizer: Sendable {
-    public struct Configuration: Sendable, Hashable, Codable {
+    public struct Configuration: Sendable, Hashable {
         public var learningRate: Double
         public var discountFactor: Double
         public var explorationRate: Double

@@ -2,7 +2,7 @@ import SafeguardsCore
 
 /// One kind of operation an agent performs, as the original's cost-benefit budgeting registers
 /// it: what it costs on average, what it brings on average, and how much that benefit varies.
-public struct OperationProfile: Sendable, Hashable, Codable {
+public struct OperationProfile: Sendable, Hashable {
     public var operationType: String
     public var averageCost: Amount
     public var averageBenefit: Amount

@@ -38,7 +38,7 @@ public struct AgentAdjustment: Sendable, Hashable {
 /// every `reallocationInterval` the budget not in use is redistributed in proportion to
 /// `priorityWeights`, after every agent is given at least `minBudgetPercentage` of its initial
 /// budget. Nothing is allocated that the pool and its agents do not hold.
-public struct PriorityReallocation: Sendable, Hashable, Codable {
+public struct PriorityReallocation: Sendable, Hashable {
     public var reallocationInterval: Duration
     public var emergencyThreshold: Amount
     public var minBudgetPercentage: Ratio

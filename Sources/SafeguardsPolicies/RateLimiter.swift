@@ -1,7 +1,7 @@
 import SafeguardsCore
 
 /// At most `maxBudget` spent per `window`, per agent.
-public struct RateLimit: Sendable, Hashable, Codable {
+public struct RateLimit: Sendable, Hashable {
     public var maxBudget: Amount
     public var window: Duration
 
@@ -17,14 +17,9 @@ public struct RateLimit: Sendable, Hashable, Codable {
 ///
 /// A sliding log rather than GCRA: GCRA spreads admissions evenly and would refuse a burst that
 /// the window allows; the original framework's rate limit is "at most X per window".
-public struct SlidingWindowLimiter: Sendable, Hashable {
+public struct SlidingWindowLimiter: Sendable {
     public let limit: RateLimit
     private var uses: [(at: Timestamp, amount: Amount)] = []
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.limit == rhs.limit && lhs.uses.elementsEqual(rhs.uses) { $0.at == $1.at && $0.amount == $1.amount }
-    }
-    public func hash(into hasher: inout Hasher) { hasher.combine(limit) }
 
     public init(_ limit: RateLimit) {
         self.limit = limit

@@ -1,7 +1,7 @@
 import SafeguardsCore
 
 /// A fraction between 0 and 1 (or a rate above it) in basis points: exact, no floating point.
-public struct Ratio: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct Ratio: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let basisPoints: Int64
 
     public init(basisPoints: Int64) {
@@ -32,18 +32,6 @@ public struct Ratio: Sendable, Hashable, Codable, Comparable, CustomStringConver
         fraction = String(repeating: "0", count: 4 - fraction.count) + fraction
         while fraction.hasSuffix("0") && fraction.count > 1 { fraction.removeLast() }
         return "\(whole).\(fraction)"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 

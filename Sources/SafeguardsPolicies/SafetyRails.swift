@@ -3,7 +3,7 @@ import SafeguardsCore
 /// Limits on every automatic change, whatever the policy: at most `maxChangePerStep` of the
 /// current value per step, and no change to the same target within `coolDown` of the last one.
 /// A frozen pool (human override) gets no automatic change at all.
-public struct SafetyRails: Sendable, Hashable, Codable {
+public struct SafetyRails: Sendable, Hashable {
     public var maxChangePerStep: Ratio
     public var coolDown: Duration
 

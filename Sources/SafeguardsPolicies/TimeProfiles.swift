@@ -4,7 +4,7 @@ import SafeguardsCore
 /// A named budget for part of the week: from `start` to `end` (minutes after local midnight; an
 /// end before the start runs overnight into the next day) on `days` (0 = Monday ... 6 = Sunday,
 /// the days the profile starts on).
-public struct TimeProfile: Sendable, Hashable, Codable {
+public struct TimeProfile: Sendable, Hashable {
     public var name: String
     public var budget: Amount
     public var start: Int
@@ -43,7 +43,7 @@ public struct TimeProfile: Sendable, Hashable, Codable {
 /// A pool's time-of-day schedule in a time zone, after the original `BudgetTimeScheduler`.
 /// Local times are read in `timeZone`, so a profile switches at the same wall-clock minute across
 /// a daylight-saving change.
-public struct TimeProfileSchedule: Sendable, Hashable, Codable {
+public struct TimeProfileSchedule: Sendable, Hashable {
     public var timeZone: String
     public var profiles: [TimeProfile]
 

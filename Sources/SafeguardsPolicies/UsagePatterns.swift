@@ -2,7 +2,7 @@ import Foundation
 import SafeguardsCore
 
 /// How usage is learned, after the original's `UsagePatternLearner`.
-public struct UsagePatternSettings: Sendable, Hashable, Codable {
+public struct UsagePatternSettings: Sendable, Hashable {
     /// Bucket width within a day (60: by hour of day), by day of week.
     public var timeBucketMinutes: Int
     /// How far back usage is learned from.
