@@ -179,6 +179,11 @@ extension SafeguardsClient {
         try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/time_profiles", body: body)
     }
 
+    /// Removes the pool's policy of `kind`; its budgets stay as they are.
+    public func removePolicy(pool: String, kind: String) async throws(APIClientError) -> PoolPoliciesBody {
+        try await call(.DELETE, "/v1/pools/\(Self.escape(pool))/policies/\(Self.escape(kind))")
+    }
+
     public func policies(pool: String) async throws(APIClientError) -> PoolPoliciesBody {
         try await call(.GET, "/v1/pools/\(Self.escape(pool))/policies")
     }

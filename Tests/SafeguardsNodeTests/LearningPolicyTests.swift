@@ -170,6 +170,12 @@ struct LearningPolicyTests {
             let unknown = try await client.raw(.GET, "/v1/optimizer/policy?pool_id=\(LearningHistory.pool)")
             #expect(unknown.status == 404)
             #expect(try await client.policies(pool: LearningHistory.pool).reinforcementLearning == nil)
+            // Once the prediction policy is removed, the pool takes the optimizer.
+            let removed = try await client.removePolicy(pool: LearningHistory.pool, kind: "usage_prediction")
+            #expect(removed.usagePrediction == nil)
+            #expect(try await client.raw(.DELETE, "/v1/pools/\(LearningHistory.pool)/policies/usage_prediction").status == 404)
+            let body = try APICoding.decoder().decode(ReinforcementLearningBody.self, from: Data((rl + #","max_budget_change_percentage":"0.3"}"#).utf8))
+            #expect(try await client.setReinforcementLearning(pool: LearningHistory.pool, body).reinforcementLearning == body)
         }
     }
 }

@@ -21,6 +21,10 @@ struct PolicyRoutes: Sendable {
             guard buffer.readableBytes > 0 else { throw SafeguardsError.invalidRequest("the request needs a JSON body") }
             return JSONBody.response(try await policies.setPolicy(kind: kind, json: Data(buffer.readableBytesView), pool: pool))
         }
+        v1.delete("pools/:id/policies/:kind") { _, context in
+            let pool = try await poolID(context)
+            return JSONBody.response(try await policies.removePolicy(kind: try context.parameters.require("kind"), pool: pool))
+        }
         v1.get("pools/:id/policies") { _, context in
             JSONBody.response(try await policies.policiesBody(try await poolID(context)))
         }

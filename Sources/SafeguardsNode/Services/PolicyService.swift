@@ -97,6 +97,33 @@ public actor PolicyService: Service {
         return body(pool)
     }
 
+    /// Removes the pool's policy of `kind`; budgets stay as they are. A policy from the config
+    /// comes back at the next start.
+    func removePolicy(kind: String, pool: PoolID) async throws(SafeguardsError) -> PoolPoliciesBody {
+        guard await writer.read({ $0.pools[pool] != nil }) else { throw .notFound("pool \(pool) does not exist") }
+        guard Self.kinds.contains(kind) else {
+            throw .notFound("no policy kind '\(kind)'; kinds are \(Self.kinds.joined(separator: ", "))")
+        }
+        let removed: Bool
+        do { removed = try store.removePolicy(pool: pool, kind: kind) } catch {
+            throw SafeguardsError(.unavailable, "the policy could not be removed: \(error)")
+        }
+        guard removed else { throw .notFound("pool \(pool) has no \(kind) policy") }
+        var entry = policies[pool] ?? PoolPolicies()
+        switch kind {
+        case "adaptive_sizing": entry.adaptiveSizing = nil
+        case "priority_reallocation": entry.priorityReallocation = nil
+        case "time_profiles": entry.timeProfiles = nil
+        case "usage_prediction": entry.usagePrediction = nil
+        default:
+            entry.reinforcementLearning = nil
+            optimizers.removeValue(forKey: pool)
+        }
+        policies[pool] = entry
+        lastRun.removeValue(forKey: "\(pool)/\(kind)")
+        return body(pool)
+    }
+
     static func install(kind: String, json: Data, pool: PoolID, into policies: inout [PoolID: PoolPolicies])
         throws(SafeguardsError)
     {

@@ -9,7 +9,7 @@ import SafeguardsNode
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Configure and oversee the pools' dynamic allocation policies.",
-        subcommands: [Set.self, Show.self, Apply.self, Freeze.self, Unfreeze.self, Decisions.self])
+        subcommands: [Set.self, Remove.self, Show.self, Apply.self, Freeze.self, Unfreeze.self, Decisions.self])
 
     /// Runs a call on the pool named by id or name and prints the pool's policies it answers.
     static func show(
@@ -50,6 +50,17 @@ struct PolicyCommand: AsyncParsableCommand {
                 return try client.decode(response)
             }
             try api.output(body) { PolicyTables.policies(body) }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a pool's policy of one kind; budgets stay as they are.")
+        @OptionGroup var api: APIOptions
+        @OptionGroup var target: PoolOption
+        @Option(help: "The kind of policy to remove.") var kind: String
+
+        func run() async throws {
+            try await PolicyCommand.show(api, target.pool) { client, id in try await client.removePolicy(pool: id, kind: kind) }
         }
     }
 
