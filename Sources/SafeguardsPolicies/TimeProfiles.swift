@@ -28,10 +28,17 @@ public struct TimeProfile: Sendable, Hashable {
         return hours * 60 + minutes
     }
 
+    /// How many minutes the profile lasts from its start.
+    var length: Int { end > start ? end - start : 1440 - start + end }
+
+    /// Whether the profile covers `weekMinute` (0 = Monday 00:00).
+    func covers(_ weekMinute: Int) -> Bool {
+        days.contains { day in ((weekMinute - (day * 1440 + start)) % 10_080 + 10_080) % 10_080 < length }
+    }
+
     /// The minutes of the week (0 = Monday 00:00) this profile covers.
     func weekMinutes() -> [Int] {
         var covered: [Int] = []
-        let length = end > start ? end - start : 1440 - start + end
         for day in days.sorted() {
             let first = day * 1440 + start
             for offset in 0..<length { covered.append((first + offset) % 10_080) }
@@ -81,7 +88,7 @@ public struct TimeProfileSchedule: Sendable, Hashable {
     /// The profile in force at `time`, if any.
     public func active(at time: Timestamp) -> TimeProfile? {
         guard let minute = weekMinute(of: time) else { return nil }
-        return profiles.first { $0.weekMinutes().contains(minute) }
+        return profiles.first { $0.covers(minute) }
     }
 
     /// Minutes since Monday 00:00 in the schedule's time zone.
@@ -89,6 +96,11 @@ public struct TimeProfileSchedule: Sendable, Hashable {
         guard let zone = TimeZone(identifier: timeZone) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
+        return Self.weekMinute(of: time, in: calendar)
+    }
+
+    /// Minutes since Monday 00:00 of `time` in `calendar`.
+    static func weekMinute(of time: Timestamp, in calendar: Calendar) -> Int? {
         let date = Date(timeIntervalSince1970: Double(time.millisecondsSince1970) / 1000)
         let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
         guard let weekday = parts.weekday, let hour = parts.hour, let minute = parts.minute else { return nil }

@@ -94,11 +94,7 @@ public struct UsagePatterns: Sendable {
     }
 
     static func slot(of time: Timestamp, calendar: Calendar, bucketMinutes: Int) -> Int? {
-        let date = Date(timeIntervalSince1970: Double(time.millisecondsSince1970) / 1000)
-        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
-        guard let weekday = parts.weekday, let hour = parts.hour, let minute = parts.minute else { return nil }
-        let day = (weekday + 5) % 7  // 0 = Monday
-        return (day * 1440 + hour * 60 + minute) / bucketMinutes
+        TimeProfileSchedule.weekMinute(of: time, in: calendar).map { $0 / bucketMinutes }
     }
 
     /// Mean and variance (across weeks) of one bucket.

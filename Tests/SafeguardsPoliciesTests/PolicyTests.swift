@@ -222,6 +222,16 @@ struct TimeProfileTests {
         }
     }
 
+    @Test func aSundayNightProfileRunsIntoMondayMorning() throws {
+        let schedule = TimeProfileSchedule(
+            timeZone: "UTC",
+            profiles: [TimeProfile(name: "late", budget: 1, start: try TimeProfile.minutes("22:00"), end: try TimeProfile.minutes("02:00"), days: [6])])
+        let monday = Timestamp(millisecondsSince1970: 1_767_571_200_000)  // 2026-01-05 00:00 UTC
+        for (hours, expected) in [(-3, nil), (-2, "late"), (0, "late"), (1, "late"), (2, nil), (22, nil)] as [(Int, String?)] {
+            #expect(schedule.active(at: monday.advanced(by: .seconds(hours * 3600)))?.name == expected, "\(hours) h")
+        }
+    }
+
     @Test func overlappingProfilesAndUnknownZonesAreRefused() throws {
         var schedule = try Self.schedule()
         schedule.profiles.append(
