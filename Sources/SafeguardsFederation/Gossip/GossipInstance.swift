@@ -51,9 +51,9 @@ public enum PeerLiveness: String, Sendable, Hashable, Codable {
 public struct GossipInstance: Sendable {
     public let me: SystemID
     public let configuration: GossipConfiguration
-    /// The latest verified record of every origin, this node's own included.
-    public private(set) var records: [SystemID: SignedGossipRecord] = [:]
-    private var decoded: [SystemID: GossipRecord] = [:]
+    /// The latest verified record of every origin, this node's own included, as it travels and
+    /// as read.
+    private var held: [SystemID: (signed: SignedGossipRecord, record: GossipRecord)] = [:]
     /// When each origin's record last advanced here (for failure detection).
     private var lastAdvance: [SystemID: Timestamp] = [:]
     private var rounds = 0
@@ -78,22 +78,27 @@ public struct GossipInstance: Sendable {
         self.sign = sign
         self.verify = verify
         let record = GossipRecord(origin: me, generation: generation, version: 1, heartbeat: 0, summary: summary)
-        records[me] = sign(record)
-        decoded[me] = record
+        held[me] = (sign(record), record)
         lastAdvance[me] = now
     }
 
     // MARK: Reading
 
+    /// The latest verified record of every origin, as it travels.
+    public var records: [SystemID: SignedGossipRecord] { held.mapValues(\.signed) }
+
     /// This node's current record.
-    public var local: GossipRecord { decoded[me]! }
+    public var local: GossipRecord { held[me]!.record }
 
     /// The latest record held for `origin`.
-    public func record(of origin: SystemID) -> GossipRecord? { decoded[origin] }
+    public func record(of origin: SystemID) -> GossipRecord? { held[origin]?.record }
+
+    /// The latest record held for `origin`, as it travels.
+    public func signedRecord(of origin: SystemID) -> SignedGossipRecord? { held[origin]?.signed }
 
     /// `{origin: (generation, version)}` of every record held.
     public func digest() -> [SystemID: RecordVersion] {
-        decoded.mapValues(\.recordVersion)
+        held.mapValues(\.record.recordVersion)
     }
 
     /// Alive, suspect or dead, from how long ago `origin`'s record last advanced here (since this
@@ -105,13 +110,11 @@ public struct GossipInstance: Sendable {
         return lastAdvance[origin] == nil ? .suspect : .alive
     }
 
-    /// When `origin`'s record last advanced here.
-
     // MARK: Events
 
     /// Replaces this node's summary; a change raises its version and is signed anew.
     public mutating func updateLocal(_ summary: GossipSummary, now: Timestamp) {
-        guard var record = decoded[me], record.summary != summary else { return }
+        guard var record = held[me]?.record, record.summary != summary else { return }
         record.summary = summary
         record.version += 1
         store(record, now: now)
@@ -123,7 +126,7 @@ public struct GossipInstance: Sendable {
         now: Timestamp, trust: [SystemID: TrustLevel], random: inout R
     ) -> [SystemID] {
         rounds += 1
-        if configuration.heartbeats, var record = decoded[me] {
+        if configuration.heartbeats, var record = held[me]?.record {
             record.heartbeat += 1
             record.version += 1
             store(record, now: now)
@@ -154,11 +157,10 @@ public struct GossipInstance: Sendable {
         -> [SignedGossipRecord]
     {
         var candidates: [(GossipRecord, SignedGossipRecord)] = []
-        for (origin, record) in decoded where origin != peer {
-            if let known = digest[origin], known >= record.recordVersion { continue }
+        for (origin, entry) in held where origin != peer {
+            if let known = digest[origin], known >= entry.record.recordVersion { continue }
             if origin != me, (trust[origin] ?? .zero) < configuration.minimumRelayTrust { continue }
-            guard let signed = records[origin] else { continue }
-            candidates.append((record, signed))
+            candidates.append((entry.record, entry.signed))
         }
         candidates.sort { ($0.0.version, $0.0.origin) < ($1.0.version, $1.0.origin) }
         var bytes = 0
@@ -195,12 +197,11 @@ public struct GossipInstance: Sendable {
                 outcome.stale += 1
                 continue
             }
-            if let held = decoded[record.origin], held.recordVersion >= record.recordVersion {
+            if let known = held[record.origin], known.record.recordVersion >= record.recordVersion {
                 outcome.stale += 1
                 continue
             }
-            records[record.origin] = signed
-            decoded[record.origin] = record
+            held[record.origin] = (signed, record)
             lastAdvance[record.origin] = now
             outcome.updated.append(record.origin)
         }
@@ -208,8 +209,7 @@ public struct GossipInstance: Sendable {
     }
 
     private mutating func store(_ record: GossipRecord, now: Timestamp) {
-        records[me] = sign(record)
-        decoded[me] = record
+        held[me] = (sign(record), record)
         lastAdvance[me] = now
     }
 }

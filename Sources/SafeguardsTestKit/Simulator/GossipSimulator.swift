@@ -71,7 +71,7 @@ public struct GossipSimulation: Sendable {
         let trust = Dictionary(
             uniqueKeysWithValues: (0..<count).map { (Self.id($0), TrustLevel(clampingBasisPoints: 8000)) })
         if configuration.startsAcquainted {
-            let all = nodes.map { $0.records[$0.me]! }
+            let all = nodes.map { $0.signedRecord(of: $0.me)! }
             for index in nodes.indices { _ = nodes[index].merge(all, now: start) }
         }
         nodes[0].updateLocal(GossipSummary(balances: ["pool": 12_345]), now: start)
