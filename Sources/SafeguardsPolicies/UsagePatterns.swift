@@ -66,7 +66,8 @@ public enum UsagePredictionRefusal: Error, Sendable, Hashable {
 public struct UsagePatterns: Sendable {
     public let settings: UsagePatternSettings
     public let dataPoints: Int
-    let weeks: Int
+    /// The weeks of the learning period: how many times each bucket is observed.
+    public let weeks: Int
     /// Slot of the week → total per week of the period.
     let observations: [Int: [Double]]
     let calendar: Calendar
@@ -133,12 +134,11 @@ public struct UsagePatterns: Sendable {
         return prediction
     }
 
-    /// Every bucket with any use: day (0 = Monday), start minute, weekly mean, weeks observed.
-    public func buckets() -> [(day: Int, startMinute: Int, mean: Amount, weeks: Int)] {
+    /// Every bucket with any use: day (0 = Monday), start minute, weekly mean.
+    public func buckets() -> [(day: Int, startMinute: Int, mean: Amount)] {
         observations.keys.sorted().map { slot in
             let minuteOfWeek = slot * settings.timeBucketMinutes
-            let stats = statistics(slot)
-            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(approximately: stats.mean), weeks)
+            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(approximately: statistics(slot).mean))
         }
     }
 }

@@ -130,7 +130,7 @@ struct PolicyRoutes: Sendable {
             return JSONBody.response(
                 PatternsBody(
                     agentID: agent.rawValue, timeBucketMinutes: settings.timeBucketMinutes,
-                    learningPeriodDays: settings.learningPeriodDays, weeks: (settings.learningPeriodDays + 6) / 7,
+                    learningPeriodDays: settings.learningPeriodDays, weeks: patterns.weeks,
                     dataPoints: patterns.dataPoints, buckets: buckets))
         }
         v1.get("agents/:id/prediction") { request, context in
@@ -162,7 +162,9 @@ struct PolicyRoutes: Sendable {
             return JSONBody.response(try await policies.optimizerPolicy(pool: pool))
         }
         v1.get("decisions") { request, _ in
-            let pool = request.uri.queryParameters["pool_id"].map { PoolID(unchecked: String($0)) }
+            let pool = try request.uri.queryParameters["pool_id"].map { text throws(SafeguardsError) in
+                try BudgetOperations.identifier(PoolID.self, String(text), field: "pool_id")
+            }
             let decisions: [DecisionRecord]
             do { decisions = try operations.store.decisions(pool: pool) } catch {
                 throw SafeguardsError(.unavailable, "cannot read the decision log: \(error)")
@@ -196,12 +198,13 @@ struct PolicyRoutes: Sendable {
             }
         }
         do { try settings.validate() } catch { throw SafeguardsError.invalidRequest(error.message) }
-        let since = Timestamp.now().advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
+        let now = Timestamp.now()
+        let since = now.advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
         let uses: [(Timestamp, Amount)]
         do { uses = try operations.store.postedUses(agents: [agent], since: since).map { ($0.1, $0.2) } } catch {
             throw SafeguardsError(.unavailable, "cannot read the spending history: \(error)")
         }
-        return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: .now()))
+        return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: now))
     }
 
     private func store(_ body: () throws -> Void) throws {

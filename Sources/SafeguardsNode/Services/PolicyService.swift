@@ -271,22 +271,22 @@ public actor PolicyService: Service {
             }
         }
         if let (sizing, _) = entry.adaptiveSizing, force || due("\(pool)/adaptive_sizing", every: sizing.adjustmentInterval, time) {
-            if let usage = await usage(of: pool), let proposal = sizing.propose(usage) {
+            if let (usage, _) = await state(of: pool), let proposal = sizing.propose(usage) {
                 await applyPool(pool, proposal, policy: "adaptive_sizing", bounded: true)
             }
         }
         if let (reallocation, _) = entry.priorityReallocation {
             // Emergencies are checked on every tick: a top-up cannot wait for the interval.
-            if let usage = await usage(of: pool) {
-                for adjustment in reallocation.emergencies(pool: usage, agents: await agents(of: pool)) {
+            if let (usage, agents) = await state(of: pool) {
+                for adjustment in reallocation.emergencies(pool: usage, agents: agents) {
                     await applyAgent(pool, adjustment, policy: "priority_reallocation.emergency", bounded: false)
                 }
                 await askPeers(pool, reallocation)
             }
             if force || due("\(pool)/priority_reallocation", every: reallocation.reallocationInterval, time),
-                let usage = await usage(of: pool)
+                let (usage, agents) = await state(of: pool)
             {
-                for adjustment in reallocation.reallocate(pool: usage, agents: await agents(of: pool)) {
+                for adjustment in reallocation.reallocate(pool: usage, agents: agents) {
                     await applyAgent(pool, adjustment, policy: "priority_reallocation", bounded: true)
                 }
             }
@@ -329,24 +329,28 @@ public actor PolicyService: Service {
         return true
     }
 
-    private func usage(of pool: PoolID) async -> PoolUsage? {
+    /// The pool's usage and its agents', in one read of the book.
+    private func state(of pool: PoolID) async -> (PoolUsage, [AgentUsage])? {
         await writer.read { book in
             guard let snapshot = book.poolSnapshot(pool) else { return nil }
-            let agents = book.agentSnapshots(in: pool)
-            var used: Int64 = 0
-            for agent in agents { used &+= agent.spent.micros &+ agent.reserved.micros }
-            return PoolUsage(
-                total: snapshot.total, available: snapshot.available, used: Amount(micros: used), agentCount: agents.count)
+            let agents = Self.agents(of: pool, in: book)
+            let used = agents.reduce(Int64(0)) { $0 &+ $1.used.micros }
+            return (
+                PoolUsage(total: snapshot.total, available: snapshot.available, used: Amount(micros: used), agentCount: agents.count),
+                agents
+            )
         }
     }
 
     func agents(of pool: PoolID) async -> [AgentUsage] {
-        await writer.read { book in
-            book.agentSnapshots(in: pool).map { snapshot in
-                AgentUsage(
-                    id: snapshot.agent.id, priority: snapshot.agent.priority, initialBudget: snapshot.agent.initialBudget,
-                    budget: snapshot.total, used: Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros))
-            }
+        await writer.read { Self.agents(of: pool, in: $0) }
+    }
+
+    private static func agents(of pool: PoolID, in book: BudgetBook) -> [AgentUsage] {
+        book.agentSnapshots(in: pool).map { snapshot in
+            AgentUsage(
+                id: snapshot.agent.id, priority: snapshot.agent.priority, initialBudget: snapshot.agent.initialBudget,
+                budget: snapshot.total, used: Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros))
         }
     }
 
