@@ -18,11 +18,19 @@ public struct GossipDigestBody: MessageBody, Hashable {
     public var digest: [String: RecordVersion]
 
     public init(_ digest: [SystemID: RecordVersion]) {
-        self.digest = Dictionary(uniqueKeysWithValues: digest.map { ($0.key.rawValue, $0.value) })
+        self.digest = Self.wire(digest)
     }
 
     /// The digest with its origins as system ids; entries that are not valid ids are dropped.
-    public var origins: [SystemID: RecordVersion] {
+    public var origins: [SystemID: RecordVersion] { Self.origins(digest) }
+
+    /// A digest as JSON carries it: keyed by the origins' raw ids.
+    static func wire(_ digest: [SystemID: RecordVersion]) -> [String: RecordVersion] {
+        Dictionary(uniqueKeysWithValues: digest.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// A digest from JSON, without the entries whose keys are not system ids.
+    static func origins(_ digest: [String: RecordVersion]) -> [SystemID: RecordVersion] {
         Dictionary(uniqueKeysWithValues: digest.compactMap { key, value in (try? SystemID(key)).map { ($0, value) } })
     }
 }
@@ -37,14 +45,10 @@ public struct GossipDeltaBody: MessageBody, Hashable {
 
     public init(records: [SignedGossipRecord], digest: [SystemID: RecordVersion]?) {
         self.records = records
-        self.digest = digest.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
+        self.digest = digest.map(GossipDigestBody.wire)
     }
 
-    public var origins: [SystemID: RecordVersion]? {
-        digest.map { digest in
-            Dictionary(uniqueKeysWithValues: digest.compactMap { key, value in (try? SystemID(key)).map { ($0, value) } })
-        }
-    }
+    public var origins: [SystemID: RecordVersion]? { digest.map(GossipDigestBody.origins) }
 }
 
 extension SettlementMachine {

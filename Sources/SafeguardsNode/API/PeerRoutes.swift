@@ -31,10 +31,7 @@ struct PeerRoutes: Sendable {
         }
         v1.get("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
-            guard let record = try await registry().peer(id) else {
-                throw SafeguardsError(.unknownPeer, "peer \(id) is not registered")
-            }
-            return JSONBody.response(PeerBody(record))
+            return JSONBody.response(PeerBody(try await registry().registered(id)))
         }
         v1.delete("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")

@@ -147,8 +147,9 @@ public actor FederationNode: FrameResponder {
 
     /// Sends `body` signed to `peer` and returns its verified answer (an error answer throws).
     func exchange(_ body: any MessageBody, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
-        guard let record = await registry.peer(peer), let keyInfo = await keyInfo(for: peer) else {
-            throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
+        let record = try await registry.registered(peer)
+        guard let keyInfo = await keyInfo(for: peer) else {
+            throw SafeguardsError(.unknownPeer, "peer \(peer) has no pinned signing key")
         }
         guard let address = HostPort(parsing: record.address) else {
             throw .invalidRequest("peer \(peer) has no usable address '\(record.address)'")

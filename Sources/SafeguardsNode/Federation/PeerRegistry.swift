@@ -36,6 +36,12 @@ public actor PeerRegistry {
     public func all() -> [PeerRecord] { records.values.sorted { $0.systemID < $1.systemID } }
     public func peer(_ id: SystemID) -> PeerRecord? { records[id] }
 
+    /// The peer's record, or `unknown_peer`.
+    public func registered(_ id: SystemID) throws(SafeguardsError) -> PeerRecord {
+        guard let record = records[id] else { throw SafeguardsError(.unknownPeer, "peer \(id) is not registered") }
+        return record
+    }
+
     /// Adds or updates a peer (see ``record(updating:id:address:trust:publicKeyBase64:source:now:)``).
     @discardableResult
     public func upsert(

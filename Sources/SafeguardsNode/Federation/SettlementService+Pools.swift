@@ -24,13 +24,10 @@ extension SettlementService {
     {
         var peers: [(SystemID, Amount)] = []
         for (name, amount) in request.remoteAllocations.sorted(by: { $0.key < $1.key }) {
-            let peer: SystemID
-            do { peer = try SystemID(name) } catch { throw .invalidRequest("remote_allocations: \(error)") }
+            let peer = try PeerRoutes.systemID(name, field: "remote_allocations")
             guard peer != me else { throw .invalidRequest("remote_allocations names this node (\(peer))") }
             guard amount.isPositive else { throw .invalidAmount("remote allocation for \(peer) must be positive") }
-            guard await federation.registry.peer(peer) != nil else {
-                throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
-            }
+            _ = try await federation.registry.registered(peer)
             peers.append((peer, amount))
         }
         var metadata = request.metadata ?? [:]

@@ -189,9 +189,7 @@ public actor SettlementService: Service {
         key: IdempotencyKey?
     ) async throws(SafeguardsError) -> FederationTransactionBody {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
-        guard await federation.registry.peer(peer) != nil else {
-            throw SafeguardsError(.unknownPeer, "peer \(peer) is not registered")
-        }
+        _ = try await federation.registry.registered(peer)
         guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
         let id = Self.transactionID(key: key, kind: kind)
         let outcome: Result<Void, SafeguardsError> = await lock.run {
