@@ -128,7 +128,7 @@ extension LedgerStore {
         return String(decoding: try encoder.encode(metadata), as: UTF8.self)
     }
 
-    private static func decode(_ text: String) throws -> [String: String] {
+    static func decode(_ text: String) throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 }

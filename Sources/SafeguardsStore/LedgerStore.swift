@@ -104,15 +104,17 @@ public final class LedgerStore: Sendable {
     }
 
     public func setMetaValue(_ key: String, _ value: String) throws(StoreError) {
-        do {
-            try database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO node_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [key, value])
-            }
-        } catch {
-            throw StoreError(operation: "write \(key)", underlying: error)
+        try write("write \(key)") { db in
+            try db.execute(
+                sql: "INSERT INTO node_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
+    }
+
+    /// One write transaction outside the budget writer (settings, logs, profiles), its failure
+    /// named by `operation`.
+    func write(_ operation: String, _ body: (Database) throws -> Void) throws(StoreError) {
+        do { try database.write(body) } catch { throw StoreError(operation: operation, underlying: error) }
     }
 
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {

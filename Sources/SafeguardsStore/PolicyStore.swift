@@ -16,13 +16,12 @@ extension LedgerStore {
                 rows = try Row.fetchAll(db, sql: "SELECT * FROM decisions ORDER BY seq DESC LIMIT ?", arguments: [limit])
             }
             return try rows.map { row in
-                let inputsText: String = row["inputs"]
-                return DecisionRecord(
+                DecisionRecord(
                     policy: row["policy"], poolID: (row["pool_id"] as String?).map(PoolID.init(unchecked:)),
                     agentID: (row["agent_id"] as String?).map(AgentID.init(unchecked:)),
                     oldValue: Amount(micros: row["old_value"]), newValue: Amount(micros: row["new_value"]),
                     reason: row["reason"],
-                    inputs: try JSONDecoder().decode([String: String].self, from: Data(inputsText.utf8)),
+                    inputs: try Self.decode(row["inputs"]),
                     transferID: (row["transfer_id"] as String?).map(TransferID.init(unchecked:)),
                     at: Timestamp(millisecondsSince1970: row["at"]))
             }
@@ -31,12 +30,12 @@ extension LedgerStore {
 
     /// Logs a decision that moved no budget (a fallback).
     public func logDecision(_ decision: DecisionRecord) throws(StoreError) {
-        try writeSettings("log decision") { db in try Self.apply(.decisionLogged(decision), db) }
+        try write("log decision") { db in try Self.apply(.decisionLogged(decision), db) }
     }
 
     /// Stores (or replaces) a pool's policy of `kind` as JSON.
     public func savePolicy(pool: PoolID, kind: String, body: String, at: Timestamp) throws(StoreError) {
-        try writeSettings("save policy") { db in
+        try write("save policy") { db in
             try db.execute(
                 sql: """
                     INSERT INTO pool_policies(pool_id, kind, body, updated_at) VALUES (?, ?, ?, ?)
@@ -50,7 +49,7 @@ extension LedgerStore {
     @discardableResult
     public func removePolicy(pool: PoolID, kind: String) throws(StoreError) -> Bool {
         var removed = false
-        try writeSettings("remove policy") { db in
+        try write("remove policy") { db in
             try db.execute(
                 sql: "DELETE FROM pool_policies WHERE pool_id = ? AND kind = ?", arguments: [pool.rawValue, kind])
             removed = db.changesCount > 0
@@ -68,7 +67,7 @@ extension LedgerStore {
     }
 
     public func setFrozen(_ pool: PoolID, _ frozen: Bool, at: Timestamp) throws(StoreError) {
-        try writeSettings("freeze pool") { db in
+        try write("freeze pool") { db in
             if frozen {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO pool_freezes(pool_id, frozen_at) VALUES (?, ?)",
@@ -86,8 +85,8 @@ extension LedgerStore {
     }
 
     public func saveRateLimit(agent: AgentID, maxBudget: Amount, window: Duration) throws(StoreError) {
-        let milliseconds = window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000
-        try writeSettings("save rate limit") { db in
+        let milliseconds = Transfer.milliseconds(window)
+        try write("save rate limit") { db in
             try db.execute(
                 sql: """
                     INSERT INTO agent_rate_limits(agent_id, max_budget, window_ms) VALUES (?, ?, ?)
@@ -104,10 +103,6 @@ extension LedgerStore {
             }
         }
     }
-
-    private func writeSettings(_ operation: String, _ body: (Database) throws -> Void) throws(StoreError) {
-        do { try database.write(body) } catch { throw StoreError(operation: operation, underlying: error) }
-    }
 }
 
 /// Cost-benefit profiles and reported benefits.
@@ -115,19 +110,15 @@ extension LedgerStore {
     public func saveOperation(
         agent: AgentID, type: String, averageCost: Amount, averageBenefit: Amount, variability: Amount
     ) throws(StoreError) {
-        do {
-            try database.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO cost_benefit_operations(agent_id, operation_type, average_cost, average_benefit, benefit_variability)
-                        VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(agent_id, operation_type) DO UPDATE SET average_cost = excluded.average_cost,
-                            average_benefit = excluded.average_benefit, benefit_variability = excluded.benefit_variability
-                        """,
-                    arguments: [agent.rawValue, type, averageCost.micros, averageBenefit.micros, variability.micros])
-            }
-        } catch {
-            throw StoreError(operation: "save operation profile", underlying: error)
+        try write("save operation profile") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cost_benefit_operations(agent_id, operation_type, average_cost, average_benefit, benefit_variability)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(agent_id, operation_type) DO UPDATE SET average_cost = excluded.average_cost,
+                        average_benefit = excluded.average_benefit, benefit_variability = excluded.benefit_variability
+                    """,
+                arguments: [agent.rawValue, type, averageCost.micros, averageBenefit.micros, variability.micros])
         }
     }
 
@@ -144,14 +135,10 @@ extension LedgerStore {
     }
 
     public func reportBenefit(agent: AgentID, benefit: Amount, at: Timestamp) throws(StoreError) {
-        do {
-            try database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO benefit_reports(agent_id, benefit, at) VALUES (?, ?, ?)",
-                    arguments: [agent.rawValue, benefit.micros, at.millisecondsSince1970])
-            }
-        } catch {
-            throw StoreError(operation: "report benefit", underlying: error)
+        try write("report benefit") { db in
+            try db.execute(
+                sql: "INSERT INTO benefit_reports(agent_id, benefit, at) VALUES (?, ?, ?)",
+                arguments: [agent.rawValue, benefit.micros, at.millisecondsSince1970])
         }
     }
 

@@ -101,7 +101,7 @@ public struct Transfer: Sendable, Hashable {
     }
 
     /// `duration` in whole milliseconds, saturating at the ends of `Int64` instead of wrapping.
-    static func milliseconds(_ duration: Duration) -> Int64 {
+    public static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         guard !overflow else { return seconds > 0 ? .max : .min }
