@@ -179,6 +179,12 @@ extension SafeguardsClient {
         try await call(.PUT, "/v1/pools/\(Self.escape(pool))/policies/time_profiles", body: body)
     }
 
+    /// Sets the pool's policy of `kind` from its parameters as JSON (the body of
+    /// `PUT /v1/pools/{id}/policies/{kind}`).
+    public func setPolicy(pool: String, kind: String, json: [UInt8]) async throws(APIClientError) -> PoolPoliciesBody {
+        try decode(await raw(.PUT, "/v1/pools/\(Self.escape(pool))/policies/\(Self.escape(kind))", body: json))
+    }
+
     /// Removes the pool's policy of `kind`; its budgets stay as they are.
     public func removePolicy(pool: String, kind: String) async throws(APIClientError) -> PoolPoliciesBody {
         try await call(.DELETE, "/v1/pools/\(Self.escape(pool))/policies/\(Self.escape(kind))")

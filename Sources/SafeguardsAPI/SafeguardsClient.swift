@@ -147,7 +147,7 @@ public struct SafeguardsClient: Sendable {
     }
 
     /// The body of a 2xx response decoded, or the problem the node answered, as an error.
-    public func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
+    func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
         let data = Data(response.body)
         guard (200..<300).contains(response.status) else {
             if let problem = try? APICoding.decoder().decode(ProblemBody.self, from: data) {

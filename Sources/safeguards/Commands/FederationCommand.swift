@@ -24,10 +24,7 @@ struct FederationCommand: AsyncParsableCommand {
         @Option(help: "Idempotency key: a retry with the same key returns the same pool.") var idempotencyKey: String?
 
         func run() async throws {
-            var allocations: [String: Amount] = [:]
-            for (system, amount) in try ValueParsing.metadata(remote, option: "--remote") {
-                allocations[system] = try ValueParsing.amount(amount, option: "--remote")
-            }
+            let allocations = try ValueParsing.amounts(remote, option: "--remote")
             let request = CreateFederatedPoolRequest(
                 name: name, localBudget: try ValueParsing.amount(localBudget, option: "--local-budget"),
                 priority: try ValueParsing.poolPriority(priority), remoteAllocations: allocations, idempotencyKey: idempotencyKey)

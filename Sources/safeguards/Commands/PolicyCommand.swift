@@ -43,13 +43,9 @@ struct PolicyCommand: AsyncParsableCommand {
                 }
                 json = text
             }
-            let body = try await api.withClient { client -> PoolPoliciesBody in
-                let id = try await PoolLookup.id(for: target.pool, client: client)
-                let response = try await client.raw(
-                    .PUT, "/v1/pools/\(id)/policies/\(kind)", body: Array(json.utf8))
-                return try client.decode(response)
+            try await PolicyCommand.show(api, target.pool) { client, id in
+                try await client.setPolicy(pool: id, kind: kind, json: Array(json.utf8))
             }
-            try api.output(body) { PolicyTables.policies(body) }
         }
     }
 
@@ -156,13 +152,6 @@ struct ResourcesCommand: AsyncParsableCommand {
         commandName: "resources", abstract: "Multi-resource budgets: api_calls, compute_seconds, storage_gb, ...",
         subcommands: [SetBudgets.self, Show.self, Reserve.self, Settle.self, Release.self])
 
-    static func amounts(_ pairs: [String], option: String) throws -> [String: Amount] {
-        var amounts: [String: Amount] = [:]
-        for (key, value) in try ValueParsing.metadata(pairs, option: option) {
-            amounts[key] = try ValueParsing.amount(value, option: option)
-        }
-        return amounts
-    }
 
     struct SetBudgets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an agent's budget of each named type.")
@@ -171,7 +160,7 @@ struct ResourcesCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("TYPE=AMOUNT; repeat for each type.", valueName: "type=amount")) var budget: [String]
 
         func run() async throws {
-            let request = ResourceBudgetsRequest(budgets: try ResourcesCommand.amounts(budget, option: "--budget"))
+            let request = ResourceBudgetsRequest(budgets: try ValueParsing.amounts(budget, option: "--budget"))
             let body = try await api.withClient { client in try await client.setResources(agent: agent, request) }
             try api.output(body) { PolicyTables.resources(body) }
         }
@@ -197,7 +186,7 @@ struct ResourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = ResourceReserveRequest(
-                amounts: try ResourcesCommand.amounts(amount, option: "--amount"), idempotencyKey: idempotencyKey)
+                amounts: try ValueParsing.amounts(amount, option: "--amount"), idempotencyKey: idempotencyKey)
             let body = try await api.withClient { client in try await client.reserveResources(agent: agent, request) }
             try api.output(body) { body.reservationID }
         }
@@ -211,9 +200,9 @@ struct ResourcesCommand: AsyncParsableCommand {
         var used: [String] = []
 
         func run() async throws {
-            let request = ResourceSettleRequest(used: try ResourcesCommand.amounts(used, option: "--used"))
+            let request = ResourceSettleRequest(used: try ValueParsing.amounts(used, option: "--used"))
             let body = try await api.withClient { client in try await client.settleResources(reservation: reservation, request) }
-            try api.output(body) { body.states.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n") }
+            try api.output(body) { PolicyTables.states(body) }
         }
     }
 
@@ -224,12 +213,17 @@ struct ResourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let body = try await api.withClient { client in try await client.releaseResources(reservation: reservation) }
-            try api.output(body) { body.states.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n") }
+            try api.output(body) { PolicyTables.states(body) }
         }
     }
 }
 
 enum PolicyTables {
+    /// Each resource type of a reservation and its transfer's state, a line each.
+    static func states(_ body: ResourceReservationBody) -> String {
+        body.states.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
+    }
+
     static func policies(_ body: PoolPoliciesBody) -> String {
         var pairs: [(String, String)] = [("pool", body.poolID), ("frozen", body.frozen ? "yes (no automatic changes)" : "no")]
         if let sizing = body.adaptiveSizing {

@@ -50,15 +50,19 @@ enum SyncTables {
             .right("BEHIND"), .right("PENDING"), .right("REPAIRED"), .left("BALANCES"),
         ])
         for peer in status.peers {
-            let balances = peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.display)" }
-                .joined(separator: " ")
             table.append([
                 peer.systemID, peer.state, peer.trustLevel, peer.effectiveTrust, peer.lastSync ?? "never",
                 peer.lastSeenVersion ?? "-", String(peer.versionsBehind), String(peer.pendingTransfers),
-                "\(peer.disagreementsRepaired)/\(peer.disagreementsFound)", balances,
+                "\(peer.disagreementsRepaired)/\(peer.disagreementsFound)", balances(peer),
             ])
         }
         text += table.isEmpty ? "no peers" : table.render()
         return text
+    }
+
+    /// The pools' available budget a peer's record shows, `name=amount` each.
+    static func balances(_ peer: SyncPeerBody) -> String {
+        guard !peer.balances.isEmpty else { return "(no pools)" }
+        return peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.display)" }.joined(separator: " ")
     }
 }

@@ -93,15 +93,21 @@ struct DemoCommand: AsyncParsableCommand {
         report.heading("\nDemo finished: \(report.stepCount) steps, every outcome as expected.")
     }
 
-    private func config(for system: String, root: String, certificates: String, level: Logger.Level) throws
-        -> NodeConfig
-    {
+    /// The embedded defaults for `system`, its data in `root`, its API on a free loopback port.
+    private func localConfig(_ system: String, root: String, level: Logger.Level) -> NodeConfig {
         var config = NodeConfig.defaults()
         config.systemID = system
         config.dataDirectory = (root as NSString).appendingPathComponent(system)
         config.api.listen = HostPort(host: "127.0.0.1", port: 0)
         config.api.token = nil
         config.logLevel = level
+        return config
+    }
+
+    private func config(for system: String, root: String, certificates: String, level: Logger.Level) throws
+        -> NodeConfig
+    {
+        var config = localConfig(system, root: root, level: level)
         var federation = FederationConfig(
             listen: HostPort(host: "127.0.0.1", port: 0), caPath: "\(certificates)/ca.pem",
             certificatePath: "\(certificates)/\(system).pem", privateKeyPath: "\(certificates)/\(system).key",
@@ -114,12 +120,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// A standalone node whose database already holds ``LearningScenario/history``.
     private func learningConfig(root: String, level: Logger.Level) async throws -> NodeConfig {
-        var config = NodeConfig.defaults()
-        config.systemID = "system_d"
-        config.dataDirectory = (root as NSString).appendingPathComponent("system_d")
-        config.api.listen = HostPort(host: "127.0.0.1", port: 0)
-        config.api.token = nil
-        config.logLevel = level
+        var config = localConfig("system_d", root: root, level: level)
         config.policies.tick = .seconds(3600)
         try FileManager.default.createDirectory(
             atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

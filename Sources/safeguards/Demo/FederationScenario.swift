@@ -175,7 +175,7 @@ struct FederationScenario {
             try expect(peer.state == "alive", "\(peer.systemID) is \(peer.state) on system_a")
             table.append([
                 peer.systemID, peer.state, peer.effectiveTrust, peer.lastSeenVersion ?? "-", String(peer.pendingTransfers),
-                peer.balances.isEmpty ? "(no pools)" : peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.display)" }.joined(separator: " "),
+                SyncTables.balances(peer),
             ])
         }
         report.table(table)

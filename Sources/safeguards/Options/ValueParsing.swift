@@ -31,6 +31,13 @@ enum ValueParsing {
         return metadata
     }
 
+    /// `key=amount` pairs from repeated options, each amount exact.
+    static func amounts(_ pairs: [String], option: String) throws(ValidationError) -> [String: Amount] {
+        var amounts: [String: Amount] = [:]
+        for (key, value) in try metadata(pairs, option: option) { amounts[key] = try amount(value, option: option) }
+        return amounts
+    }
+
     /// An agent priority word (`CRITICAL`, `high`, ...), written back in the API's upper case.
     static func agentPriority(_ text: String, option: String = "--priority") throws(ValidationError) -> String {
         do {
