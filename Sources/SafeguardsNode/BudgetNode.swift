@@ -75,6 +75,7 @@ public struct BudgetNode: Sendable {
         var settlement: SettlementService?
         var gossip: GossipService?
         var federationServices: [any Service] = []
+        let readiness = ListenerReadiness(path: config.addressPath, federation: config.federation != nil)
         if let federationConfig = config.federation {
             let setup = try FederationSetup.make(
                 systemID: config.systemID, config: federationConfig, store: store, logger: logger,
@@ -95,7 +96,12 @@ public struct BudgetNode: Sendable {
             gossip = gossipService
             setup.node.attach(gossipService)
             federationServices.append(
-                FederationService(listener: setup.listener, node: setup.node, onListening: onFederationListening))
+                FederationService(
+                    listener: setup.listener, node: setup.node,
+                    onListening: { port in
+                        await readiness.federationListening()
+                        await onFederationListening(port)
+                    }))
             federationServices.append(service)
             federationServices.append(gossipService)
         }
@@ -108,7 +114,6 @@ public struct BudgetNode: Sendable {
                 settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
             policies: PolicyRoutes(
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
-        let addressPath = config.addressPath
         let application = Application(
             router: routes.makeRouter(),
             configuration: .init(
@@ -117,7 +122,7 @@ public struct BudgetNode: Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.api.listen.port
                 let address = HostPort(host: config.api.listen.host, port: port)
-                try? "\(address)\n".write(toFile: addressPath, atomically: true, encoding: .utf8)
+                await readiness.apiListening(address)
                 logger.info("API listening", metadata: ["api.address": "\(address)", "system_id": "\(config.systemID)"])
                 await onListening(address)
             },
@@ -137,6 +142,34 @@ public struct BudgetNode: Sendable {
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+}
+
+/// Writes the API's address to `api-address` once every listener of the node is up, so whoever
+/// reads the file (a script, a test) knows the node accepts API and federation connections.
+actor ListenerReadiness {
+    private let path: String
+    private var address: HostPort?
+    private var federationPending: Bool
+
+    init(path: String, federation: Bool) {
+        self.path = path
+        self.federationPending = federation
+    }
+
+    func apiListening(_ address: HostPort) {
+        self.address = address
+        writeWhenReady()
+    }
+
+    func federationListening() {
+        federationPending = false
+        writeWhenReady()
+    }
+
+    private func writeWhenReady() {
+        guard let address, !federationPending else { return }
+        try? "\(address)\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
 

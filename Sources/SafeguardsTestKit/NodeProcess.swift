@@ -72,9 +72,7 @@ public final class NodeProcess: @unchecked Sendable {
             if let text = try? String(contentsOfFile: addressPath, encoding: .utf8),
                 let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
             {
-                // The API listens first; a node that cannot bind its other listeners stops right after.
-                try await Task.sleep(for: .milliseconds(100))
-                guard process.isRunning else { throw NodeProcessError("the node exited after it started:\n\(self.log)") }
+                // The node writes its address once all its listeners are up.
                 return port
             }
             guard process.isRunning else { throw NodeProcessError("the node exited at start:\n\(self.log)") }
