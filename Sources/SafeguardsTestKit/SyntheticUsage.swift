@@ -80,9 +80,10 @@ public enum SyntheticUsage {
         }
         var random = SeededRandom(seed: seed)
         var spent: [AgentID: Amount] = [:]
+        let agents = pools.flatMap(\.agents)
         for (index, time) in times.enumerated() {
             clock.withLock { $0 = time }
-            for agent in pools.flatMap(\.agents) {
+            for agent in agents {
                 let amount = agent.use(index, time, &random)
                 guard amount.isPositive else { continue }
                 _ = try await writer.submit(.spend(agent.id, amount: amount, transferID: TransferID(unchecked: "synthetic-\(agent.id)-\(index)")))

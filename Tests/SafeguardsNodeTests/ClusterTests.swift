@@ -194,14 +194,6 @@ struct GossipClusterTests {
     }
 
     /// Polls `condition` every 50 ms, at most `attempts` times; returns whether it held.
-    static func eventually(_ attempts: Int = 400, _ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<attempts {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     static func state(of peer: String, on client: SafeguardsClient) async throws -> String? {
         try await client.syncStatus().peers.first { $0.systemID == peer }?.state
     }
@@ -216,7 +208,7 @@ struct GossipClusterTests {
         }
         // Every node sees every other node's pool balance through gossip.
         let clients = cluster.clients
-        let converged = try await Self.eventually {
+        let converged = try await eventually {
             for system in systems {
                 let status = try await clients[system]!.syncStatus()
                 for peer in status.peers {
@@ -233,7 +225,7 @@ struct GossipClusterTests {
         #expect(status.peers.allSatisfy { $0.lastSync != nil && $0.lastSeenVersion != nil })
         // A change travels too.
         _ = try await clients["system_b"]!.createPool(CreatePoolRequest(name: "second", initialBudget: 7, priority: 1))
-        #expect(try await Self.eventually {
+        #expect(try await eventually {
             try await clients["system_a"]!.syncStatus().peers.first { $0.systemID == "system_b" }?.balances["second"] == 7
         })
         // POST /v1/sync runs an exchange with each peer now.
@@ -244,19 +236,19 @@ struct GossipClusterTests {
         // system_c is killed: the others suspect it, then declare it dead...
         await cluster.nodes["system_c"]!.kill(signal: SIGKILL)
         var sawSuspect = false
-        let dead = try await Self.eventually {
+        let dead = try await eventually {
             let state = try await Self.state(of: "system_c", on: clients["system_a"]!)
             if state == "suspect" { sawSuspect = true }
             return state == "dead"
         }
         #expect(sawSuspect)
         #expect(dead)
-        #expect(try await Self.eventually { try await Self.state(of: "system_c", on: clients["system_b"]!) == "dead" })
+        #expect(try await eventually { try await Self.state(of: "system_c", on: clients["system_b"]!) == "dead" })
         // ...and alive again once it is back (dead peers are still tried, at a slower pace).
         try await cluster.start("system_c")
         for system in ["system_a", "system_b"] {
             let client = clients[system]!
-            #expect(try await Self.eventually { try await Self.state(of: "system_c", on: client) == "alive" }, "on \(system)")
+            #expect(try await eventually { try await Self.state(of: "system_c", on: client) == "alive" }, "on \(system)")
         }
     }
 }

@@ -248,13 +248,11 @@ struct SettlementRecoveryTests {
         let directory = try makeTemporaryDirectory()
         let portB = try freeLoopbackPort()
         @Sendable func configureA(_ config: inout NodeConfig) {
-            config.systemID = "system_a"
-            config.federation = DevelopmentFederation.config(for: "system_a")
             config.federation?.settlement.answerWait = .milliseconds(200)
             config.federation?.settlement.retryInitial = .milliseconds(50)
             config.federation?.settlement.retryMaximum = .milliseconds(200)
         }
-        let pending = try await TestNode.with(dataDirectory: directory, configure: configureA) { clientA, _ in
+        let pending = try await TestNode.withFederated("system_a", dataDirectory: directory, configure: configureA) { clientA, _, _ in
             try await DevelopmentFederation.register("system_b", port: portB, with: clientA)
             let pool = try await clientA.createFederatedPool(
                 CreateFederatedPoolRequest(name: "p", localBudget: 100, priority: 5, remoteAllocations: ["system_b": 500]))
@@ -273,21 +271,22 @@ struct SettlementRecoveryTests {
             config.federation?.offers = [try! SystemID("system_a"): 1000]
         }) { clientB, _, _ in
             try await DevelopmentFederation.register("system_a", port: 1, with: clientB)
-            try await TestNode.with(dataDirectory: directory, configure: configureA) { clientA, _ in
+            try await TestNode.withFederated("system_a", dataDirectory: directory, configure: configureA) { clientA, _, _ in
                 var transaction = try await clientA.federationTransaction(pending)
-                for _ in 0..<100 where transaction.status == "pending" {
-                    try await Task.sleep(for: .milliseconds(50))
+                _ = try await eventually(100) {
                     transaction = try await clientA.federationTransaction(pending)
+                    return transaction.status != "pending"
                 }
                 #expect(transaction.status == "accepted")
                 #expect(try await clientB.federationTransaction(pending).status == "accepted")
                 #expect(try await clientA.agent("x").budget.total == 50)
                 #expect(try await clientB.accountBalances().balance("given:system_a") == 40)
                 // The proposal sent while system_b was down was granted too.
-                var grant = try await clientA.federatedPool(try #require(await clientA.pools().pools.first?.id)).grants["system_b"]
-                for _ in 0..<100 where grant?.status == "pending" {
-                    try await Task.sleep(for: .milliseconds(50))
-                    grant = try await clientA.federatedPool(try #require(await clientA.pools().pools.first?.id)).grants["system_b"]
+                let poolID = try #require(await clientA.pools().pools.first?.id)
+                var grant = try await clientA.federatedPool(poolID).grants["system_b"]
+                _ = try await eventually(100) {
+                    grant = try await clientA.federatedPool(poolID).grants["system_b"]
+                    return grant?.status != "pending"
                 }
                 #expect(grant?.granted == 500)  // all of it: 1000 offered × trust 0.8 leaves 800
                 #expect(try await clientA.ledgerCheck().balanced)

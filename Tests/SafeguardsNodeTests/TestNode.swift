@@ -29,11 +29,11 @@ enum TestNode {
     /// A node of `system` in the development federation (Certs/), listening for peers on a free
     /// port, which `body` receives.
     static func withFederated<T: Sendable>(
-        _ system: String, configure: (inout NodeConfig) -> Void = { _ in },
+        _ system: String, dataDirectory: String? = nil, configure: (inout NodeConfig) -> Void = { _ in },
         _ body: @Sendable (SafeguardsClient, BudgetNode, Int) async throws -> T
     ) async throws -> T {
         try await run(
-            dataDirectory: nil,
+            dataDirectory: dataDirectory,
             configure: { config in
                 config.systemID = system
                 config.federation = DevelopmentFederation.config(for: system)
@@ -134,4 +134,13 @@ struct Fixture {
         }
         return Fixture(pool: pool)
     }
+}
+
+/// Polls `condition` every 50 ms, at most `attempts` times; returns whether it held.
+func eventually(_ attempts: Int = 400, _ condition: () async throws -> Bool) async throws -> Bool {
+    for _ in 0..<attempts {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return false
 }

@@ -117,11 +117,7 @@ extension NodeConfig {
                 guard (1...64).contains(value) else { throw ConfigError(key: "gossip.fanout", "must be between 1 and 64") }
                 config.gossip.fanout = value
             }
-            if let text = try gossip.string("min_relay_trust") {
-                do { config.gossip.minimumRelayTrust = try TrustLevel(parsing: text).basisPoints } catch {
-                    throw ConfigError(key: "gossip.min_relay_trust", error.description)
-                }
-            }
+            if let trust = try gossip.trust("min_relay_trust") { config.gossip.minimumRelayTrust = trust.basisPoints }
             if let value = try gossip.duration("suspect_after") { config.gossip.suspectAfter = value }
             if let value = try gossip.duration("dead_after") { config.gossip.deadAfter = value }
             if let suspect = config.gossip.suspectAfter, let dead = config.gossip.deadAfter, dead <= suspect {

@@ -141,12 +141,8 @@ extension FederationConfig.PeerConfig {
         guard let addressText = try section.string("address"), let address = HostPort(parsing: addressText) else {
             throw ConfigError(key: section.qualified("address"), "is required, as host:port")
         }
-        guard let trustText = try section.string("trust_level") else {
+        guard let trust = try section.trust("trust_level") else {
             throw ConfigError(key: section.qualified("trust_level"), "is required (0..1)")
-        }
-        let trust: TrustLevel
-        do { trust = try TrustLevel(parsing: trustText) } catch {
-            throw ConfigError(key: section.qualified("trust_level"), error.description)
         }
         guard let publicKey = try section.string("public_key"), !publicKey.isEmpty else {
             throw ConfigError(key: section.qualified("public_key"), "is required (base64 Ed25519 public key)")
@@ -156,14 +152,18 @@ extension FederationConfig.PeerConfig {
 }
 
 
+extension ConfigSection {
+    /// A trust level, 0..1 with at most four decimals.
+    mutating func trust(_ key: String) throws(ConfigError) -> TrustLevel? {
+        guard let text = try string(key) else { return nil }
+        do { return try TrustLevel(parsing: text) } catch { throw ConfigError(key: qualified(key), error.description) }
+    }
+}
+
 extension FederationConfig.SettlementSettings {
     static func parse(_ section: inout ConfigSection) throws(ConfigError) -> Self {
         var settings = Self()
-        if let text = try section.string("minimum_trust") {
-            do { settings.minimumTrust = try TrustLevel(parsing: text) } catch {
-                throw ConfigError(key: section.qualified("minimum_trust"), error.description)
-            }
-        }
+        if let trust = try section.trust("minimum_trust") { settings.minimumTrust = trust }
         if let cap = try section.amount("per_request_cap") {
             guard cap.isPositive else { throw ConfigError(key: section.qualified("per_request_cap"), "must be positive") }
             settings.perRequestCap = cap

@@ -101,9 +101,9 @@ public struct GossipSimulation: Sendable {
             let snapshot = nodes
             for index in 0..<count {
                 let targets = nodes[index].tick(now: now, trust: trust, random: &random)
+                let digest = snapshot[index].digest()
                 for target in targets {
                     guard let peer = Int(target.rawValue.dropFirst(5)) else { continue }
-                    let digest = snapshot[index].digest()
                     bytes += digestBytes(digest)
                     guard delivered(index, peer, round: round, random: &random) else { continue }
                     let answer = snapshot[peer].delta(for: digest, to: nodes[index].me, trust: trust)
