@@ -167,6 +167,12 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v6_transfers_by_credit_account") { db in
+            // An agent's rate-limit window is rebuilt from its reservations and spends, the
+            // transfers that credit its `spent` account, within the last window: found through
+            // this index instead of a scan of the whole journal.
+            try db.execute(sql: "CREATE INDEX transfers_by_credit_account ON transfers(credit_account, created_at)")
+        }
         return migrator
     }
 }

@@ -158,9 +158,14 @@ struct BudgetWriterTests {
 struct LedgerStoreTests {
     @Test func migrationsAreVersionedAndReopeningIsANoOp() throws {
         let fixture = try StoreFixture()
-        #expect(try fixture.store.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit"])
+        let applied = try fixture.store.appliedMigrations()
+        #expect(
+            applied == [
+                "v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit",
+                "v6_transfers_by_credit_account",
+            ])
         let reopened = try LedgerStore(path: fixture.path)
-        #expect(try reopened.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit"])
+        #expect(try reopened.appliedMigrations() == applied)
     }
 
     @Test func databaseIsInWALModeWithFullSync() throws {

@@ -21,8 +21,9 @@ public struct BudgetOperations: Sendable {
         self.rateLimits = rateLimits
     }
 
-    /// Runs `operation` inside the agent's rate limit: the amount is counted first (or
-    /// `rate_limited` is thrown), and taken back when the operation fails or was a replay.
+    /// Runs `operation` inside the agent's rate limit: the amount counts as in flight first (or
+    /// `rate_limited` is thrown), and in the window once its transfer is committed; a refused,
+    /// failed or replayed operation leaves the window as it was.
     func limited(
         _ agent: AgentID, _ amount: Amount, transfer id: TransferID,
         _ operation: () async throws(SafeguardsError) -> (Transfer, replayed: Bool)
@@ -31,14 +32,13 @@ public struct BudgetOperations: Sendable {
         guard let rateLimits, await rateLimits.hasLimit(agent) else { return try await operation() }
         // A retry of a request already made is answered as a replay, never counted again.
         if await writer.read({ $0.ledger.transfer(id) != nil }) { return try await operation() }
-        let time = Timestamp.now()
-        try await rateLimits.admit(agent, amount, at: time)
+        let ticket = try await rateLimits.admit(agent, amount, transfer: id, at: Timestamp.now())
         do {
             let result = try await operation()
-            if result.replayed { await rateLimits.refund(agent, amount, at: time) }
+            await rateLimits.finish(ticket, committed: result.replayed ? nil : result.0)
             return result
         } catch {
-            await rateLimits.refund(agent, amount, at: time)
+            await rateLimits.finish(ticket, committed: nil)
             throw error
         }
     }

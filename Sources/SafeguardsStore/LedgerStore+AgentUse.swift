@@ -1,0 +1,29 @@
+import GRDB
+import SafeguardsCore
+
+/// What counts against an agent's rate limit, read back from the journal.
+extension LedgerStore {
+    /// Calls `body` with every reservation and spend of `agent` created after `after` (the
+    /// transfers that credit its `spent` account), oldest first: id, time and amount as the
+    /// journal holds them. Read through a cursor, so a long window is never held in memory.
+    ///
+    /// - Throws: ``StoreError`` when the journal cannot be read.
+    public func agentUses(
+        _ agent: AgentID, after: Timestamp, _ body: (TransferID, Timestamp, Amount) -> Void
+    ) throws(StoreError) {
+        try read("read the uses of agent \(agent)") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, created_at, amount FROM transfers
+                    WHERE credit_account = ? AND created_at > ? ORDER BY created_at
+                    """,
+                arguments: [LedgerAccounts.spent(agent).rawValue, after.millisecondsSince1970])
+            while let row = try rows.next() {
+                body(
+                    TransferID(unchecked: row["id"]), Timestamp(millisecondsSince1970: row["created_at"]),
+                    Amount(micros: row["amount"]))
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsTestKit
+import Testing
+
+/// Rate-limit windows are kept in the journal: a restart or a re-posted limit keeps what the
+/// window already holds.
+@Suite("Durable rate-limit windows", .timeLimit(.minutes(2)))
+struct RateLimitWindowTests {
+    /// Spends `units` on `agent` one unit at a time, each with its own key.
+    static func spend(_ client: SafeguardsClient, _ agent: String, units: Int, keyPrefix: String) async throws {
+        for index in 0..<units {
+            _ = try await client.spend(agent: agent, SpendRequest(amount: 1, idempotencyKey: "\(keyPrefix)-\(index)"))
+        }
+    }
+
+    /// Whether spending `amount` is refused as rate limited.
+    static func isRateLimited(_ client: SafeguardsClient, _ agent: String, _ amount: Amount) async throws -> Bool {
+        do {
+            _ = try await client.spend(agent: agent, SpendRequest(amount: amount))
+            return false
+        } catch let error as APIClientError where error.code == "rate_limited" {
+            return true
+        }
+    }
+
+    @Test func aRestartKeepsTheUseInTheWindow() async throws {
+        let directory = try makeTemporaryDirectory()
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            try await Self.spend(client, "a1", units: 80, keyPrefix: "before")
+        }
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            // A retry of a spend made before the restart is a replay: answered, not counted.
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 1, idempotencyKey: "before-0"))
+            #expect(try await Self.isRateLimited(client, "a1", 25))
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 20))
+            #expect(try await Self.isRateLimited(client, "a1", Amount(micros: 1)))
+            let agent = try await client.agent("a1")
+            #expect(agent.budget.spent == 100)
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
+    @Test func postingTheLimitAgainKeepsTheUseInTheWindow() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            try await Self.spend(client, "a1", units: 80, keyPrefix: "use")
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            #expect(try await Self.isRateLimited(client, "a1", 25))
+            // A changed limit keeps the use too: 80 of 90.
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 90, timeWindowSeconds: 7200))
+            #expect(try await Self.isRateLimited(client, "a1", 11))
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 10))
+            #expect(try await Self.isRateLimited(client, "a1", Amount(micros: 1)))
+            #expect(try await client.agent("a1").budget.spent == 90)
+        }
+    }
+
+    @Test func refusedAndReplayedOperationsAreNotCounted() async throws {
+        let directory = try makeTemporaryDirectory()
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "50")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 40, idempotencyKey: "k"))
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 40, idempotencyKey: "k"))
+            // Refused by the budget (402), so it moves nothing and counts nothing.
+            await #expect(throws: APIClientError.self) {
+                _ = try await client.spend(agent: "a1", SpendRequest(amount: 20))
+            }
+            _ = try await client.updateBudget(agent: "a1", UpdateBudgetRequest(budget: 200, reason: "more"))
+        }
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            // 40 used: 60 more fit, and not one micro-unit past them.
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 60))
+            #expect(try await Self.isRateLimited(client, "a1", Amount(micros: 1)))
+        }
+    }
+
+    @Test func concurrentSpendsNeverOvershootTheLimit() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 50, timeWindowSeconds: 3600))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<80 {
+                    group.addTask { _ = try? await client.spend(agent: "a1", SpendRequest(amount: 1, idempotencyKey: "c\(index)")) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await client.agent("a1").budget.spent == 50)
+        }
+    }
+}
