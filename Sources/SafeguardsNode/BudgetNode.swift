@@ -21,11 +21,17 @@ public struct BudgetNode: Sendable {
     public let settlement: SettlementService?
     /// Gossip of balances and sync status, when the node is in a federation.
     public let gossip: GossipService?
+    /// The lock that makes this node the only one on its data folder; the first of ``services``,
+    /// so a service group releases it after every other service stopped.
+    public let dataFolderLock: DataFolderLock
     /// The API server and the background services, for a `ServiceGroup`.
     public let services: [any Service]
     let logger: Logger
 
     /// Opens the data folder and database (creating them if needed) and builds the services.
+    ///
+    /// The data folder is locked for this node first (see ``DataFolderLock``), then narrowed to
+    /// owner-only modes; only then are the token and the database touched.
     ///
     /// - Parameters:
     ///   - onListening: called with the API address once the server accepts connections.
@@ -33,20 +39,14 @@ public struct BudgetNode: Sendable {
     ///   - developmentCertificatesExpected: the demo runs on the development CA on purpose; any
     ///     other node using it logs a loud warning.
     /// - Throws: ``NodeStartupError`` when the data folder, token, database or federation identity
-    ///   cannot be used.
+    ///   cannot be used, or another node holds the data folder.
     public static func open(
         config: NodeConfig, logger: Logger, onListening: @escaping @Sendable (HostPort) async -> Void = { _ in },
         onFederationListening: @escaping @Sendable (Int) async -> Void = { _ in },
         developmentCertificatesExpected: Bool = false
     ) throws(NodeStartupError) -> BudgetNode {
-        let files = FileManager.default
-        do {
-            try files.createDirectory(
-                atPath: config.dataDirectory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw NodeStartupError("cannot create data folder \(config.dataDirectory): \(error.localizedDescription)")
-        }
+        // The lock first: a second node on this folder stops here, before it reads or writes anything.
+        let dataFolderLock = try DataFolder.prepare(config)
         let token = try APIToken.resolve(config: config, logger: logger)
         let store: LedgerStore
         let writer: BudgetWriter
@@ -132,7 +132,8 @@ public struct BudgetNode: Sendable {
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
-            services: [application, sweeper, policies] + federationServices, logger: logger)
+            dataFolderLock: dataFolderLock,
+            services: [dataFolderLock, application, sweeper, policies] + federationServices, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
@@ -178,27 +179,4 @@ public struct NodeStartupError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-/// Where the API token comes from: the config or `SAFEGUARDS_API_TOKEN`, else a token the node
-/// generates once in its data folder (mode 0600) for the CLI to read.
-public enum APIToken {
-    static func resolve(config: NodeConfig, logger: Logger) throws(NodeStartupError) -> String {
-        if let token = config.api.token { return token }
-        if let existing = read(dataDirectory: config.dataDirectory) { return existing }
-        let token = BudgetOperations.randomHex()
-        let created = FileManager.default.createFile(
-            atPath: config.tokenPath, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        guard created else { throw NodeStartupError("cannot write the API token to \(config.tokenPath)") }
-        logger.info("generated an API token", metadata: ["path": "\(config.tokenPath)"])
-        return token
-    }
-
-    /// The token stored in a data folder, if any.
-    public static func read(dataDirectory: String) -> String? {
-        let path = (dataDirectory as NSString).appendingPathComponent("api-token")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return token.isEmpty ? nil : token
-    }
 }

@@ -16,12 +16,17 @@ public final class NodeProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - dataDirectory: kept across restarts, so a restarted node finds its database.
     ///   - token: the API token the node is configured with.
-    public init(dataDirectory: String, systemID: String = "local", token: String, extraConfig: String = "") {
+    ///   - logName: the log file's name in the data folder (a second node on the same folder
+    ///     needs a log of its own).
+    public init(
+        dataDirectory: String, systemID: String = "local", token: String, extraConfig: String = "",
+        logName: String = "node.log"
+    ) {
         self.dataDirectory = dataDirectory
         self.systemID = systemID
         self.token = token
         self.extraConfig = extraConfig
-        self.logPath = (dataDirectory as NSString).appendingPathComponent("node.log")
+        self.logPath = (dataDirectory as NSString).appendingPathComponent(logName)
     }
 
     /// The `safeguards` binary built next to the running test bundle (or `SAFEGUARDS_BINARY`).
@@ -43,31 +48,9 @@ public final class NodeProcess: @unchecked Sendable {
 
     /// Starts the node and waits until its API listens; returns the port.
     public func start() async throws -> Int {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let configPath = (dataDirectory as NSString).appendingPathComponent("node.yaml")
         let addressPath = (dataDirectory as NSString).appendingPathComponent("api-address")
         try? FileManager.default.removeItem(atPath: addressPath)
-        let config = """
-            system_id: \(systemID)
-            data_dir: \(dataDirectory)
-            log_level: info
-            api:
-              listen: 127.0.0.1:0
-              token: \(token)
-            """ + (extraConfig.isEmpty ? "" : "\n" + extraConfig)
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = ["node", "run", "--config", configPath]
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
+        let process = try launch()
         for _ in 0..<600 {
             if let text = try? String(contentsOfFile: addressPath, encoding: .utf8),
                 let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
@@ -80,6 +63,49 @@ public final class NodeProcess: @unchecked Sendable {
         }
         await kill()
         throw NodeProcessError("the node did not start listening:\n\(self.log)")
+    }
+
+    /// Starts a node that is expected to refuse to start, touching nothing in the data folder
+    /// itself, and waits until it exits; returns its exit status. A node still running after
+    /// `attempts` × 50 ms is killed and reported as an error.
+    public func startExpectingExit(attempts: Int = 400) async throws -> Int32 {
+        let process = try launch()
+        for _ in 0..<attempts {
+            if !process.isRunning { return process.terminationStatus }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await kill()
+        throw NodeProcessError("the node did not exit:\n\(self.log)")
+    }
+
+    /// Writes the config (when it differs from the one there) and runs the node.
+    private func launch() throws -> Process {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let configPath = (dataDirectory as NSString).appendingPathComponent("node.yaml")
+        let config = """
+            system_id: \(systemID)
+            data_dir: \(dataDirectory)
+            log_level: info
+            api:
+              listen: 127.0.0.1:0
+              token: \(token)
+            """ + (extraConfig.isEmpty ? "" : "\n" + extraConfig)
+        if (try? String(contentsOfFile: configPath, encoding: .utf8)) != config {
+            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        process.arguments = ["node", "run", "--config", configPath]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        return process
     }
 
     /// Sends `signal` (SIGKILL by default) to the node and waits for it to exit, without

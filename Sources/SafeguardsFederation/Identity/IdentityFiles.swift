@@ -27,6 +27,16 @@ public enum IdentityFiles {
         FileManager.default.fileExists(atPath: path)
     }
 
+    /// The permission bits of the file at `path` (a symbolic link is followed) when its group or
+    /// others may read, write or execute it, `nil` when only its owner may (or it does not exist).
+    /// A private key with such a mode is readable by other local users, or can be replaced by them.
+    public static func exposedMode(of path: String) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        let mode = Int(status.st_mode) & 0o777
+        return mode & 0o077 == 0 ? nil : mode
+    }
+
     /// The UTF-8 text of the file at `path`.
     ///
     /// - Throws: ``IdentityError/Code-swift.struct/fileAccess`` naming the path when it cannot be read.

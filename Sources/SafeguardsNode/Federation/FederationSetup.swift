@@ -31,7 +31,9 @@ enum FederationSetup {
         } catch {
             throw NodeStartupError("federation: \(error)")
         }
-        try checkCertificates(identity, ownID: ownID, logger: logger, developmentExpected: developmentCertificatesExpected)
+        let development = try checkCertificates(
+            identity, ownID: ownID, logger: logger, developmentExpected: developmentCertificatesExpected)
+        try checkPrivateKeyModes(config, development: development, logger: logger)
 
         try applyConfiguredPeers(config.peers, to: store)
         let registry: PeerRegistry
@@ -79,11 +81,32 @@ enum FederationSetup {
         }
     }
 
+    /// Private keys must be their owner's alone: a key file that group or others may read or
+    /// write is refused, with the `chmod 600` that fixes it. The one exception is a node on the
+    /// development CA, whose keys are public in `Certs/` anyway (and checked out 0644 by git):
+    /// it logs a warning instead, so the demo and the dev configs run from a fresh clone.
+    static func checkPrivateKeyModes(
+        _ config: FederationConfig, development: Bool, logger: Logger
+    ) throws(NodeStartupError) {
+        let keys = [("federation.private_key", config.privateKeyPath), ("federation.signing_key", config.signingKeyPath)]
+        for (key, path) in keys {
+            guard let mode = IdentityFiles.exposedMode(of: path) else { continue }
+            let problem = "\(key) \(path) is readable or writable by group or others (mode \(String(mode, radix: 8)))"
+            guard development else {
+                throw NodeStartupError("\(problem); a private key must be its owner's alone: chmod 600 \(path)")
+            }
+            logger.warning(
+                "\(problem); accepted only because it belongs to the development CA, whose keys are public anyway",
+                metadata: ["path": "\(path)"])
+        }
+    }
+
     /// The node's own certificate must name its system id; the development CA is fine for the
-    /// demo and tests, and anywhere else gets a warning nobody can miss.
+    /// demo and tests, and anywhere else gets a warning nobody can miss. Returns whether the
+    /// node trusts the development CA.
     private static func checkCertificates(
         _ identity: TLSIdentity, ownID: SystemID, logger: Logger, developmentExpected: Bool
-    ) throws(NodeStartupError) {
+    ) throws(NodeStartupError) -> Bool {
         do {
             let named = try CertificateIdentity.systemID(derEncoded: try identity.leafCertificateDER())
             guard named == ownID else {
@@ -97,6 +120,7 @@ enum FederationSetup {
                     anyone can join this federation. Make a CA of your own with 'safeguards certs init-ca'.
                     """)
             }
+            return development
         } catch let error as NodeStartupError {
             throw error
         } catch {

@@ -36,6 +36,9 @@ struct NodeCommand: AsyncParsableCommand {
             }
             var logger = Logger(label: "safeguards.node")
             logger[metadataKey: "system_id"] = "\(nodeConfig.systemID)"
+            // What this process creates is its owner's alone (the node's own files are created
+            // with explicit private modes as well; this covers anything else it writes).
+            umask(0o077)
             let node = try BudgetNode.open(config: nodeConfig, logger: logger)
             logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
             try await node.run()
