@@ -19,7 +19,8 @@ struct DataFolderLockTests {
             #expect(node.dataFolderLock.isHeld)
             let address = try String(contentsOfFile: directory + "/api-address", encoding: .utf8)
             let error = #expect(throws: NodeStartupError.self) {
-                _ = try BudgetNode.open(config: TestNode.config(dataDirectory: directory), logger: Logger(label: "second"))
+                _ = try BudgetNode.open(
+                    config: TestNode.config(dataDirectory: directory), logger: Logger(label: "second"))
             }
             #expect(error?.message.contains(directory) == true)
             #expect(error?.message.contains("pid \(getpid())") == true)

@@ -79,7 +79,8 @@ struct DataFolderModeTests {
         _ = try folder.initAuthority(
             name: "Test Federation CA", notBefore: now - 3600, notAfter: now + 86_400, overwrite: false, using: &random)
         let system = try SystemID("system_k")
-        _ = try folder.issueNode(system, notBefore: now - 3600, notAfter: now + 86_400, overwrite: false, using: &random)
+        _ = try folder.issueNode(
+            system, notBefore: now - 3600, notAfter: now + 86_400, overwrite: false, using: &random)
         var config = TestNode.config(dataDirectory: try makeTemporaryDirectory())
         config.systemID = "system_k"
         config.federation = FederationConfig(

@@ -86,7 +86,9 @@ struct RateLimitWindowTests {
             _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 50, timeWindowSeconds: 3600))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<80 {
-                    group.addTask { _ = try? await client.spend(agent: "a1", SpendRequest(amount: 1, idempotencyKey: "c\(index)")) }
+                    group.addTask {
+                        _ = try? await client.spend(agent: "a1", SpendRequest(amount: 1, idempotencyKey: "c\(index)"))
+                    }
                 }
                 try await group.waitForAll()
             }

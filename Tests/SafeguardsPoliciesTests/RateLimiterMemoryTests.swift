@@ -12,7 +12,10 @@ struct RateLimiterMemoryTests {
         var largest = 0
         // 20,000 uses over two hours, one every 360 ms.
         for step in 0..<20_000 {
-            do { let admitted = limiter.admit(1, at: Self.start.advanced(by: .milliseconds(step * 360))); #expect(admitted) }
+            do {
+                let admitted = limiter.admit(1, at: Self.start.advanced(by: .milliseconds(step * 360)));
+                #expect(admitted)
+            }
             largest = max(largest, limiter.entryCount)
         }
         #expect(largest <= Int(SlidingWindowLimiter.subBucketsPerWindow) + 1)

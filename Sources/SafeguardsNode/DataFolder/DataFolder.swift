@@ -17,7 +17,8 @@ enum DataFolder {
         let folder = config.dataDirectory
         do {
             try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: PrivateFile.folderMode])
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: PrivateFile.folderMode])
         } catch {
             throw NodeStartupError("cannot create data folder \(folder): \(error.localizedDescription)")
         }

@@ -62,7 +62,8 @@ public final class DataFolderLock: Service, Sendable {
         }
         // Whoever holds the lock owns the file's content: the pid that a refused node reports.
         let pid = Array("\(getpid())\n".utf8)
-        guard ftruncate(descriptor, 0) == 0, pid.withUnsafeBytes({ pwrite(descriptor, $0.baseAddress, $0.count, 0) }) == pid.count
+        guard ftruncate(descriptor, 0) == 0,
+            pid.withUnsafeBytes({ pwrite(descriptor, $0.baseAddress, $0.count, 0) }) == pid.count
         else {
             let reason = String(cString: strerror(errno))
             close(descriptor)

@@ -88,7 +88,9 @@ enum FederationSetup {
     static func checkPrivateKeyModes(
         _ config: FederationConfig, development: Bool, logger: Logger
     ) throws(NodeStartupError) {
-        let keys = [("federation.private_key", config.privateKeyPath), ("federation.signing_key", config.signingKeyPath)]
+        let keys = [
+            ("federation.private_key", config.privateKeyPath), ("federation.signing_key", config.signingKeyPath),
+        ]
         for (key, path) in keys {
             guard let mode = IdentityFiles.exposedMode(of: path) else { continue }
             let problem = "\(key) \(path) is readable or writable by group or others (mode \(String(mode, radix: 8)))"
