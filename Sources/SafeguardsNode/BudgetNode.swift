@@ -83,7 +83,7 @@ public struct BudgetNode: Sendable {
             federation = setup.node
             let service = try SettlementService(
                 me: setup.node.systemID, settings: federationConfig.settlement, offers: federationConfig.offers,
-                writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
+                maxMetadataBytes: federationConfig.maxMetadataBytes, writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
             settlement = service
             setup.node.attach(service)
             policies.setRemoteTopUp { pool, agent, amount in

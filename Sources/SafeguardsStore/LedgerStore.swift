@@ -72,19 +72,9 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    /// Alerts, newest first, optionally of one agent.
+    /// Alerts, newest first, optionally of one agent (the first `limit`; ``alertPage(agent:before:limit:)`` pages).
     public func alerts(agent: AgentID? = nil, limit: Int = 100) throws(StoreError) -> [UsageAlert] {
-        try read("read alerts") { db in
-            let rows: [Row]
-            if let agent {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM alerts WHERE agent_id = ? ORDER BY seq DESC LIMIT ?",
-                    arguments: [agent.rawValue, limit])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY seq DESC LIMIT ?", arguments: [limit])
-            }
-            return try rows.map(Self.alert(from:))
-        }
+        try alertPage(agent: agent, before: nil, limit: limit).map(\.item)
     }
 
     /// Every federation record, in the order it was written.

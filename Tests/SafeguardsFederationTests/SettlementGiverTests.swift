@@ -63,17 +63,24 @@ struct SettlementGiverTests {
         var giver = F.giver()
         _ = giver.onTransferRequest(from: F.a, F.request("base", 400), peerTrust: F.trust, now: F.start)
         let request = RemoteTransferRequest(
-            transactionID: F.id("t2"), requester: peer, giver: F.b, amount: amount, agentID: F.agent)
+            transactionID: F.id("t2"), requester: peer, giver: F.b, amount: amount, agentID: F.agent,
+            metadata: ["why": "a long story"], createdAt: F.start)
         let directives = giver.onTransferRequest(from: peer, request, peerTrust: trust, now: F.start)
         let receipt = F.transferReceipt(directives)
         #expect(receipt?.status == .rejected)
         #expect(receipt?.reason == reason)
         #expect(giver.creditLines[F.a]?.used == 400)
-        #expect(giver.incomingDecision(from: peer, F.id("t2"))?.receipt == receipt)
-        guard case .persist = directives.first else {
-            Issue.record("a final rejection is persisted before the reply")
+        #expect(giver.incomingDecision(from: peer, F.id("t2")) == nil)
+        #expect(giver.incomingRefusal(from: peer, F.id("t2"))?.receipt(giver: F.b) == receipt)
+        guard case .persist(.incomingRefused(let refusal, forgotten: nil)) = directives.first else {
+            Issue.record("a final rejection is persisted compactly before the reply")
             return
         }
+        #expect(refusal.reason == reason && refusal.amount == amount)
+        // A repeat gets the same receipt, and stores nothing more.
+        let again = giver.onTransferRequest(from: peer, request, peerTrust: trust, now: F.start.advanced(by: .seconds(9)))
+        #expect(F.records(again).isEmpty)
+        #expect(F.transferReceipt(again) == receipt)
     }
 
     @Test("the per-peer rate limit rejects past the window's quota, and a new window admits again")

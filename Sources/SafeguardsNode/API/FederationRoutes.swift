@@ -45,7 +45,8 @@ struct FederationRoutes: Sendable {
             let peer = try request.uri.queryParameters["peer"].map { text throws(SafeguardsError) in
                 try PeerRoutes.systemID(String(text), field: "peer")
             }
-            return JSONBody.response(FederationTransactionList(transactions: try await service().transactions(peer: peer)))
+            let page = try PageRequest(request, list: "transactions")
+            return JSONBody.response(try await service().transactions(peer: peer, page: page))
         }
         v1.get("federation/transactions/:id") { _, context in
             let text: String = try context.parameters.require("id")
