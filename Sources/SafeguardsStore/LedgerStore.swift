@@ -31,6 +31,16 @@ public final class LedgerStore: Sendable {
         }
     }
 
+    /// The database's size in bytes as SQLite counts it (`page_count × page_size`, committed
+    /// pages in the WAL included; free pages are reused before the file grows).
+    public func databaseBytes() throws(StoreError) -> Int {
+        try read("measure the database") { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let size = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return pages * size
+        }
+    }
+
     /// Names of the migrations applied, oldest first.
     public func appliedMigrations() throws(StoreError) -> [String] {
         try read("list migrations") { db in try StoreSchema.migrator.appliedMigrations(db) }

@@ -29,7 +29,10 @@ import SafeguardsCore
 ///   with another reason is the same outcome), and an "unknown" status answer leaves its transfer
 ///   pending, to be sent again with the same `created_at`: never a new request. Clocks do not
 ///   matter to this: `created_at` is the requester's own clock, compared only with values the
-///   same requester sent; a clock that jumps back only gets its new requests refused.
+///   same requester sent; a clock that jumps back only gets its new requests refused. The rule
+///   protects an id as the requester stored it, with its `created_at` (written with the id
+///   before the first send, and carried by every retry): a peer that sends a forgotten id again
+///   under a later `created_at` is asking anew, which an honest requester never does.
 public struct SettlementMachine: Sendable {
     /// Key of a giver-side decision: ids are chosen by requesters, so they are unique per peer only.
     struct IncomingKey: Hashable, Sendable {

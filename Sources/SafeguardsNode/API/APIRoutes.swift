@@ -13,6 +13,7 @@ struct APIRoutes: Sendable {
     let systemID: String
     let token: String
     let maxBodyBytes: Int
+    let metadataLimit: MetadataLimit
     let metrics: NodeMetrics
     let peers: PeerRoutes
     let federation: FederationRoutes
@@ -88,6 +89,7 @@ struct APIRoutes: Sendable {
     private func addPools(_ v1: RouterGroup<BasicRequestContext>) {
         v1.post("pools") { request, _ in
             let body = try await JSONBody.decode(CreatePoolRequest.self, from: request, limit: maxBodyBytes)
+            try metadataLimit.check(body.metadata)
             let (pool, replayed) = try await operations.createPool(body)
             return Self.created(PoolBody(pool), replayed: replayed)
         }
