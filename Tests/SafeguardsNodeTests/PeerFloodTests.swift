@@ -154,3 +154,33 @@ struct PeerFloodTests {
         }
     }
 }
+
+@Suite("Allocation proposals cannot grow a node", .timeLimit(.minutes(2)))
+struct ProposalFloodTests {
+    static func propose(_ raw: inout RawPeer, _ id: String, poolName: String) async throws -> Envelope {
+        let body = AllocationProposal(
+            proposalID: try TransferID(id), requester: raw.system, giver: raw.target, poolName: poolName, requested: 10)
+        let envelope = try Envelope.sign(
+            type: .allocationProposal, sender: raw.system, body: body.encodedBody(), now: .now(),
+            nonceGenerator: &raw.random, key: RawPeer.signingKey(of: raw.system.rawValue))
+        return try await raw.send(envelope.encode())
+    }
+
+    @Test func refusedProposalsAreAnsweredAndNotStored() async throws {
+        try await PeerFloodTests.withRefusingGiver { clientB, raw, store in
+            _ = try await Self.propose(&raw, "warm", poolName: "p")
+            let before = try store.databaseBytes()
+            let name = String(repeating: "n", count: 100)
+            for number in 0..<500 {
+                let answer = try await Self.propose(&raw, "proposal-\(number)", poolName: name)
+                let grant = try AllocationGrant(decodingBody: answer.body)
+                #expect(grant.status == .rejected && grant.reason == .unknownPeer && grant.granted == .zero)
+            }
+            #expect(try store.databaseBytes() - before <= 16 * 4096)
+            // A pool name beyond the pool rules is refused before anything is decided.
+            let huge = try await Self.propose(&raw, "huge", poolName: String(repeating: "h", count: 100_000))
+            #expect(RawPeer.errorCode(huge) == "malformed")
+            #expect(try await clientB.ledgerCheck().balanced)
+        }
+    }
+}

@@ -285,13 +285,20 @@ public actor SettlementService: Service {
         }
     }
 
+    /// Decides a peer's allocation proposal and stores the grant before answering it. Only an
+    /// accepted grant is stored: a refused one grants nothing on either side, so a peer sending
+    /// proposal after proposal cannot grow this node; a repeat of a refused proposal is decided
+    /// again (the proposer keeps the first grant it learned). Pool names are held to the pool rules.
     private func decideProposal(_ proposal: AllocationProposal, from peer: SystemID) async -> any MessageBody {
+        guard (try? Pool.validateName(proposal.poolName)) != nil, proposal.poolName.utf8.count <= 400 else {
+            return ErrorBody(code: .malformed, message: "pool_name must be 1-100 printable characters")
+        }
         let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
         return await lock.run { () -> any MessageBody in
             let (grant, isNew) = grants.decide(
                 proposal, from: peer, me: me, offer: offers[peer], trust: trust, minimumTrust: settings.minimumTrust,
                 now: now())
-            guard isNew else { return grant }
+            guard isNew, grant.status == .accepted else { return grant }
             let record = FederationRecord(
                 kind: FederationRecordCoding.grantDecided, recordID: grant.proposalID.rawValue, peer: peer.rawValue,
                 body: FederationRecordCoding.encode(grant))
