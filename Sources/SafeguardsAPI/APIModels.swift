@@ -60,9 +60,27 @@ public struct PoolBody: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/pools`
-public struct PoolListBody: Codable, Sendable, Equatable {
+public struct PoolListBody: PagedList, Equatable {
     public var pools: [PoolBody]
-    public init(pools: [PoolBody]) { self.pools = pools }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(pools: [PoolBody], next: String? = nil) {
+        self.pools = pools
+        self.next = next
+    }
+
+    public var items: [PoolBody] {
+        get { pools }
+        set { pools = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(pools, as: "pools", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pools, next
+    }
 }
 
 /// `POST /v1/agents`
@@ -121,9 +139,27 @@ public struct AgentBody: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/agents`
-public struct AgentListBody: Codable, Sendable, Equatable {
+public struct AgentListBody: PagedList, Equatable {
     public var agents: [AgentBody]
-    public init(agents: [AgentBody]) { self.agents = agents }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(agents: [AgentBody], next: String? = nil) {
+        self.agents = agents
+        self.next = next
+    }
+
+    public var items: [AgentBody] {
+        get { agents }
+        set { agents = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(agents, as: "agents", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case agents, next
+    }
 }
 
 /// `PUT /v1/agents/{id}/budget`: sets the agent's total budget; the difference moves from or to its pool.
@@ -257,9 +293,27 @@ public struct AlertBody: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/alerts`
-public struct AlertListBody: Codable, Sendable, Equatable {
+public struct AlertListBody: PagedList, Equatable {
     public var alerts: [AlertBody]
-    public init(alerts: [AlertBody]) { self.alerts = alerts }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(alerts: [AlertBody], next: String? = nil) {
+        self.alerts = alerts
+        self.next = next
+    }
+
+    public var items: [AlertBody] {
+        get { alerts }
+        set { alerts = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(alerts, as: "alerts", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alerts, next
+    }
 }
 
 /// `GET /v1/ledger/check`: sums over every account. `balanced` when debits equal credits (posted

@@ -100,9 +100,27 @@ public struct FederationTransactionBody: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/federation/transactions`.
-public struct FederationTransactionList: Codable, Sendable, Equatable {
+public struct FederationTransactionList: PagedList, Equatable {
     public var transactions: [FederationTransactionBody]
-    public init(transactions: [FederationTransactionBody]) { self.transactions = transactions }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(transactions: [FederationTransactionBody], next: String? = nil) {
+        self.transactions = transactions
+        self.next = next
+    }
+
+    public var items: [FederationTransactionBody] {
+        get { transactions }
+        set { transactions = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(transactions, as: "transactions", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case transactions, next
+    }
 }
 
 /// `POST /v1/federated-pools`.
@@ -182,7 +200,7 @@ public struct EvidenceReport: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/ledger/accounts`: balances of ledger accounts (all, or those whose id starts with a prefix).
-public struct AccountBalancesBody: Codable, Sendable, Equatable {
+public struct AccountBalancesBody: PagedList, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public var id: String
         /// Posted credits minus posted debits.
@@ -198,7 +216,25 @@ public struct AccountBalancesBody: Codable, Sendable, Equatable {
     }
 
     public var accounts: [Entry]
-    public init(accounts: [Entry]) { self.accounts = accounts }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(accounts: [Entry], next: String? = nil) {
+        self.accounts = accounts
+        self.next = next
+    }
+
+    public var items: [Entry] {
+        get { accounts }
+        set { accounts = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(accounts, as: "accounts", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accounts, next
+    }
 
     /// The posted balance of `id`, zero when the account does not exist.
     public func balance(_ id: String) -> Amount {
@@ -207,8 +243,14 @@ public struct AccountBalancesBody: Codable, Sendable, Equatable {
 }
 
 extension SafeguardsClient {
+    /// Every account (whose id starts with `prefix`), following `next` page after page.
     public func accountBalances(prefix: String? = nil) async throws(APIClientError) -> AccountBalancesBody {
-        try await call(.GET, Self.path("/v1/ledger/accounts", query: [("prefix", prefix)]))
+        try await allPages { page throws(APIClientError) in try await accountBalances(prefix: prefix, page: page) }
+    }
+
+    /// One page of `GET /v1/ledger/accounts`, in id order.
+    public func accountBalances(prefix: String? = nil, page: PageQuery) async throws(APIClientError) -> AccountBalancesBody {
+        try await call(.GET, Self.path("/v1/ledger/accounts", query: [("prefix", prefix)] + page.parameters))
     }
 }
 

@@ -72,9 +72,27 @@ public struct PeerBody: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/peers`
-public struct PeerListBody: Codable, Sendable, Equatable {
+public struct PeerListBody: PagedList, Equatable {
     public var peers: [PeerBody]
-    public init(peers: [PeerBody]) { self.peers = peers }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(peers: [PeerBody], next: String? = nil) {
+        self.peers = peers
+        self.next = next
+    }
+
+    public var items: [PeerBody] {
+        get { peers }
+        set { peers = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(peers, as: "peers", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case peers, next
+    }
 }
 
 /// `POST /v1/peers/{id}/ping`: a signed ping and its verified signed pong.

@@ -159,9 +159,27 @@ public struct DecisionBody: Codable, Sendable, Equatable {
     }
 }
 
-public struct DecisionListBody: Codable, Sendable, Equatable {
+public struct DecisionListBody: PagedList, Equatable {
     public var decisions: [DecisionBody]
-    public init(decisions: [DecisionBody]) { self.decisions = decisions }
+    /// The cursor of the next page (`?after=`), `nil` on the last page.
+    public var next: String?
+    public init(decisions: [DecisionBody], next: String? = nil) {
+        self.decisions = decisions
+        self.next = next
+    }
+
+    public var items: [DecisionBody] {
+        get { decisions }
+        set { decisions = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(decisions, as: "decisions", next: next, to: encoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case decisions, next
+    }
 }
 
 extension SafeguardsClient {
@@ -211,8 +229,14 @@ extension SafeguardsClient {
         try await call(.POST, "/v1/agents/\(Self.escape(agent))/rate-limit", body: body)
     }
 
+    /// Every logged decision (of `pool`), newest first, following `next` page after page.
     public func decisions(pool: String? = nil) async throws(APIClientError) -> DecisionListBody {
-        try await call(.GET, Self.path("/v1/decisions", query: [("pool_id", pool)]))
+        try await allPages { page throws(APIClientError) in try await decisions(pool: pool, page: page) }
+    }
+
+    /// One page of `GET /v1/decisions`, newest first.
+    public func decisions(pool: String? = nil, page: PageQuery) async throws(APIClientError) -> DecisionListBody {
+        try await call(.GET, Self.path("/v1/decisions", query: [("pool_id", pool)] + page.parameters))
     }
 }
 

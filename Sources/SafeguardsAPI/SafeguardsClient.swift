@@ -50,8 +50,14 @@ public struct SafeguardsClient: Sendable {
         try await call(.POST, "/v1/pools", body: request)
     }
 
+    /// Every pool, in name order, following `next` page after page.
     public func pools() async throws(APIClientError) -> PoolListBody {
-        try await call(.GET, "/v1/pools")
+        try await allPages { page throws(APIClientError) in try await pools(page: page) }
+    }
+
+    /// One page of `GET /v1/pools`, in name order.
+    public func pools(page: PageQuery) async throws(APIClientError) -> PoolListBody {
+        try await call(.GET, Self.path("/v1/pools", query: page.parameters))
     }
 
     public func pool(_ id: String) async throws(APIClientError) -> PoolBody {
@@ -62,8 +68,14 @@ public struct SafeguardsClient: Sendable {
         try await call(.POST, "/v1/agents", body: request)
     }
 
+    /// Every agent (of `pool`), in id order, following `next` page after page.
     public func agents(pool: String? = nil) async throws(APIClientError) -> AgentListBody {
-        try await call(.GET, Self.path("/v1/agents", query: [("pool_id", pool)]))
+        try await allPages { page throws(APIClientError) in try await agents(pool: pool, page: page) }
+    }
+
+    /// One page of `GET /v1/agents`, in id order.
+    public func agents(pool: String? = nil, page: PageQuery) async throws(APIClientError) -> AgentListBody {
+        try await call(.GET, Self.path("/v1/agents", query: [("pool_id", pool)] + page.parameters))
     }
 
     public func agent(_ id: String) async throws(APIClientError) -> AgentBody {
@@ -98,8 +110,14 @@ public struct SafeguardsClient: Sendable {
         try await call(.GET, "/v1/transfers/\(Self.escape(id))")
     }
 
+    /// Every alert (of `agent`), newest first, following `next` page after page.
     public func alerts(agent: String? = nil) async throws(APIClientError) -> AlertListBody {
-        try await call(.GET, Self.path("/v1/alerts", query: [("agent_id", agent)]))
+        try await allPages { page throws(APIClientError) in try await alerts(agent: agent, page: page) }
+    }
+
+    /// One page of `GET /v1/alerts`, newest first.
+    public func alerts(agent: String? = nil, page: PageQuery) async throws(APIClientError) -> AlertListBody {
+        try await call(.GET, Self.path("/v1/alerts", query: [("agent_id", agent)] + page.parameters))
     }
 
     public func ledgerCheck() async throws(APIClientError) -> LedgerCheckBody {
@@ -180,8 +198,14 @@ extension SafeguardsClient {
         try await call(.POST, "/v1/peers", body: request)
     }
 
+    /// Every peer, in system id order, following `next` page after page.
     public func peers() async throws(APIClientError) -> PeerListBody {
-        try await call(.GET, "/v1/peers")
+        try await allPages { page throws(APIClientError) in try await peers(page: page) }
+    }
+
+    /// One page of `GET /v1/peers`, in system id order.
+    public func peers(page: PageQuery) async throws(APIClientError) -> PeerListBody {
+        try await call(.GET, Self.path("/v1/peers", query: page.parameters))
     }
 
     public func peer(_ id: String) async throws(APIClientError) -> PeerBody {
@@ -230,8 +254,16 @@ extension SafeguardsClient {
         try await call(.GET, "/v1/federation/transactions/\(Self.escape(id))")
     }
 
+    /// Every federation transaction (with `peer`), oldest first, following `next` page after page.
     public func federationTransactions(peer: String? = nil) async throws(APIClientError) -> FederationTransactionList {
-        try await call(.GET, Self.path("/v1/federation/transactions", query: [("peer", peer)]))
+        try await allPages { page throws(APIClientError) in try await federationTransactions(peer: peer, page: page) }
+    }
+
+    /// One page of `GET /v1/federation/transactions`, oldest first.
+    public func federationTransactions(peer: String? = nil, page: PageQuery) async throws(APIClientError)
+        -> FederationTransactionList
+    {
+        try await call(.GET, Self.path("/v1/federation/transactions", query: [("peer", peer)] + page.parameters))
     }
 
     public func verifyEvidence() async throws(APIClientError) -> EvidenceReport {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SafeguardsCore
+import SafeguardsFederation
 import SafeguardsStore
 import ServiceLifecycle
 import UnixSignals
@@ -83,7 +84,7 @@ public struct BudgetNode: Sendable {
             federation = setup.node
             let service = try SettlementService(
                 me: setup.node.systemID, settings: federationConfig.settlement, offers: federationConfig.offers,
-                writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
+                maxMetadataBytes: federationConfig.maxMetadataBytes, writer: writer, store: store, federation: setup.node, now: Timestamp.now, logger: logger)
             settlement = service
             setup.node.attach(service)
             policies.setRemoteTopUp { pool, agent, amount in
@@ -106,12 +107,14 @@ public struct BudgetNode: Sendable {
             federationServices.append(gossipService)
         }
         let metrics = NodeMetrics()
+        let metadataLimit = MetadataLimit(bytes: config.federation?.maxMetadataBytes ?? MetadataSize.defaultLimit)
         let routes = APIRoutes(
             operations: operations, systemID: config.systemID, token: token, maxBodyBytes: config.api.maxBodyBytes,
-            metrics: metrics,
+            metadataLimit: metadataLimit, metrics: metrics,
             peers: PeerRoutes(federation: federation, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now),
             federation: FederationRoutes(
-                settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
+                settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes,
+                metadataLimit: metadataLimit),
             policies: PolicyRoutes(
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
         let application = Application(

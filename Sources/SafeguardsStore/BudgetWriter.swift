@@ -15,7 +15,7 @@ import SafeguardsCore
 /// happen with no suspension point between them. When a commit fails, the book is reloaded from
 /// SQLite, so memory never holds what the disk does not.
 public actor BudgetWriter {
-    private let store: LedgerStore
+    let store: LedgerStore
     private var book: BudgetBook
     private let now: @Sendable () -> Timestamp
     private let logger: Logger

@@ -31,6 +31,16 @@ public final class LedgerStore: Sendable {
         }
     }
 
+    /// The database's size in bytes as SQLite counts it (`page_count × page_size`, committed
+    /// pages in the WAL included; free pages are reused before the file grows).
+    public func databaseBytes() throws(StoreError) -> Int {
+        try read("measure the database") { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let size = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return pages * size
+        }
+    }
+
     /// Names of the migrations applied, oldest first.
     public func appliedMigrations() throws(StoreError) -> [String] {
         try read("list migrations") { db in try StoreSchema.migrator.appliedMigrations(db) }
@@ -72,19 +82,9 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    /// Alerts, newest first, optionally of one agent.
+    /// Alerts, newest first, optionally of one agent (the first `limit`; ``alertPage(agent:before:limit:)`` pages).
     public func alerts(agent: AgentID? = nil, limit: Int = 100) throws(StoreError) -> [UsageAlert] {
-        try read("read alerts") { db in
-            let rows: [Row]
-            if let agent {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM alerts WHERE agent_id = ? ORDER BY seq DESC LIMIT ?",
-                    arguments: [agent.rawValue, limit])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY seq DESC LIMIT ?", arguments: [limit])
-            }
-            return try rows.map(Self.alert(from:))
-        }
+        try alertPage(agent: agent, before: nil, limit: limit).map(\.item)
     }
 
     /// Every federation record, in the order it was written.

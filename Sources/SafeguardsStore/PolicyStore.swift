@@ -4,28 +4,20 @@ import SafeguardsCore
 
 /// Policy settings and the decision log in the node's database.
 extension LedgerStore {
-    /// Decisions, newest first, optionally of one pool.
+    /// Decisions, newest first, optionally of one pool (the first `limit`; ``decisionPage(pool:before:limit:)`` pages).
     public func decisions(pool: PoolID? = nil, limit: Int = 200) throws(StoreError) -> [DecisionRecord] {
-        try read("read decisions") { db in
-            let rows: [Row]
-            if let pool {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM decisions WHERE pool_id = ? ORDER BY seq DESC LIMIT ?",
-                    arguments: [pool.rawValue, limit])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM decisions ORDER BY seq DESC LIMIT ?", arguments: [limit])
-            }
-            return try rows.map { row in
-                DecisionRecord(
-                    policy: row["policy"], poolID: (row["pool_id"] as String?).map(PoolID.init(unchecked:)),
-                    agentID: (row["agent_id"] as String?).map(AgentID.init(unchecked:)),
-                    oldValue: Amount(micros: row["old_value"]), newValue: Amount(micros: row["new_value"]),
-                    reason: row["reason"],
-                    inputs: try Self.decode(row["inputs"]),
-                    transferID: (row["transfer_id"] as String?).map(TransferID.init(unchecked:)),
-                    at: Timestamp(millisecondsSince1970: row["at"]))
-            }
-        }
+        try decisionPage(pool: pool, before: nil, limit: limit).map(\.item)
+    }
+
+    static func decision(from row: Row) throws -> DecisionRecord {
+        DecisionRecord(
+            policy: row["policy"], poolID: (row["pool_id"] as String?).map(PoolID.init(unchecked:)),
+            agentID: (row["agent_id"] as String?).map(AgentID.init(unchecked:)),
+            oldValue: Amount(micros: row["old_value"]), newValue: Amount(micros: row["new_value"]),
+            reason: row["reason"],
+            inputs: try Self.decode(row["inputs"]),
+            transferID: (row["transfer_id"] as String?).map(TransferID.init(unchecked:)),
+            at: Timestamp(millisecondsSince1970: row["at"]))
     }
 
     /// Logs a decision that moved no budget (a fallback).

@@ -173,6 +173,35 @@ enum StoreSchema {
             // this index instead of a scan of the whole journal.
             try db.execute(sql: "CREATE INDEX transfers_by_credit_account ON transfers(credit_account, created_at)")
         }
+        migrator.registerMigration("v7_bounded_refusals_and_paging") { db in
+            try db.execute(
+                sql: """
+                    -- A giver's refusals, compact (no metadata) and bounded per peer: the oldest are
+                    -- deleted past the cap, and the peer's horizon rises to cover them in the same
+                    -- transaction. The horizon only grows.
+                    CREATE TABLE federation_refusals (
+                        peer TEXT NOT NULL,
+                        transaction_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        agent_id TEXT NOT NULL,
+                        amount INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        requested_at INTEGER NOT NULL,
+                        decided_at INTEGER NOT NULL,
+                        PRIMARY KEY (peer, transaction_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE federation_refusal_horizons (
+                        peer TEXT PRIMARY KEY NOT NULL,
+                        horizon INTEGER NOT NULL
+                    );
+                    CREATE TRIGGER federation_refusal_horizons_only_grow
+                    BEFORE UPDATE OF horizon ON federation_refusal_horizons WHEN NEW.horizon < OLD.horizon
+                    BEGIN SELECT RAISE(ABORT, 'a refusal horizon only grows'); END;
+                    -- Keyset paging of the filtered lists, newest first.
+                    CREATE INDEX alerts_by_agent ON alerts(agent_id, seq);
+                    CREATE INDEX decisions_by_pool ON decisions(pool_id, seq);
+                    """)
+        }
         return migrator
     }
 }

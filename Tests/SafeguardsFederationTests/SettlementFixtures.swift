@@ -22,12 +22,19 @@ enum SettlementFixtures {
     }
 
     static func requester() -> SettlementMachine { SettlementMachine(configuration: configuration(a)) }
-    static func giver(rate: RateLimitPolicy = RateLimitPolicy()) -> SettlementMachine {
-        SettlementMachine(configuration: configuration(b, offers: [a: 1000], rate: rate))
+    static func giver(rate: RateLimitPolicy = RateLimitPolicy(), refusalsKept: Int = 1000) -> SettlementMachine {
+        var configuration = configuration(b, offers: [a: 1000], rate: rate)
+        configuration.refusalsKeptPerPeer = refusalsKept
+        return SettlementMachine(configuration: configuration)
     }
 
-    static func request(_ id: String, _ amount: Amount, agent: AgentID = agent) -> RemoteTransferRequest {
-        RemoteTransferRequest(transactionID: TransferID(unchecked: id), requester: a, giver: b, amount: amount, agentID: agent)
+    static func request(
+        _ id: String, _ amount: Amount, agent: AgentID = agent, metadata: [String: String] = [:],
+        createdAt: Timestamp = start
+    ) -> RemoteTransferRequest {
+        RemoteTransferRequest(
+            transactionID: TransferID(unchecked: id), requester: a, giver: b, amount: amount, agentID: agent,
+            metadata: metadata, createdAt: createdAt)
     }
 
     /// The messages among directives, in order.

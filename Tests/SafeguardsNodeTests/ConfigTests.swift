@@ -205,6 +205,17 @@ struct FederationConfigTests {
         #expect(try NodeConfig.parse(yaml: "").federation == nil)
     }
 
+    @Test func metadataAndRefusalLimitsAreReadWithDefaults() throws {
+        let base = "federation:\n  listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n"
+        let defaults = try #require(try NodeConfig.parse(yaml: base).federation)
+        #expect(defaults.maxMetadataBytes == 4096 && defaults.settlement.refusalsKeptPerPeer == 1000)
+        let set = try #require(
+            try NodeConfig.parse(
+                yaml: base + "  max_metadata_bytes: 512\n  settlement:\n    refusals_kept_per_peer: 20\n"
+            ).federation)
+        #expect(set.maxMetadataBytes == 512 && set.settlement.refusalsKeptPerPeer == 20)
+    }
+
     @Test(arguments: [
         ("federation:\n  listen: 127.0.0.1:1", "federation.ca"),
         ("listen: 127.0.0.1:9081\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  tls: yes", "federation.tls"),
@@ -213,6 +224,8 @@ struct FederationConfigTests {
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: x\n      address: h:1\n      trust_level: 2\n      public_key: k", "federation.peers[0].trust_level"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: x\n      address: h:1\n      trust_level: 0.5\n      public_key: k\n      colour: red", "federation.peers[0].colour"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: bad id\n      address: h:1\n      trust_level: 0.5\n      public_key: k", "federation.peers[0].system_id"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  max_metadata_bytes: 0", "federation.max_metadata_bytes"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  settlement:\n    refusals_kept_per_peer: 0", "federation.settlement.refusals_kept_per_peer"),
     ])
     func badFederationKeysAreRefusedWithTheKeyNamed(_ body: String, _ key: String) {
         let yaml = body.hasPrefix("federation:") ? body : "federation:\n  " + body

@@ -201,7 +201,7 @@ struct SettlementTests {
             func request(_ id: String, signer: Curve25519.Signing.PrivateKey? = nil) throws -> Envelope {
                 let body = RemoteTransferRequest(
                     transactionID: try TransferID(id), requester: try SystemID("system_a"),
-                    giver: try SystemID("system_b"), amount: 25, agentID: try AgentID("x"))
+                    giver: try SystemID("system_b"), amount: 25, agentID: try AgentID("x"), createdAt: .now())
                 return try Envelope.sign(
                     type: .transferRequest, sender: SystemID("system_a"), body: body.encodedBody(), now: .now(),
                     nonceGenerator: &raw.random, key: signer ?? RawPeer.signingKey(of: "system_a"))

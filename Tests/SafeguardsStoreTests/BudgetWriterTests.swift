@@ -162,7 +162,7 @@ struct LedgerStoreTests {
         #expect(
             applied == [
                 "v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit",
-                "v6_transfers_by_credit_account",
+                "v6_transfers_by_credit_account", "v7_bounded_refusals_and_paging",
             ])
         let reopened = try LedgerStore(path: fixture.path)
         #expect(try reopened.appliedMigrations() == applied)

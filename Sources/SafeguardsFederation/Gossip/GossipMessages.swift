@@ -52,16 +52,18 @@ public struct GossipDeltaBody: MessageBody, Hashable {
 }
 
 extension SettlementMachine {
-    /// The digest of every transaction settled between this node and `peer`, in either direction:
-    /// the same value on both nodes exactly when they agree on every decided id. A transfer still
-    /// pending here but decided there makes them differ.
+    /// The digest of every transaction accepted between this node and `peer`, in either direction:
+    /// the same value on both nodes exactly when they agree on every id that moved budget. A
+    /// transfer still pending here but accepted there makes them differ. Rejections are left out:
+    /// they move nothing, and a giver keeps only a bounded number of them, while its requester
+    /// keeps every rejection it learned.
     public func settlementDigest(with peer: SystemID) -> SettlementDigest {
         var lines: [String] = []
         for entry in outgoing.values where entry.transfer.peer == peer {
-            guard let receipt = entry.state.receipt else { continue }
+            guard let receipt = entry.state.receipt, receipt.isAccepted else { continue }
             lines.append(Self.digestLine(requester: me, giver: peer, kind: entry.transfer.kind, receipt: receipt))
         }
-        for (key, decision) in incoming where key.peer == peer {
+        for (key, decision) in incoming where key.peer == peer && decision.receipt.isAccepted {
             lines.append(Self.digestLine(requester: peer, giver: me, kind: decision.kind, receipt: decision.receipt))
         }
         return SettlementDigest(lines: lines)

@@ -21,13 +21,17 @@ public struct RemoteTransferRequest: MessageBody, Hashable {
     public var amount: Amount
     /// The requester's agent the budget is for.
     public var agentID: AgentID
-    /// Free-form context for people (why the agent needs it); never interpreted.
+    /// Free-form context for people (why the agent needs it); never interpreted. At most the
+    /// giver's `max_metadata_bytes` as compact JSON.
     public var metadata: [String: String]
+    /// When the requester created the request, by its clock; every retry carries the same value.
+    /// The giver compares it with the horizon under which it forgot old refusals (``ForgottenRefusals``).
+    public var createdAt: Timestamp
 
     /// A request with every field.
     public init(
         transactionID: TransferID, requester: SystemID, giver: SystemID, amount: Amount, agentID: AgentID,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], createdAt: Timestamp
     ) {
         self.transactionID = transactionID
         self.requester = requester
@@ -35,6 +39,7 @@ public struct RemoteTransferRequest: MessageBody, Hashable {
         self.amount = amount
         self.agentID = agentID
         self.metadata = metadata
+        self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +47,7 @@ public struct RemoteTransferRequest: MessageBody, Hashable {
         case requester, giver, amount
         case agentID = "agent_id"
         case metadata
+        case createdAt = "created_at"
     }
 }
 
@@ -60,19 +66,26 @@ public struct ReturnRequest: MessageBody, Hashable {
     public var amount: Amount
     /// The requester's agent the budget comes from.
     public var agentID: AgentID
+    /// When the requester created the return, by its clock (as in ``RemoteTransferRequest/createdAt``).
+    public var createdAt: Timestamp
 
     /// A return with every field.
-    public init(transactionID: TransferID, requester: SystemID, giver: SystemID, amount: Amount, agentID: AgentID) {
+    public init(
+        transactionID: TransferID, requester: SystemID, giver: SystemID, amount: Amount, agentID: AgentID,
+        createdAt: Timestamp
+    ) {
         self.transactionID = transactionID
         self.requester = requester
         self.giver = giver
         self.amount = amount
         self.agentID = agentID
+        self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
         case transactionID = "transaction_id"
         case requester, giver, amount
         case agentID = "agent_id"
+        case createdAt = "created_at"
     }
 }

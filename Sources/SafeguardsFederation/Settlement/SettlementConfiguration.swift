@@ -17,12 +17,19 @@ public struct SettlementConfiguration: Sendable, Hashable {
     public var rateLimit: RateLimitPolicy
     /// When pending requests are sent again.
     public var retry: RetryPolicy
+    /// The largest metadata map a request may carry, in bytes of compact JSON (``MetadataSize``);
+    /// larger ones are ``SettlementRejectReason/metadataTooLarge``.
+    public var maxMetadataBytes: Int
+    /// How many refusals this node remembers per peer (at least 1); past that it forgets the
+    /// oldest under a horizon (``ForgottenRefusals``).
+    public var refusalsKeptPerPeer: Int
 
     /// A configuration with every field.
     public init(
         me: SystemID, offers: [SystemID: Amount], grants: [SystemID: Amount] = [:], minimumTrust: TrustLevel,
         perRequestCap: Amount, rateLimit: RateLimitPolicy = RateLimitPolicy(),
-        retry: RetryPolicy = RetryPolicy()
+        retry: RetryPolicy = RetryPolicy(), maxMetadataBytes: Int = MetadataSize.defaultLimit,
+        refusalsKeptPerPeer: Int = 1000
     ) {
         self.me = me
         self.offers = offers
@@ -31,6 +38,8 @@ public struct SettlementConfiguration: Sendable, Hashable {
         self.perRequestCap = perRequestCap
         self.rateLimit = rateLimit
         self.retry = retry
+        self.maxMetadataBytes = maxMetadataBytes
+        self.refusalsKeptPerPeer = max(1, refusalsKeptPerPeer)
     }
 }
 

@@ -17,13 +17,15 @@ extension SettlementMachine {
     ///
     /// Idempotent by transaction id: a repeat with the same fields gets the same receipt (no new
     /// decision, no rate-limit count); a repeat with other fields gets a `conflict` rejection that
-    /// is not stored and changes nothing. A new id is checked in this order and the first failure
-    /// is the reason: a credit line is offered to the peer (`unknown_peer`), the amount is positive
-    /// (`invalid_amount`), trust ≥ the minimum (`trust_too_low`), amount ≤ the per-request cap
-    /// (`over_request_cap`), the peer's rate window has room (`rate_limited`), and amount ≤
-    /// offer × trust − used (`insufficient_credit`). Every decision, accepted or rejected, is
-    /// stored with `.persist(.incomingDecided)` BEFORE the `.reply` of its receipt; only an
-    /// accepted one moves budget (the shell debits the credit line under the same id).
+    /// is not stored and changes nothing. An unknown id whose request was created at or before the
+    /// peer's refusal horizon is refused as `expired`, unstored. A new id is checked in this order
+    /// and the first failure is the reason: the metadata fits `max_metadata_bytes`
+    /// (`metadata_too_large`), a credit line is offered to the peer (`unknown_peer`), the amount is
+    /// positive (`invalid_amount`), trust ≥ the minimum (`trust_too_low`), amount ≤ the per-request
+    /// cap (`over_request_cap`), the peer's rate window has room (`rate_limited`), and amount ≤
+    /// offer × trust − used (`insufficient_credit`). Every decision is stored BEFORE the `.reply`
+    /// of its receipt: an accepted one in full (`.incomingDecided`; the shell debits the credit
+    /// line under the same id), a rejected one compactly (`.incomingRefused`, without metadata).
     public mutating func onTransferRequest(
         from peer: SystemID, _ request: RemoteTransferRequest, peerTrust: TrustLevel, now: Timestamp
     ) -> [SettlementDirective] {
@@ -32,20 +34,27 @@ extension SettlementMachine {
             receipt: TransferReceipt(
                 transactionID: request.transactionID, requester: request.requester, giver: request.giver,
                 amount: request.amount, status: .accepted, decidedAt: now))
-        switch requestAction(decision, from: peer) {
+        switch requestAction(decision, requestedAt: request.createdAt, from: peer) {
         case .replayStored(let receipt):
             return [.reply(to: peer, .transferReceipt(receipt))]
         case .refuseUnstored(let reason):
             return [.reply(to: peer, .transferReceipt(rejected(decision.receipt, reason)))]
         case .decide:
-            let reason = transferRejection(from: peer, amount: request.amount, trust: peerTrust, now: now)
-            return decide(decision, rejection: reason, from: peer) { .transferReceipt($0) }
+            let reason: SettlementRejectReason?
+            if MetadataSize.fits(request.metadata, limit: configuration.maxMetadataBytes) {
+                reason = transferRejection(from: peer, amount: request.amount, trust: peerTrust, now: now)
+            } else {
+                reason = .metadataTooLarge
+            }
+            return decide(decision, rejection: reason, requestedAt: request.createdAt, from: peer) {
+                .transferReceipt($0)
+            }
         }
     }
 
     /// A `return_request` arrived from `peer`: budget it drew comes back to its credit line.
     ///
-    /// Same idempotency and persist-before-reply rules as ``onTransferRequest(from:_:peerTrust:now:)``.
+    /// Same idempotency, horizon and persist-before-reply rules as ``onTransferRequest(from:_:peerTrust:now:)``.
     /// Checks: a credit line exists (`unknown_peer`), the amount is positive (`invalid_amount`),
     /// and amount ≤ used (`exceeds_drawn`: a peer cannot return what it does not owe). Trust, cap
     /// and rate are not checked: a return only lowers this node's exposure.
@@ -57,7 +66,7 @@ extension SettlementMachine {
             receipt: TransferReceipt(
                 transactionID: request.transactionID, requester: request.requester, giver: request.giver,
                 amount: request.amount, status: .accepted, decidedAt: now))
-        switch requestAction(decision, from: peer) {
+        switch requestAction(decision, requestedAt: request.createdAt, from: peer) {
         case .replayStored(let receipt):
             return [.reply(to: peer, .returnReceipt(ReturnReceipt(receipt)))]
         case .refuseUnstored(let reason):
@@ -73,32 +82,48 @@ extension SettlementMachine {
             } else {
                 reason = .unknownPeer
             }
-            return decide(decision, rejection: reason, from: peer) { .returnReceipt(ReturnReceipt($0)) }
+            return decide(decision, rejection: reason, requestedAt: request.createdAt, from: peer) {
+                .returnReceipt(ReturnReceipt($0))
+            }
         }
     }
 
-    /// A `status_query` arrived from `peer`: answer the stored receipt for that peer's id and
-    /// kind, or "unknown". Read-only.
+    /// A `status_query` arrived from `peer`: answer the stored receipt (or remembered refusal) for
+    /// that peer's id and kind, or "unknown". Read-only. A query carries no `created_at`, so an id
+    /// under the horizon is "unknown" too; the requester then sends its request again, which the
+    /// horizon refuses.
     public func onStatusQuery(from peer: SystemID, _ query: StatusQuery, now: Timestamp) -> [SettlementDirective] {
-        let stored = incoming[IncomingKey(peer: peer, transactionID: query.transactionID)]
-        let receipt = stored?.kind == query.kind ? stored?.receipt : nil
+        var receipt: TransferReceipt?
+        if let stored = incoming[IncomingKey(peer: peer, transactionID: query.transactionID)] {
+            receipt = stored.kind == query.kind ? stored.receipt : nil
+        } else if let refusal = refusals[peer]?.byID[query.transactionID], refusal.kind == query.kind {
+            receipt = refusal.receipt(giver: me)
+        }
         let answer = StatusAnswer(transactionID: query.transactionID, kind: query.kind, receipt: receipt)
         return [.reply(to: peer, .statusAnswer(answer))]
     }
 
-    /// Classifies a request (given as the decision it would become if accepted) without changing anything.
-    func requestAction(_ candidate: IncomingDecision, from peer: SystemID) -> RequestAction {
+    /// Classifies a request (given as the decision it would become if accepted, and the time its
+    /// requester created it) without changing anything.
+    func requestAction(_ candidate: IncomingDecision, requestedAt: Timestamp, from peer: SystemID) -> RequestAction {
         // Authority from the channel: the body must name the authenticated sender and this node.
         guard candidate.receipt.requester == peer, candidate.receipt.giver == me else {
             return .refuseUnstored(.misaddressed)
         }
-        guard let stored = incoming[IncomingKey(peer: peer, transactionID: candidate.receipt.transactionID)] else {
-            return .decide
+        let id = candidate.receipt.transactionID
+        if let stored = incoming[IncomingKey(peer: peer, transactionID: id)] {
+            let same =
+                stored.kind == candidate.kind && stored.agentID == candidate.agentID
+                && stored.metadata == candidate.metadata && stored.receipt.amount == candidate.receipt.amount
+            return same ? .replayStored(stored.receipt) : .refuseUnstored(.conflict)
         }
-        let same =
-            stored.kind == candidate.kind && stored.agentID == candidate.agentID
-            && stored.metadata == candidate.metadata && stored.receipt.amount == candidate.receipt.amount
-        return same ? .replayStored(stored.receipt) : .refuseUnstored(.conflict)
+        if let refusal = refusals[peer]?.byID[id] {
+            // Compact: kind and amount are what the receipt shows; any other repeat is refused the same way.
+            let same = refusal.kind == candidate.kind && refusal.amount == candidate.receipt.amount
+            return same ? .replayStored(refusal.receipt(giver: me)) : .refuseUnstored(.conflict)
+        }
+        if refusals[peer]?.covers(requestedAt) ?? false { return .refuseUnstored(.expired) }
+        return .decide
     }
 
     /// The first failed check for a new transfer request, or `nil` to accept. Counts the request
@@ -119,18 +144,33 @@ extension SettlementMachine {
         return nil
     }
 
-    /// Stores the decision (accepted, or rejected with `rejection`) and answers it: persist, then reply.
+    /// Stores the decision and answers it: persist, then reply. An accepted one is stored in full;
+    /// a rejection (`rejection`) compactly, forgetting the peer's oldest refusals past the cap.
     private mutating func decide(
-        _ candidate: IncomingDecision, rejection: SettlementRejectReason?, from peer: SystemID,
-        wrap: (TransferReceipt) -> SettlementMessage
+        _ candidate: IncomingDecision, rejection: SettlementRejectReason?, requestedAt: Timestamp,
+        from peer: SystemID, wrap: (TransferReceipt) -> SettlementMessage
     ) -> [SettlementDirective] {
-        var decision = candidate
-        if let rejection { decision.receipt = rejected(candidate.receipt, rejection) }
-        guard let persist = record(.incomingDecided(decision)) else {
-            // Only an overflow of `used` gets here; answer without storing, as for a conflict.
-            return [.reply(to: peer, wrap(rejected(candidate.receipt, .insufficientCredit)))]
+        if let rejection {
+            let receipt = rejected(candidate.receipt, rejection)
+            let refusal = IncomingRefusal(
+                kind: candidate.kind, transactionID: receipt.transactionID, peer: peer, agentID: candidate.agentID,
+                amount: receipt.amount, reason: rejection, requestedAt: requestedAt, decidedAt: receipt.decidedAt)
+            let book = refusals[peer] ?? RefusalBook()
+            let excess = book.byID.count + 1 - configuration.refusalsKeptPerPeer
+            let oldest = book.oldest(excess)
+            let forgotten = oldest.last.map { last in
+                ForgottenRefusals(peer: peer, transactionIDs: oldest.map(\.transactionID), horizon: last.requestedAt)
+            }
+            guard let persist = record(.incomingRefused(refusal, forgotten: forgotten)) else {
+                return [.reply(to: peer, wrap(receipt))]
+            }
+            return [persist, .reply(to: peer, wrap(receipt))]
         }
-        return [persist, .reply(to: peer, wrap(decision.receipt))]
+        guard let persist = record(.incomingDecided(candidate)) else {
+            // Only an overflow of `used` gets here: more than the line can hold.
+            return decide(candidate, rejection: .insufficientCredit, requestedAt: requestedAt, from: peer, wrap: wrap)
+        }
+        return [persist, .reply(to: peer, wrap(candidate.receipt))]
     }
 
     private func rejected(_ receipt: TransferReceipt, _ reason: SettlementRejectReason) -> TransferReceipt {

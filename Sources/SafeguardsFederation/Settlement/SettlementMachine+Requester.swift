@@ -65,7 +65,8 @@ extension SettlementMachine {
         if let existing = outgoing[transfer.transactionID] {
             guard existing.transfer.sameRequest(as: transfer) else { throw .conflict(transfer.transactionID) }
             guard existing.state.isPending else { return [] }
-            return [.send(to: transfer.peer, transfer.message(from: me))]
+            // The stored request, with its first `created_at`: a client retry is the same request.
+            return [.send(to: transfer.peer, existing.transfer.message(from: me))]
         }
         if transfer.kind == .return {
             let returnable = creditTaken[transfer.peer]?.returnable ?? .zero
@@ -103,7 +104,8 @@ extension SettlementMachine {
     }
 
     /// A `status_answer` arrived from `peer`. A stored receipt is learned like a receipt; "unknown"
-    /// changes nothing: the request may still be on its way, so it stays pending and is retried.
+    /// changes nothing: the request may still be on its way (or its refusal forgotten), so it stays
+    /// pending and the same request is sent again on schedule, never a new one.
     public mutating func onStatusAnswer(from peer: SystemID, _ answer: StatusAnswer, now: Timestamp)
         -> [SettlementDirective]
     {
@@ -123,6 +125,9 @@ extension SettlementMachine {
         else { return .mismatch(.notADecision, stored: stored) }
         switch entry.state {
         case .pending: return .settle(entry.transfer)
+        case .rejected where receipt.status == .rejected:
+            // The same outcome: a giver that forgot an old refusal answers a late copy `expired`.
+            return .ignoreDuplicate
         case .accepted(let stored), .rejected(let stored):
             return stored == receipt ? .ignoreDuplicate : .mismatch(.contradictsStored, stored: stored)
         }

@@ -15,6 +15,24 @@ import SafeguardsCore
 /// - **One state change per record.** Live events change state only through ``apply(_:)``, the
 ///   same function that rebuilds the machine from records, so a restarted node equals the one
 ///   that crashed (apart from retry timers and rate-limit windows, which are volatile).
+/// - **A refusal is final, and bounded.** An accepted decision moved budget and is kept in full
+///   forever. A refusal moved nothing and is kept compactly (``IncomingRefusal``: no metadata), at
+///   most ``SettlementConfiguration/refusalsKeptPerPeer`` per peer; past that the peer's oldest
+///   refusal (by the request's `created_at`) is forgotten and the peer's horizon rises to its
+///   `created_at`. An id from that peer that this node does not know and whose request was
+///   created at or before the horizon is refused as `expired`, unstored. Why no id can then end
+///   differently on the two sides: every id this node forgot was created at or before the horizon,
+///   so it can never be decided again, only refused; the horizon only grows (it is durable), so an
+///   `expired` answer never turns into another; and an id it does not know created after the
+///   horizon was never decided here, so deciding it now is its first decision. The requester
+///   takes any rejection as final (it voids and never sends that id again; a second rejection
+///   with another reason is the same outcome), and an "unknown" status answer leaves its transfer
+///   pending, to be sent again with the same `created_at`: never a new request. Clocks do not
+///   matter to this: `created_at` is the requester's own clock, compared only with values the
+///   same requester sent; a clock that jumps back only gets its new requests refused. The rule
+///   protects an id as the requester stored it, with its `created_at` (written with the id
+///   before the first send, and carried by every retry): a peer that sends a forgotten id again
+///   under a later `created_at` is asking anew, which an honest requester never does.
 public struct SettlementMachine: Sendable {
     /// Key of a giver-side decision: ids are chosen by requesters, so they are unique per peer only.
     struct IncomingKey: Hashable, Sendable {
@@ -27,6 +45,8 @@ public struct SettlementMachine: Sendable {
     /// Transfers and returns this node started, by id.
     public internal(set) var outgoing: [TransferID: OutgoingEntry] = [:]
     var incoming: [IncomingKey: IncomingDecision] = [:]
+    /// Refusals remembered per peer, and each peer's horizon (see "a refusal is final, and bounded").
+    var refusals: [SystemID: RefusalBook] = [:]
     /// Credit lines this node gives, by peer (one per configured offer).
     public private(set) var creditLines: [SystemID: CreditLine] = [:]
     /// Credit this node has taken, by giver.
@@ -48,10 +68,20 @@ public struct SettlementMachine: Sendable {
     /// The node rebuilt from every record it persisted, in the order it persisted them. Call
     /// ``restart(now:)`` next to resume the pending transfers.
     ///
+    /// A store that keeps refusals in a bounded table passes the refusals it still holds as
+    /// `.incomingRefused(refusal, forgotten: nil)` records and each peer's horizon in
+    /// `refusalHorizons`; a log of every record needs no horizons (its `forgotten` parts carry them).
+    ///
     /// - Throws: ``SettlementError/amountOverflow`` when the records add up past the
     ///   representable range (they cannot, if this machine wrote them).
-    public init(configuration: SettlementConfiguration, restoring records: [SettlementRecord]) throws(SettlementError) {
+    public init(
+        configuration: SettlementConfiguration, restoring records: [SettlementRecord],
+        refusalHorizons: [SystemID: Timestamp] = [:]
+    ) throws(SettlementError) {
         self.init(configuration: configuration)
+        for (peer, horizon) in refusalHorizons {
+            refusals[peer, default: RefusalBook()].forget(ForgottenRefusals(peer: peer, transactionIDs: [], horizon: horizon))
+        }
         for record in records {
             do { try apply(record) } catch { throw .amountOverflow }
         }
@@ -78,6 +108,42 @@ public struct SettlementMachine: Sendable {
     /// Every decision this node took as a giver, ordered by peer then id.
     public var incomingDecisions: [IncomingDecision] {
         incoming.sorted { ($0.key.peer, $0.key.transactionID) < ($1.key.peer, $1.key.transactionID) }.map(\.value)
+    }
+
+    /// The refusal of `transactionID` from `peer` this node still remembers.
+    public func incomingRefusal(from peer: SystemID, _ transactionID: TransferID) -> IncomingRefusal? {
+        refusals[peer]?.byID[transactionID]
+    }
+
+    /// This node's refusal (as a giver) of `transactionID`, from whichever peer (the first by peer id).
+    public func incomingRefusal(_ transactionID: TransferID) -> IncomingRefusal? {
+        refusals.keys.sorted().lazy.compactMap { self.refusals[$0]?.byID[transactionID] }.first
+    }
+
+    /// Every refusal this node remembers, ordered by peer then id.
+    public var incomingRefusals: [IncomingRefusal] {
+        refusals.keys.sorted().flatMap { peer in
+            (refusals[peer]?.byID.values ?? [:].values).sorted { $0.transactionID < $1.transactionID }
+        }
+    }
+
+    /// How many refusals this node remembers for `peer` (at most ``SettlementConfiguration/refusalsKeptPerPeer``
+    /// once a refusal was added since the start).
+    public func refusalCount(from peer: SystemID) -> Int { refusals[peer]?.byID.count ?? 0 }
+
+    /// The horizon under which this node forgot `peer`'s oldest refusals, if it forgot any.
+    public func refusalHorizon(of peer: SystemID) -> Timestamp? { refusals[peer]?.horizon }
+
+    /// The outcome this giver holds, for good, for `peer`'s id `transactionID` whose request was
+    /// created at `requestedAt`: accepted or rejected as stored, rejected when the id lies under
+    /// the peer's horizon (forgotten, or never seen and now refused as `expired`), or `nil` when
+    /// this node never decided it.
+    public func incomingOutcome(from peer: SystemID, _ transactionID: TransferID, requestedAt: Timestamp)
+        -> SettlementStatus?
+    {
+        if let decision = incoming[IncomingKey(peer: peer, transactionID: transactionID)] { return decision.receipt.status }
+        if refusals[peer]?.byID[transactionID] != nil { return .rejected }
+        return (refusals[peer]?.covers(requestedAt) ?? false) ? .rejected : nil
     }
 
     /// Ids still waiting for the giver's answer, in id order.
@@ -195,6 +261,12 @@ public struct SettlementMachine: Sendable {
             }
             incoming[IncomingKey(peer: peer, transactionID: decision.receipt.transactionID)] = decision
             if decision.receipt.isAccepted || creditLines[peer] != nil { creditLines[peer] = line }
+
+        case .incomingRefused(let refusal, let forgotten):
+            var book = refusals[refusal.peer] ?? RefusalBook()
+            if let forgotten { book.forget(forgotten) }
+            book.byID[refusal.transactionID] = refusal
+            refusals[refusal.peer] = book
         }
     }
 

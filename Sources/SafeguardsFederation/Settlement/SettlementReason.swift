@@ -40,6 +40,13 @@ public struct SettlementRejectReason: RawRepresentable, Hashable, Sendable, Coda
     public static let misaddressed = SettlementRejectReason(rawValue: "misaddressed")
     /// A return larger than what the peer has drawn and not yet returned.
     public static let exceedsDrawn = SettlementRejectReason(rawValue: "exceeds_drawn")
+    /// The request's metadata is larger than the giver's `max_metadata_bytes` (as compact JSON).
+    public static let metadataTooLarge = SettlementRejectReason(rawValue: "metadata_too_large")
+    /// The id is unknown to the giver and the request was created at or before the horizon under
+    /// which the giver forgot that peer's oldest refusals: it may have been refused and forgotten,
+    /// so it is refused again, and will be forever. Not stored: the horizon only grows, so the
+    /// answer cannot change.
+    public static let expired = SettlementRejectReason(rawValue: "expired")
 
     /// Whether the giver stores a decision with this reason as final for the id. ``conflict`` and
     /// ``misaddressed`` answer a message that does not belong to the id, so they are never stored,

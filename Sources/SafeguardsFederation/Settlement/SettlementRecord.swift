@@ -39,10 +39,12 @@ public struct OutgoingTransfer: Sendable, Hashable, Codable {
             return .transferRequest(
                 RemoteTransferRequest(
                     transactionID: transactionID, requester: me, giver: peer, amount: amount, agentID: agentID,
-                    metadata: metadata))
+                    metadata: metadata, createdAt: createdAt))
         case .return:
             return .returnRequest(
-                ReturnRequest(transactionID: transactionID, requester: me, giver: peer, amount: amount, agentID: agentID))
+                ReturnRequest(
+                    transactionID: transactionID, requester: me, giver: peer, amount: amount, agentID: agentID,
+                    createdAt: createdAt))
         }
     }
 
@@ -90,6 +92,11 @@ public enum SettlementRecord: Sendable, Hashable, Codable {
     /// return: the held amount goes back to the agent. Rejected transfer: nothing moves.
     case outgoingSettled(OutgoingTransfer, TransferReceipt)
     /// The giver decided. Accepted transfer: debit the peer's credit line under the transaction
-    /// id. Accepted return: credit it back. Rejected: nothing moves; the decision is still kept.
+    /// id. Accepted return: credit it back. The machine emits it for accepted decisions only;
+    /// rejected ones written by earlier versions are still read back and kept.
     case incomingDecided(IncomingDecision)
+    /// The giver refused a new id. Nothing moves. Kept in compact form in a bounded store (one
+    /// row per refusal, at most ``SettlementConfiguration/refusalsKeptPerPeer`` per peer): the
+    /// shell deletes the `forgotten` ones and raises the peer's horizon in the same transaction.
+    case incomingRefused(IncomingRefusal, forgotten: ForgottenRefusals?)
 }

@@ -13,6 +13,7 @@ struct APIRoutes: Sendable {
     let systemID: String
     let token: String
     let maxBodyBytes: Int
+    let metadataLimit: MetadataLimit
     let metrics: NodeMetrics
     let peers: PeerRoutes
     let federation: FederationRoutes
@@ -52,22 +53,35 @@ struct APIRoutes: Sendable {
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
         }
         v1.get("alerts") { request, _ in
-            let alerts = try await operations.alerts(agent: request.uri.queryParameters["agent_id"].map(String.init))
-            return JSONBody.response(AlertListBody(alerts: alerts.map(AlertBody.init)))
+            let page = try PageRequest(request, list: "alerts")
+            let rows = try await operations.alerts(
+                agent: request.uri.queryParameters["agent_id"].map(String.init), before: try page.afterSequence(),
+                limit: page.limit + 1)
+            let (alerts, next) = page.page(rows: rows)
+            return JSONBody.response(AlertListBody(alerts: alerts.map(AlertBody.init), next: next))
         }
         v1.get("ledger/check") { _, _ in
             JSONBody.response(LedgerCheckBody(await operations.ledgerTotals()))
         }
         v1.get("ledger/accounts") { request, _ in
+            let page = try PageRequest(request, list: "accounts")
             let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
+            let after = page.after
+            let limit = page.limit
+            // One more than the page, read in id order after the cursor: no copy of every account.
             let entries = await operations.writer.read { book in
-                book.ledger.accounts.values.filter { $0.id.rawValue.hasPrefix(prefix) }.sorted { $0.id < $1.id }.map {
-                    AccountBalancesBody.Entry(
-                        id: $0.id.rawValue, balance: $0.postedBalance, debitsPending: $0.debitsPending,
-                        creditsPending: $0.creditsPending)
-                }
+                book.ledger.accounts.values
+                    .filter { account in
+                        account.id.rawValue.hasPrefix(prefix) && (after.map { account.id.rawValue > $0 } ?? true)
+                    }
+                    .sorted { $0.id < $1.id }.prefix(limit + 1).map {
+                        AccountBalancesBody.Entry(
+                            id: $0.id.rawValue, balance: $0.postedBalance, debitsPending: $0.debitsPending,
+                            creditsPending: $0.creditsPending)
+                    }
             }
-            return JSONBody.response(AccountBalancesBody(accounts: entries))
+            let (accounts, next) = page.page(ascending: entries, key: \.id)
+            return JSONBody.response(AccountBalancesBody(accounts: accounts, next: next))
         }
         return router
     }
@@ -75,11 +89,14 @@ struct APIRoutes: Sendable {
     private func addPools(_ v1: RouterGroup<BasicRequestContext>) {
         v1.post("pools") { request, _ in
             let body = try await JSONBody.decode(CreatePoolRequest.self, from: request, limit: maxBodyBytes)
+            try metadataLimit.check(body.metadata)
             let (pool, replayed) = try await operations.createPool(body)
             return Self.created(PoolBody(pool), replayed: replayed)
         }
-        v1.get("pools") { _, _ in
-            JSONBody.response(PoolListBody(pools: await operations.pools().map(PoolBody.init)))
+        v1.get("pools") { request, _ in
+            let page = try PageRequest(request, list: "pools")
+            let (pools, next) = page.page(ascending: await operations.pools(), key: \.pool.name)
+            return JSONBody.response(PoolListBody(pools: pools.map(PoolBody.init), next: next))
         }
         v1.get("pools/:id") { _, context in
             JSONBody.response(PoolBody(try await operations.pool(try context.parameters.require("id"))))
@@ -93,8 +110,10 @@ struct APIRoutes: Sendable {
             return Self.created(AgentBody(agent), replayed: replayed)
         }
         v1.get("agents") { request, _ in
+            let page = try PageRequest(request, list: "agents")
             let agents = try await operations.agents(pool: request.uri.queryParameters["pool_id"].map(String.init))
-            return JSONBody.response(AgentListBody(agents: agents.map(AgentBody.init)))
+            let (items, next) = page.page(ascending: agents, key: \.agent.id.rawValue)
+            return JSONBody.response(AgentListBody(agents: items.map(AgentBody.init), next: next))
         }
         v1.get("agents/:id") { _, context in
             JSONBody.response(AgentBody(try await operations.agent(try context.parameters.require("id"))))

@@ -11,10 +11,12 @@ struct FederationRoutes: Sendable {
     let gossip: GossipService?
     let operations: BudgetOperations
     let maxBodyBytes: Int
+    let metadataLimit: MetadataLimit
 
     func add(to v1: RouterGroup<BasicRequestContext>) {
         v1.post("federated-pools") { request, _ in
             let body = try await JSONBody.decode(CreateFederatedPoolRequest.self, from: request, limit: maxBodyBytes)
+            try metadataLimit.check(body.metadata)
             let pool = try await service().createFederatedPool(body, operations: operations)
             return JSONBody.response(pool, status: .created)
         }
@@ -26,6 +28,7 @@ struct FederationRoutes: Sendable {
         }
         v1.post("federation/requests") { request, _ in
             let body = try await JSONBody.decode(RemoteBudgetRequest.self, from: request, limit: maxBodyBytes)
+            try metadataLimit.check(body.metadata)
             let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
             let peer = try PeerRoutes.systemID(body.remoteSystemID, field: "remote_system_id")
             let key = try BudgetOperations.key(body.idempotencyKey)
@@ -45,7 +48,8 @@ struct FederationRoutes: Sendable {
             let peer = try request.uri.queryParameters["peer"].map { text throws(SafeguardsError) in
                 try PeerRoutes.systemID(String(text), field: "peer")
             }
-            return JSONBody.response(FederationTransactionList(transactions: try await service().transactions(peer: peer)))
+            let page = try PageRequest(request, list: "transactions")
+            return JSONBody.response(try await service().transactions(peer: peer, page: page))
         }
         v1.get("federation/transactions/:id") { _, context in
             let text: String = try context.parameters.require("id")

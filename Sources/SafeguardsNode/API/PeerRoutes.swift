@@ -26,8 +26,10 @@ struct PeerRoutes: Sendable {
                 id, address: address, trust: trust, publicKeyBase64: body.publicKey, source: .api, now: now())
             return JSONBody.response(PeerBody(record), status: .created)
         }
-        v1.get("peers") { _, _ in
-            JSONBody.response(PeerListBody(peers: try await registry().all().map(PeerBody.init)))
+        v1.get("peers") { request, _ in
+            let page = try PageRequest(request, list: "peers")
+            let (peers, next) = page.page(ascending: try await registry().all(), key: \.systemID.rawValue)
+            return JSONBody.response(PeerListBody(peers: peers.map(PeerBody.init), next: next))
         }
         v1.get("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")

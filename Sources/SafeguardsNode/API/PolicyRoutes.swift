@@ -165,10 +165,12 @@ struct PolicyRoutes: Sendable {
             let pool = try request.uri.queryParameters["pool_id"].map { text throws(SafeguardsError) in
                 try BudgetOperations.identifier(PoolID.self, String(text), field: "pool_id")
             }
-            let decisions: [DecisionRecord]
-            do { decisions = try operations.store.decisions(pool: pool) } catch {
-                throw SafeguardsError(.unavailable, "cannot read the decision log: \(error)")
-            }
+            let page = try PageRequest(request, list: "decisions")
+            let rows: [(sequence: Int64, item: DecisionRecord)]
+            do { rows = try operations.store.decisionPage(pool: pool, before: try page.afterSequence(), limit: page.limit + 1) }
+            catch let error as SafeguardsError { throw error }
+            catch { throw SafeguardsError(.unavailable, "cannot read the decision log") }
+            let (decisions, next) = page.page(rows: rows)
             return JSONBody.response(
                 DecisionListBody(
                     decisions: decisions.map { decision in
@@ -176,7 +178,7 @@ struct PolicyRoutes: Sendable {
                             policy: decision.policy, poolID: decision.poolID?.rawValue, agentID: decision.agentID?.rawValue,
                             oldValue: decision.oldValue, newValue: decision.newValue, reason: decision.reason,
                             inputs: decision.inputs, transferID: decision.transferID?.rawValue, at: decision.at.description)
-                    }))
+                    }, next: next))
         }
     }
 

@@ -14,20 +14,29 @@ enum StatusPage {
             \(totals.accountCount) accounts.</p>
             <h2>Pools</h2><table><tr><th>name</th><th>priority</th><th>total</th><th>available</th><th>allocated</th><th>spent</th></tr>
             """
-        for pool in pools {
+        for pool in pools.prefix(shown) {
             html += "<tr><td>\(escape(pool.pool.name))</td><td>\(pool.pool.priority)</td><td>\(pool.total)</td>"
                 + "<td>\(pool.available)</td><td>\(pool.allocated)</td><td>\(pool.spent)</td></tr>"
         }
-        html += "</table><h2>Agents</h2><table><tr><th>agent</th><th>pool</th><th>priority</th><th>budget</th>"
+        html += "</table>" + more(pools.count, "GET /v1/pools")
+        html += "<h2>Agents</h2><table><tr><th>agent</th><th>pool</th><th>priority</th><th>budget</th>"
             + "<th>available</th><th>reserved</th><th>spent</th><th>alert</th></tr>"
         let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.pool.id, $0.pool.name) })
-        for agent in agents {
+        for agent in agents.prefix(shown) {
             let pool = poolNames[agent.agent.poolID] ?? agent.agent.poolID.rawValue
             html += "<tr><td>\(escape(agent.agent.id.rawValue))</td><td class=\"text\">\(escape(pool))</td>"
                 + "<td>\(agent.agent.priority.rawValue)</td><td>\(agent.total)</td><td>\(agent.available)</td>"
                 + "<td>\(agent.reserved)</td><td>\(agent.spent)</td><td>\(agent.agent.alertLevel.name)</td></tr>"
         }
-        return html + "</table></body></html>"
+        return html + "</table>" + more(agents.count, "GET /v1/agents") + "</body></html>"
+    }
+
+    /// Rows shown per table: the page stays small however many pools and agents there are; the
+    /// API pages through all of them.
+    static let shown = 100
+
+    private static func more(_ count: Int, _ route: String) -> String {
+        count > shown ? "<p>The first \(shown) of \(count); <code>\(route)</code> pages through all.</p>" : ""
     }
 
     static func escape(_ text: String) -> String {

@@ -15,6 +15,7 @@ import SafeguardsFederation
 ///   idle_timeout: 60s                    # a connection with nothing to read this long is closed
 ///   request_timeout: 10s                 # how long to wait for a peer's answer
 ///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
+///   max_metadata_bytes: 4096             # metadata of a request (compact JSON), here and on the API
 ///   peers:
 ///     - system_id: system_b
 ///       address: 127.0.0.1:9082
@@ -30,6 +31,7 @@ import SafeguardsFederation
 ///     retry_initial: 200ms               # first retry of an unanswered request; doubles up to retry_max
 ///     retry_max: 10s
 ///     answer_wait: 5s                    # how long an API request waits for the giver's receipt
+///     refusals_kept_per_peer: 1000       # refusals remembered per peer; older ones are forgotten
 /// ```
 public struct FederationConfig: Sendable, Equatable {
     public var listen: HostPort
@@ -41,6 +43,9 @@ public struct FederationConfig: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(60)
     public var requestTimeout: Duration = .seconds(10)
     public var replayWindow: Duration = .seconds(300)
+    /// The largest metadata map a remote request (incoming, or made through the API) and every API
+    /// body with `metadata` may carry, in bytes of compact JSON (``MetadataSize``).
+    public var maxMetadataBytes = MetadataSize.defaultLimit
     public var peers: [PeerConfig] = []
     /// Credit lines this node gives each peer, before trust.
     public var offers: [SystemID: Amount] = [:]
@@ -55,6 +60,8 @@ public struct FederationConfig: Sendable, Equatable {
         public var retryInitial: Duration = .milliseconds(200)
         public var retryMaximum: Duration = .seconds(10)
         public var answerWait: Duration = .seconds(5)
+        /// Refusals remembered per peer (compact rows); past that the oldest are forgotten under a horizon.
+        public var refusalsKeptPerPeer = 1000
 
         public init() {}
     }
@@ -101,6 +108,12 @@ public struct FederationConfig: Sendable, Equatable {
         if let value = try section.duration("idle_timeout") { config.idleTimeout = value }
         if let value = try section.duration("request_timeout") { config.requestTimeout = value }
         if let value = try section.duration("replay_window") { config.replayWindow = value }
+        if let value = try section.integer("max_metadata_bytes") {
+            guard (2...(1 << 20)).contains(value) else {
+                throw ConfigError(key: section.qualified("max_metadata_bytes"), "must be between 2 and 1048576")
+            }
+            config.maxMetadataBytes = value
+        }
         for var entry in try section.sections("peers") ?? [] {
             config.peers.append(try PeerConfig.parse(&entry))
             try entry.rejectUnknownKeys()
@@ -176,6 +189,12 @@ extension FederationConfig.SettlementSettings {
         if let value = try section.duration("retry_initial") { settings.retryInitial = value }
         if let value = try section.duration("retry_max") { settings.retryMaximum = value }
         if let value = try section.duration("answer_wait") { settings.answerWait = value }
+        if let kept = try section.integer("refusals_kept_per_peer") {
+            guard (1...1_000_000).contains(kept) else {
+                throw ConfigError(key: section.qualified("refusals_kept_per_peer"), "must be between 1 and 1000000")
+            }
+            settings.refusalsKeptPerPeer = kept
+        }
         guard settings.retryInitial <= settings.retryMaximum else {
             throw ConfigError(key: section.qualified("retry_initial"), "must not exceed retry_max")
         }

@@ -64,6 +64,8 @@ enum FederationLedger {
                 metadata: metadata(kind: decision.kind, peer: peer, transactionID: decision.receipt.transactionID,
                     agent: decision.agentID))
             return ([creditLine(peer): .debitsMustNotExceedCredits, given(peer): []], [.create(request)])
+        case .incomingRefused:
+            return ([:], [])  // a refusal moves nothing (and is stored apart, compactly)
         }
     }
 

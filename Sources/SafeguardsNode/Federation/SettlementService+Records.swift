@@ -2,19 +2,60 @@ import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
 
-/// This side's records of transfers and decisions, as the API shows them.
+/// This side's records of transfers, decisions and refusals, as the API shows them.
 extension SettlementService {
-    /// This side's record of a transaction id (outgoing first, then incoming from any peer).
+    /// This side's record of a transaction id (outgoing first, then incoming from any peer: a
+    /// decision, or a refusal still remembered).
     public func transaction(_ id: TransferID) -> FederationTransactionBody? {
         if let entry = machine.outgoing[id] { return body(entry) }
-        return machine.incomingDecision(id).map(body)
+        if let decision = machine.incomingDecision(id) { return body(decision) }
+        return machine.incomingRefusal(id).map(body)
     }
 
-    /// Every transaction, optionally with one peer, oldest first.
+    /// One page of the transactions (optionally with one peer), oldest first: ordered by the
+    /// time this side created or decided each, then direction, peer and id, a key no later record
+    /// sorts before (new records are stamped now).
+    func transactions(peer: SystemID?, page: PageRequest) -> FederationTransactionList {
+        var rows: [(key: String, record: Record)] = []
+        for entry in machine.outgoing.values where peer == nil || entry.transfer.peer == peer {
+            rows.append((Self.key(entry.transfer.createdAt, "outgoing", entry.transfer.peer, entry.transfer.transactionID), .outgoing(entry)))
+        }
+        for decision in machine.incomingDecisions where peer == nil || decision.peer == peer {
+            rows.append((Self.key(decision.receipt.decidedAt, "incoming", decision.peer, decision.receipt.transactionID), .decided(decision)))
+        }
+        for refusal in machine.incomingRefusals where peer == nil || refusal.peer == peer {
+            rows.append((Self.key(refusal.decidedAt, "incoming", refusal.peer, refusal.transactionID), .refused(refusal)))
+        }
+        if let after = page.after { rows.removeAll { $0.key <= after } }
+        rows.sort { $0.key < $1.key }
+        let (items, next) = page.page(ascending: rows, key: \.key)
+        return FederationTransactionList(
+            transactions: items.map { row in
+                switch row.record {
+                case .outgoing(let entry): return body(entry)
+                case .decided(let decision): return body(decision)
+                case .refused(let refusal): return body(refusal)
+                }
+            }, next: next)
+    }
+
+    /// Every transaction (optionally with one peer), oldest first: for callers in this process
+    /// (benchmarks, tests), not the API, which pages.
     public func transactions(peer: SystemID?) -> [FederationTransactionBody] {
-        let outgoing = machine.outgoing.values.filter { peer == nil || $0.transfer.peer == peer }.map(body)
-        let incoming = machine.incomingDecisions.filter { peer == nil || $0.peer == peer }.map(body)
-        return (outgoing + incoming).sorted { ($0.createdAt, $0.transactionID) < ($1.createdAt, $1.transactionID) }
+        transactions(peer: peer, page: PageRequest(list: "transactions", limit: .max)).transactions
+    }
+
+    private enum Record {
+        case outgoing(OutgoingEntry)
+        case decided(IncomingDecision)
+        case refused(IncomingRefusal)
+    }
+
+    /// The sort key: the time as 20 digits, then direction, peer and id, separated by a byte
+    /// below every identifier character so the text order is the tuple order.
+    private static func key(_ time: Timestamp, _ direction: String, _ peer: SystemID, _ id: TransferID) -> String {
+        let digits = String(max(0, time.millisecondsSince1970))
+        return String(repeating: "0", count: 20 - digits.count) + digits + "\u{1}\(direction)\u{1}\(peer)\u{1}\(id)"
     }
 
     private func body(_ entry: OutgoingEntry) -> FederationTransactionBody {
@@ -36,6 +77,15 @@ extension SettlementService {
             status: Self.status(receipt, kind: decision.kind), reason: receipt.reason?.rawValue,
             createdAt: receipt.decidedAt.description, settledAt: receipt.decidedAt.description,
             receipt: Self.receiptBody(receipt, envelope: nil))
+    }
+
+    private func body(_ refusal: IncomingRefusal) -> FederationTransactionBody {
+        let receipt = refusal.receipt(giver: me)
+        return FederationTransactionBody(
+            transactionID: refusal.transactionID.rawValue, direction: "incoming", kind: refusal.kind.rawValue,
+            peer: refusal.peer.rawValue, agentID: refusal.agentID.rawValue, amount: refusal.amount,
+            status: "rejected", reason: refusal.reason.rawValue, createdAt: refusal.decidedAt.description,
+            settledAt: refusal.decidedAt.description, receipt: Self.receiptBody(receipt, envelope: nil))
     }
 
     static func status(_ receipt: TransferReceipt?, kind: SettlementKind) -> String {

@@ -40,17 +40,20 @@ public actor SettlementService: Service {
     public var me: SystemID { machine.me }
 
     init(
-        me: SystemID, settings: FederationConfig.SettlementSettings, offers: [SystemID: Amount], writer: BudgetWriter,
-        store: LedgerStore, federation: FederationNode, now: @escaping @Sendable () -> Timestamp, logger: Logger
+        me: SystemID, settings: FederationConfig.SettlementSettings, offers: [SystemID: Amount],
+        maxMetadataBytes: Int = MetadataSize.defaultLimit, writer: BudgetWriter, store: LedgerStore,
+        federation: FederationNode, now: @escaping @Sendable () -> Timestamp, logger: Logger
     ) throws(NodeStartupError) {
         let configuration = SettlementConfiguration(
             me: me, offers: offers, minimumTrust: settings.minimumTrust, perRequestCap: settings.perRequestCap,
             rateLimit: RateLimitPolicy(maximumRequests: settings.rateLimit, window: settings.rateWindow),
-            retry: RetryPolicy(initial: settings.retryInitial, maximum: settings.retryMaximum))
+            retry: RetryPolicy(initial: settings.retryInitial, maximum: settings.retryMaximum),
+            maxMetadataBytes: maxMetadataBytes, refusalsKeptPerPeer: settings.refusalsKeptPerPeer)
         let stored: Stored
         do {
             stored = try Self.load(store)
-            self.machine = try SettlementMachine(configuration: configuration, restoring: stored.records)
+            self.machine = try SettlementMachine(
+                configuration: configuration, restoring: stored.records, refusalHorizons: stored.refusalHorizons)
         } catch let error as NodeStartupError {
             throw error
         } catch {
@@ -67,10 +70,11 @@ public actor SettlementService: Service {
         self.logger = logger
     }
 
-    /// What the store holds of the federation: settlement records, the grant book, and the
-    /// signed receipts kept as evidence.
+    /// What the store holds of the federation: settlement records (with the refusals still kept
+    /// last), each peer's refusal horizon, the grant book, and the signed receipts kept as evidence.
     struct Stored {
         var records: [SettlementRecord] = []
+        var refusalHorizons: [SystemID: Timestamp] = [:]
         var grants = GrantBook()
         var evidence: [TransferID: String] = [:]
     }
@@ -105,6 +109,9 @@ public actor SettlementService: Service {
                 throw NodeStartupError("unknown federation record kind '\(stored.kind)'")
             }
         }
+        let refusals = try store.federationRefusals()
+        loaded.records += refusals.refusals.map { .incomingRefused($0, forgotten: nil) }
+        loaded.refusalHorizons = refusals.horizons
         return loaded
     }
 
@@ -233,6 +240,12 @@ public actor SettlementService: Service {
 
     // MARK: Frames from peers
 
+    /// Answers a requester stores (a receipt is kept whole, in its signed envelope, as evidence).
+    static let answerTypes: Set<MessageType> = [.transferReceipt, .returnReceipt, .statusAnswer]
+    /// The largest answer body kept: a receipt's fields are bounded (ids of at most 128 bytes), so
+    /// an honest one is far below this, and a peer cannot make this node store more per transfer.
+    static let maxAnswerBodyBytes = 4096
+
     /// Handles a settlement or allocation message from `peer` (authenticated by the channel) and
     /// returns the answer to send back, if any. Every decision is durable before it is answered.
     func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
@@ -241,6 +254,13 @@ public actor SettlementService: Service {
                 return ErrorBody(code: .malformed, message: "an allocation_proposal body did not decode")
             }
             return await decideProposal(proposal, from: peer)
+        }
+        if Self.answerTypes.contains(envelope.type), envelope.body.count > Self.maxAnswerBodyBytes {
+            // A receipt is a few hundred bytes; a larger one would be kept whole as evidence.
+            logger.warning("a peer's answer is too large to keep; ignored", metadata: [
+                "peer.system_id": "\(peer)", "type": "\(envelope.type)", "bytes": "\(envelope.body.count)",
+            ])
+            return nil
         }
         let message: SettlementMessage
         do {
@@ -265,13 +285,20 @@ public actor SettlementService: Service {
         }
     }
 
+    /// Decides a peer's allocation proposal and stores the grant before answering it. Only an
+    /// accepted grant is stored: a refused one grants nothing on either side, so a peer sending
+    /// proposal after proposal cannot grow this node; a repeat of a refused proposal is decided
+    /// again (the proposer keeps the first grant it learned). Pool names are held to the pool rules.
     private func decideProposal(_ proposal: AllocationProposal, from peer: SystemID) async -> any MessageBody {
+        guard (try? Pool.validateName(proposal.poolName)) != nil, proposal.poolName.utf8.count <= 400 else {
+            return ErrorBody(code: .malformed, message: "pool_name must be 1-100 printable characters")
+        }
         let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
         return await lock.run { () -> any MessageBody in
             let (grant, isNew) = grants.decide(
                 proposal, from: peer, me: me, offer: offers[peer], trust: trust, minimumTrust: settings.minimumTrust,
                 now: now())
-            guard isNew else { return grant }
+            guard isNew, grant.status == .accepted else { return grant }
             let record = FederationRecord(
                 kind: FederationRecordCoding.grantDecided, recordID: grant.proposalID.rawValue, peer: peer.rawValue,
                 body: FederationRecordCoding.encode(grant))
@@ -297,6 +324,13 @@ public actor SettlementService: Service {
     func carryOut(_ directives: [SettlementDirective], evidence envelope: Envelope?) async -> SafeguardsError? {
         for directive in directives {
             switch directive {
+            case .persist(.incomingRefused(let refusal, let forgotten)):
+                // Compact and bounded: a row without metadata, the peer's oldest forgotten past the cap.
+                do { try await writer.recordRefusal(refusal, forgetting: forgotten) } catch {
+                    logger.error("a settlement refusal could not be stored", metadata: ["error": "\(error)"])
+                    reloadMachine()
+                    return SafeguardsError(.unavailable, "the refusal could not be made durable")
+                }
             case .persist(let record):
                 digests.removeValue(forKey: Self.peer(record))
                 var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
@@ -341,7 +375,8 @@ public actor SettlementService: Service {
     private func reloadMachine() {
         do {
             let stored = try Self.load(store)
-            machine = try SettlementMachine(configuration: machine.configuration, restoring: stored.records)
+            machine = try SettlementMachine(
+                configuration: machine.configuration, restoring: stored.records, refusalHorizons: stored.refusalHorizons)
             digests.removeAll()
             grants = stored.grants
             evidence = stored.evidence
@@ -381,6 +416,7 @@ public actor SettlementService: Service {
         switch record {
         case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.transactionID
         case .incomingDecided(let decision): return decision.receipt.transactionID
+        case .incomingRefused(let refusal, _): return refusal.transactionID
         }
     }
 
@@ -388,6 +424,7 @@ public actor SettlementService: Service {
         switch record {
         case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.peer
         case .incomingDecided(let decision): return decision.peer
+        case .incomingRefused(let refusal, _): return refusal.peer
         }
     }
 

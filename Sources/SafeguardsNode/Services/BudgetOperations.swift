@@ -162,12 +162,15 @@ public struct BudgetOperations: Sendable {
         return transfer
     }
 
-    public func alerts(agent: String?) async throws(SafeguardsError) -> [UsageAlert] {
+    /// Alerts (of `agent`), newest first: at most `limit` older than the row `before`.
+    public func alerts(agent: String?, before: Int64?, limit: Int) async throws(SafeguardsError)
+        -> [(sequence: Int64, item: UsageAlert)]
+    {
         let agentID = try agent.map { (text) throws(SafeguardsError) in
             try Self.identifier(AgentID.self, text, field: "agent_id")
         }
-        do { return try store.alerts(agent: agentID) } catch {
-            throw SafeguardsError(.unavailable, error.description)
+        do { return try store.alertPage(agent: agentID, before: before, limit: limit) } catch {
+            throw SafeguardsError(.unavailable, "cannot read the alerts")
         }
     }
 

@@ -29,7 +29,7 @@ extension SettlementSimulator {
             if position == crashPoint { break }
             switch directive {
             case .persist(let record):
-                nodes[index].records.append(record)
+                nodes[index].persist(record)
                 nodes[index].ledger.apply(record)
                 observe(record, at: node)
             case .send(let peer, let message), .reply(let peer, let message):
@@ -37,8 +37,12 @@ extension SettlementSimulator {
             case .scheduleTick:
                 break  // every node ticks every step
             case .reportMismatch(let mismatch):
-                // Only the simulator's own conflicting requests (same id, other fields) may be refused.
-                if mismatch.received.reason != .conflict {
+                // Only the simulator's own conflicting requests (same id, other fields) may be refused:
+                // `conflict`, or `expired` (with the other amount) once the giver forgot the id.
+                let ownConflict =
+                    mismatch.received.reason == .conflict
+                    || (mismatch.problem == .fieldsDiffer && mismatch.received.reason == .expired)
+                if !ownConflict {
                     report.violations.append(
                         "step \(step): \(node) reported \(mismatch.problem.rawValue) for \(mismatch.transactionID): "
                             + "stored \(String(describing: mismatch.stored)), received \(mismatch.received)")
@@ -59,8 +63,7 @@ extension SettlementSimulator {
     mutating func restart(_ index: Int) {
         nodes[index].downUntil = nil
         do {
-            var machine = try SettlementMachine(
-                configuration: nodes[index].configuration, restoring: nodes[index].records)
+            var machine = try nodes[index].restoredMachine()
             let directives = machine.restart(now: now)
             nodes[index].machine = machine
             execute(directives, at: index)
@@ -76,25 +79,36 @@ extension SettlementSimulator {
         case .outgoingCreated:
             break
         case .incomingDecided(let decision):
-            let receipt = decision.receipt
-            let key = "\(receipt.requester)/\(receipt.transactionID)"
-            if let earlier = giverReceipts[key], earlier != receipt {
-                report.violations.append("step \(step): \(node) decided \(key) twice: \(earlier) then \(receipt)")
-            }
-            giverReceipts[key] = receipt
-            report.decisions[receipt.reason?.rawValue ?? "accepted", default: 0] += 1
-            guard receipt.isAccepted else { return }
-            moveInFlight(decision.kind == .transfer ? receipt.amount : negated(receipt.amount))
+            observeDecision(decision.receipt, at: node)
+            guard decision.receipt.isAccepted else { return }
+            moveInFlight(decision.kind == .transfer ? decision.receipt.amount : negated(decision.receipt.amount))
+        case .incomingRefused(let refusal, let forgotten):
+            observeDecision(refusal.receipt(giver: node), at: node)
+            report.forgottenRefusals += forgotten?.transactionIDs.count ?? 0
         case .outgoingSettled(let transfer, let receipt):
             let key = "\(node)/\(transfer.transactionID)"
-            if giverReceipts[key] != receipt {
-                report.violations.append(
-                    "step \(step): \(node) settled \(transfer.transactionID) with \(receipt), but its giver "
-                        + "stored \(String(describing: giverReceipts[key]))")
+            let stored = giverReceipts[key]
+            if receipt.isAccepted || stored == nil || stored?.status == .accepted {
+                // An `expired` answer is never stored by the giver; `checkFinal` checks it stays rejected there.
+                if stored != receipt && !(stored == nil && receipt.reason == .expired) {
+                    report.violations.append(
+                        "step \(step): \(node) settled \(transfer.transactionID) with \(receipt), but its giver "
+                            + "stored \(String(describing: stored))")
+                }
             }
             guard receipt.isAccepted else { return }
             moveInFlight(transfer.kind == .transfer ? negated(transfer.amount) : transfer.amount)
         }
+    }
+
+    /// A giver stored a decision: it must be the first and only one for that id ("the giver decides").
+    private mutating func observeDecision(_ receipt: TransferReceipt, at node: SystemID) {
+        let key = "\(receipt.requester)/\(receipt.transactionID)"
+        if let earlier = giverReceipts[key], earlier != receipt {
+            report.violations.append("step \(step): \(node) decided \(key) twice: \(earlier) then \(receipt)")
+        }
+        giverReceipts[key] = receipt
+        report.decisions[receipt.reason?.rawValue ?? "accepted", default: 0] += 1
     }
 
     private mutating func moveInFlight(_ delta: Amount) {

@@ -7,6 +7,11 @@ extension SettlementSimulator {
     mutating func checkStep() {
         var total = inFlight
         for index in nodes.indices {
+            let cap = nodes[index].configuration.refusalsKeptPerPeer
+            let kept = Dictionary(grouping: nodes[index].refusals.values, by: \.peer)
+            for (peer, refusals) in kept where refusals.count > cap {
+                report.violations.append("step \(step): \(nodes[index].id) keeps \(refusals.count) refusals of \(peer), over \(cap)")
+            }
             if !nodes[index].ledger.problems.isEmpty || !nodes[index].ledger.creditLinesWithinLimits {
                 let ledger = nodes[index].ledger
                 for problem in ledger.problems + ledger.creditLineProblems {
@@ -31,21 +36,31 @@ extension SettlementSimulator {
                 report.violations.append("after drain: \(node.id) is down")
                 continue
             }
-            // Requester side: every transfer decided, exactly as its giver stored it.
+            // Requester side: every transfer decided, in the state its giver holds for good: an
+            // accepted one exactly as the giver stored it; a rejected one rejected there too, as
+            // a stored decision, a remembered refusal, or under the horizon (forgotten or `expired`).
             for id in machine.outgoing.keys.sorted() {
                 guard let entry = machine.outgoing[id] else { continue }
                 guard let stored = entry.state.receipt else {
                     report.violations.append("after drain: \(node.id) still has \(id) pending")
                     continue
                 }
-                let decision = byID[entry.transfer.peer]?.machine?.incomingDecision(from: node.id, id)
-                if decision?.receipt != stored || decision?.kind != entry.transfer.kind {
+                guard let giver = byID[entry.transfer.peer]?.machine else { continue }
+                let outcome = giver.incomingOutcome(from: node.id, id, requestedAt: entry.transfer.createdAt)
+                let decision = giver.incomingDecision(from: node.id, id)
+                let refusal = giver.incomingRefusal(from: node.id, id)
+                let sameKind = (decision?.kind ?? refusal?.kind ?? entry.transfer.kind) == entry.transfer.kind
+                let sameReceipt = stored.isAccepted ? decision?.receipt == stored : true
+                if outcome != stored.status || !sameKind || !sameReceipt {
                     report.violations.append(
                         "after drain: \(id) is \(stored.status.rawValue) \(stored.amount) on \(node.id) but "
-                            + "\(String(describing: decision?.receipt)) on \(entry.transfer.peer)")
+                            + "\(String(describing: outcome)) (\(String(describing: decision?.receipt ?? refusal?.receipt(giver: giver.me)))) "
+                            + "on \(entry.transfer.peer)")
                 }
+                if !stored.isAccepted && decision == nil && refusal == nil { report.settledOnForgotten += 1 }
             }
-            // Giver side: every decision belongs to a transfer its requester started.
+            // Giver side: every decision and remembered refusal belongs to a transfer its requester
+            // started and ended the same way.
             let decisions = machine.incomingDecisions
             for decision in decisions {
                 let requesterEntry = byID[decision.peer]?.machine?.outgoing[decision.receipt.transactionID]
@@ -54,6 +69,14 @@ extension SettlementSimulator {
                         "after drain: \(node.id) decided \(decision.receipt.transactionID) for \(decision.peer) as "
                             + "\(decision.receipt.status.rawValue) but the requester has "
                             + "\(String(describing: requesterEntry?.state))")
+                }
+            }
+            for refusal in machine.incomingRefusals {
+                let requesterEntry = byID[refusal.peer]?.machine?.outgoing[refusal.transactionID]
+                if requesterEntry?.state.receipt?.status != .rejected {
+                    report.violations.append(
+                        "after drain: \(node.id) refused \(refusal.transactionID) for \(refusal.peer) but the "
+                            + "requester has \(String(describing: requesterEntry?.state))")
                 }
             }
             checkMachineMatchesLedger(node, machine, decisions)
@@ -74,10 +97,11 @@ extension SettlementSimulator {
                         + "ledger has \(String(describing: node.ledger.creditLines[peer])) left")
             }
         }
-        let rebuilt = try? SettlementMachine(configuration: node.configuration, restoring: node.records)
-        let sameDecisions = decisions.allSatisfy {
-            rebuilt?.incomingDecision(from: $0.peer, $0.receipt.transactionID) == $0
-        }
+        let rebuilt = try? node.restoredMachine()
+        let sameDecisions =
+            decisions.allSatisfy { rebuilt?.incomingDecision(from: $0.peer, $0.receipt.transactionID) == $0 }
+            && rebuilt?.incomingRefusals == machine.incomingRefusals
+            && nodeIDs.allSatisfy { rebuilt?.refusalHorizon(of: $0) == machine.refusalHorizon(of: $0) }
         if rebuilt?.creditLines != machine.creditLines || rebuilt?.creditTaken != machine.creditTaken
             // After the drain nothing is pending, so no volatile retry timer differs.
             || rebuilt?.outgoing != machine.outgoing || !sameDecisions

@@ -25,9 +25,11 @@ extension SettlementSimulator {
         let agent = AgentID(unchecked: random.percent(50) ? "agent-1" : "agent-2")
         nextTransactionNumber += 1
         let id = TransferID(unchecked: "\(me)-t\(nextTransactionNumber)")
+        // One in twenty carries more metadata than the giver takes.
+        let why = random.percent(5) ? String(repeating: "x", count: Self.maxMetadataBytes) : "sim"
         report.started += 1
         perform(index) { machine, now throws(SettlementError) in
-            try machine.requestBudget(id, from: peer, agent: agent, amount: amount, metadata: ["why": "sim"], now: now)
+            try machine.requestBudget(id, from: peer, agent: agent, amount: amount, metadata: ["why": why], now: now)
         }
     }
 
@@ -92,7 +94,8 @@ extension SettlementSimulator {
         let request = RemoteTransferRequest(
             transactionID: id, requester: me, giver: transfer.peer,
             amount: changeAmount ? Amount(micros: transfer.amount.micros + 1) : transfer.amount,
-            agentID: changeAmount ? transfer.agentID : otherAgent, metadata: transfer.metadata)
+            agentID: changeAmount ? transfer.agentID : otherAgent, metadata: transfer.metadata,
+            createdAt: transfer.createdAt)
         network.send(from: me, to: transfer.peer, .transferRequest(request), step: step)
     }
 

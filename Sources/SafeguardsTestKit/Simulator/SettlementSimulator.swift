@@ -32,12 +32,16 @@ public struct SettlementSimulator: Sendable {
         public var workPercent: Int
         /// Give up draining after this many steps (a violation: something never resolved).
         public var maximumDrainSteps: Int
+        /// Refusals each giver remembers per peer; small, so that givers forget refusals while
+        /// their copies and retries are still on the wire.
+        public var refusalsKeptPerPeer: Int
 
         /// Options with every field.
         public init(
             nodeCount: Int? = nil, steps: Int = 60, stepDuration: Duration = .milliseconds(100),
             faults: NetworkFaults = NetworkFaults(), crashInEventPercent: Int = 2, crashAtRestPercent: Int = 2,
-            maximumDownSteps: Int = 8, workPercent: Int = 50, maximumDrainSteps: Int = 400
+            maximumDownSteps: Int = 8, workPercent: Int = 50, maximumDrainSteps: Int = 400,
+            refusalsKeptPerPeer: Int = 3
         ) {
             self.nodeCount = nodeCount
             self.steps = steps
@@ -48,8 +52,12 @@ public struct SettlementSimulator: Sendable {
             self.maximumDownSteps = maximumDownSteps
             self.workPercent = workPercent
             self.maximumDrainSteps = maximumDrainSteps
+            self.refusalsKeptPerPeer = refusalsKeptPerPeer
         }
     }
+
+    /// Every giver's `max_metadata_bytes`; some requests carry more (`metadata_too_large`).
+    static let maxMetadataBytes = 64
 
     /// The nodes, in system id order.
     public internal(set) var nodes: [SimulatedNode]
@@ -108,7 +116,8 @@ public struct SettlementSimulator: Sendable {
             let configuration = SettlementConfiguration(
                 me: id, offers: offers, minimumTrust: TrustLevel(clampingBasisPoints: 5000), perRequestCap: 50,
                 rateLimit: RateLimitPolicy(maximumRequests: 4, window: .seconds(1)),
-                retry: RetryPolicy(initial: .milliseconds(200), maximum: .seconds(2)))
+                retry: RetryPolicy(initial: .milliseconds(200), maximum: .seconds(2)),
+                maxMetadataBytes: Self.maxMetadataBytes, refusalsKeptPerPeer: options.refusalsKeptPerPeer)
             let agents: [AgentID: Amount] = [AgentID(unchecked: "agent-1"): 20, AgentID(unchecked: "agent-2"): 20]
             let ledger = SimulatedLedger(agentBalances: agents, creditLimits: limits)
             total = (try? total.adding(ledger.total)) ?? .max

@@ -78,6 +78,9 @@ public struct SimulatedLedger: Sendable {
             let line = creditLines[peer] ?? .zero
             let amount = decision.receipt.amount
             creditLines[peer] = decision.kind == .transfer ? subtract(line, amount) : add(line, amount)
+
+        case .incomingRefused:
+            break  // a refusal moves nothing
         }
     }
 

@@ -11,8 +11,13 @@ public struct SimulatedNode: Sendable {
     public let trust: [SystemID: TrustLevel]
     /// The running machine; `nil` while the node is down.
     public internal(set) var machine: SettlementMachine?
-    /// Every record persisted, in order: what survives a crash.
+    /// Every record persisted, in order, apart from refusals: what survives a crash.
     public internal(set) var records: [SettlementRecord] = []
+    /// Refusals as a bounded store keeps them, by requester and id: a refusal's `forgotten` part
+    /// deletes rows here, as the node's SQLite table does.
+    public internal(set) var refusals: [String: IncomingRefusal] = [:]
+    /// Each requester's refusal horizon, as the store keeps it.
+    public internal(set) var refusalHorizons: [SystemID: Timestamp] = [:]
     /// The durable budget.
     public internal(set) var ledger: SimulatedLedger
     /// While down: the step at which it restarts.
@@ -31,6 +36,28 @@ public struct SimulatedNode: Sendable {
 
     /// Whether the node is running.
     public var isUp: Bool { machine != nil }
+
+    /// Writes a record to the durable state, as the node's store would.
+    mutating func persist(_ record: SettlementRecord) {
+        guard case .incomingRefused(let refusal, let forgotten) = record else {
+            records.append(record)
+            return
+        }
+        if let forgotten {
+            for id in forgotten.transactionIDs { refusals.removeValue(forKey: "\(forgotten.peer)/\(id)") }
+            refusalHorizons[forgotten.peer] = max(refusalHorizons[forgotten.peer] ?? forgotten.horizon, forgotten.horizon)
+        }
+        refusals["\(refusal.peer)/\(refusal.transactionID)"] = refusal
+    }
+
+    /// The machine rebuilt from the durable state only: the records, then the refusals still
+    /// kept and the horizons (as a node restores from its tables).
+    func restoredMachine() throws(SettlementError) -> SettlementMachine {
+        let kept = refusals.keys.sorted().compactMap { refusals[$0] }.map {
+            SettlementRecord.incomingRefused($0, forgotten: nil)
+        }
+        return try SettlementMachine(configuration: configuration, restoring: records + kept, refusalHorizons: refusalHorizons)
+    }
 }
 
 /// What one seeded run did and what went wrong.
@@ -43,6 +70,11 @@ public struct SimulationReport: Sendable {
     public var started = 0
     /// Giver decisions by outcome: `accepted`, or the rejection reason.
     public var decisions: [String: Int] = [:]
+    /// Refusals givers forgot past their per-peer cap.
+    public var forgottenRefusals = 0
+    /// Transfers whose requester learned a rejection the giver no longer stores in full: a
+    /// refusal it forgot, or an `expired` answer under a horizon.
+    public var settledOnForgotten = 0
     /// Crashes (at rest or in the middle of an event's directives).
     public var crashes = 0
     /// Network counters.
