@@ -27,15 +27,14 @@ public struct SlidingWindowLimiter: Sendable {
 
     /// What the window already holds at `now`.
     public func used(at now: Timestamp) -> Amount {
-        var total: Int64 = 0
-        for use in uses where inWindow(use.at, now) { total &+= use.amount.micros }
-        return Amount(micros: total)
+        Amount.clampedSum(uses.lazy.filter { inWindow($0.at, now) }.map(\.amount))
     }
 
     /// Whether `amount` may be spent at `now`.
     public func check(_ amount: Amount, at now: Timestamp) -> Bool {
         guard amount <= limit.maxBudget else { return false }
-        return used(at: now).micros &+ amount.micros <= limit.maxBudget.micros
+        // In 128 bits: two amounts near the top of the range would wrap to a negative sum and pass.
+        return Amount.exactSum([used(at: now), amount]) <= Int128(limit.maxBudget.micros)
     }
 
     /// Counts `amount` as spent at `now` (call after ``check(_:at:)`` admitted it).
@@ -62,11 +61,11 @@ public struct SlidingWindowLimiter: Sendable {
     public func retryAfter(_ amount: Amount, at now: Timestamp) -> Duration? {
         guard amount <= limit.maxBudget else { return nil }
         var live = uses.filter { inWindow($0.at, now) }.sorted { $0.at < $1.at }
-        var total = live.reduce(Int64(0)) { $0 &+ $1.amount.micros }
+        var total = Amount.exactSum(live.map(\.amount))
         var when = now
-        while total &+ amount.micros > limit.maxBudget.micros, !live.isEmpty {
+        while total + Int128(amount.micros) > Int128(limit.maxBudget.micros), !live.isEmpty {
             let oldest = live.removeFirst()
-            total &-= oldest.amount.micros
+            total -= Int128(oldest.amount.micros)
             when = oldest.at.advanced(by: limit.window)
         }
         return now.duration(to: when)
