@@ -8,20 +8,14 @@ import Testing
 @Suite("Config parsing is a function of the text")
 struct ConfigDeterminismTests {
     @Test func theSameTextGivesEqualConfigs() throws {
-        let yaml = """
-            policies:
-              pools:
-                research:
-                  reinforcement_learning:
-                    learning_rate: 0.01
-                    discount_factor: 0.9
-                    exploration_rate: 0.1
-                    max_budget_change_percentage: 0.3
-                    training_episodes: 1000
-                    update_interval_seconds: 3600
-                    seed: 7
-                    reward: {utilization: 50, exhaustion_penalty: 100, completed_tasks: 10, stability_penalty: 0.1}
-            """
+        let parameters = [
+            ("learning_rate", "0.01"), ("discount_factor", "0.9"), ("exploration_rate", "0.1"),
+            ("max_budget_change_percentage", "0.3"), ("training_episodes", "1000"), ("update_interval_seconds", "3600"),
+            ("seed", "7"),
+        ]
+        let yaml =
+            "policies:\n  pools:\n    research:\n      reinforcement_learning:\n"
+            + parameters.map { "        \($0.0): \($0.1)\n" }.joined()
         let first = try NodeConfig.parse(yaml: yaml)
         for _ in 0..<20 {
             #expect(try NodeConfig.parse(yaml: yaml) == first)
