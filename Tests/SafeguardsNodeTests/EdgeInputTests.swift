@@ -33,6 +33,22 @@ struct EdgeInputTests {
         }
     }
 
+    @Test func budgetsTheBooksCannotHoldAreRefusedAtTheDoor() async throws {
+        try await TestNode.with { client, _ in
+            let big = try await client.createPool(CreatePoolRequest(name: "big-1", initialBudget: .max, priority: 5))
+            // The funding account would owe more than an amount can say.
+            let (status, problem) = try await BadInputTests.send(
+                client, .POST, "/v1/pools", json: #"{"name": "big-2", "initial_budget": "9223372036854.775807", "priority": 5}"#)
+            #expect(status == 400 && problem?.code == "invalid_amount", "\(String(describing: problem))")
+            _ = try await client.registerAgent(
+                RegisterAgentRequest(agentID: "a1", poolID: big.id, priority: "HIGH", initialBudget: .max))
+            let pools = try await client.pools().pools
+            #expect(pools.map(\.name) == ["big-1"])
+            #expect(pools.first?.total == .max && pools.first?.allocated == .max)
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
     @Test func aDuplicateKeyIsRefusedAndNamed() async throws {
         try await TestNode.with { client, _ in
             _ = try await Fixture.make(client, agents: [("a1", "100")])
