@@ -5,6 +5,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # SwiftPM does not notice a source file added to a path dependency: a changed manifest makes it
 # plan the build again.
 touch "$root/Fuzz/Package.swift"
-swift build --package-path "$root/Fuzz" --scratch-path "$root/.build-fuzz" -c debug \
-    -Xswiftc -sanitize=fuzzer 2>&1 | grep -v '^\[' | tail -40
-exit "${PIPESTATUS[0]}"
+mkdir -p "$root/.build-fuzz"
+log="$root/.build-fuzz/build.log"
+if ! swift build --package-path "$root/Fuzz" --scratch-path "$root/.build-fuzz" -c debug \
+    -Xswiftc -sanitize=fuzzer >"$log" 2>&1; then
+    grep -v '^\[' "$log" | tail -60 >&2
+    echo "the fuzz targets did not build (full log: $log)" >&2
+    exit 1
+fi
+tail -1 "$log"
