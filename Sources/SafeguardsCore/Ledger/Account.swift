@@ -25,8 +25,7 @@ public struct Account: Sendable, Hashable {
 
     /// What can still be debited: posted credits minus posted and pending debits. Pending debits
     /// count against the balance at once; pending credits do not count until posted. (Only an
-    /// unconstrained account can owe more than an amount can say; it then reads as the most
-    /// negative amount.)
+    /// unconstrained account can owe more than an amount can say; it then reads as `-Amount.max`.)
     public var available: Amount {
         Amount(clamping: creditsPosted.micros - debitsPosted.micros - Int128(debitsPending.micros))
     }
