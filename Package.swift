@@ -205,6 +205,7 @@ let package = Package(
                 "SafeguardsCore", "SafeguardsStore", "SafeguardsAPI", "SafeguardsNode", "SafeguardsTestKit",
                 "SafeguardsFederation", "SafeguardsTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

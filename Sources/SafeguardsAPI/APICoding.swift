@@ -1,4 +1,5 @@
 import Foundation
+import SafeguardsCore
 
 /// The JSON conventions of the API: snake_case keys on the wire (`agent_id`), Swift names in
 /// code (`agentID`), sorted output for stable bodies.
@@ -20,6 +21,16 @@ public enum APICoding {
             return WireKey(isMapEntry(path) ? key : camelCase(key))
         }
         return decoder
+    }
+
+    /// Decodes an API body: the strict check first (no duplicate keys, bounded nesting; see
+    /// ``StrictJSON``), then ``decoder()``. Foundation alone would keep the last of two equal keys.
+    ///
+    /// - Throws: ``StrictJSONError`` when the text is refused by the check, else the decoder's
+    ///   `DecodingError`.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try StrictJSON.validate(data)
+        return try decoder().decode(type, from: data)
     }
 
     /// Properties that are maps keyed by data (metadata keys, system ids), whose keys are left as written.

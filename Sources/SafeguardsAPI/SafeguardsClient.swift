@@ -174,7 +174,7 @@ public struct SafeguardsClient: Sendable {
             throw .unexpectedResponse(status: response.status, detail: String(decoding: response.body.prefix(300), as: UTF8.self))
         }
         do {
-            return try APICoding.decoder().decode(Response.self, from: data)
+            return try APICoding.decode(Response.self, from: data)
         } catch {
             throw .unexpectedResponse(status: response.status, detail: "cannot decode \(Response.self): \(error)")
         }

@@ -125,11 +125,3 @@ public final class LedgerStore: Sendable {
         }
     }
 }
-
-/// A storage operation failed. The message names the operation; `underlying` is SQLite's reason.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public let operation: String
-    public let underlying: any Error
-
-    public var description: String { "storage failed to \(operation): \(underlying)" }
-}

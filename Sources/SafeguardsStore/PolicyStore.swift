@@ -126,26 +126,55 @@ extension LedgerStore {
         }
     }
 
-    public func reportBenefit(agent: AgentID, benefit: Amount, at: Timestamp) throws(StoreError) {
+    /// Stores a benefit report, unless the agent's reported benefits would then total more than
+    /// ``Amount/max``: that report is refused (`false`, nothing written), so every total the node
+    /// shows of them stays exact. The check and the write are one transaction.
+    @discardableResult
+    public func reportBenefit(agent: AgentID, benefit: Amount, at: Timestamp) throws(StoreError) -> Bool {
+        var recorded = false
         try write("report benefit") { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.exactSumColumns) FROM benefit_reports WHERE agent_id = ?",
+                arguments: [agent.rawValue])
+            let total = Self.exactSum(row) + Int128(benefit.micros)
+            guard total <= Int128(Amount.max.micros) else { return }
             try db.execute(
                 sql: "INSERT INTO benefit_reports(agent_id, benefit, at) VALUES (?, ?, ?)",
                 arguments: [agent.rawValue, benefit.micros, at.millisecondsSince1970])
+            recorded = true
         }
+        return recorded
     }
 
-    /// Benefits reported since `since`, summed per agent.
+    /// Benefits reported since `since`, summed per agent. Summed exactly; a total beyond the range
+    /// of an amount (possible only in a database written before reports were bounded) reads as
+    /// ``Amount/max``.
     public func benefits(since: Timestamp) throws(StoreError) -> [AgentID: Amount] {
         try read("read benefits") { db in
             var sums: [AgentID: Amount] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT agent_id, SUM(benefit) AS total FROM benefit_reports WHERE at >= ? GROUP BY agent_id",
+                db,
+                sql: "SELECT agent_id, \(Self.exactSumColumns) FROM benefit_reports WHERE at >= ? GROUP BY agent_id",
                 arguments: [since.millisecondsSince1970])
             {
-                sums[AgentID(unchecked: row["agent_id"])] = Amount(micros: row["total"])
+                sums[AgentID(unchecked: row["agent_id"])] = Amount(clamping: Self.exactSum(row))
             }
             return sums
         }
+    }
+
+    /// `SUM(benefit)` would stop with an integer overflow past `Int64.max` micros, failing every
+    /// later read. Whole units and micro-units are summed apart instead: each stays far inside
+    /// 64 bits (a million maximal reports still fit), and ``exactSum(_:)`` joins them in 128 bits.
+    static let exactSumColumns =
+        "COALESCE(SUM(benefit / 1000000), 0) AS whole_units, COALESCE(SUM(benefit % 1000000), 0) AS micro_units"
+
+    /// The total of a row selected with ``exactSumColumns``, in micro-units.
+    static func exactSum(_ row: Row?) -> Int128 {
+        guard let row else { return 0 }
+        let whole: Int64 = row["whole_units"]
+        let micros: Int64 = row["micro_units"]
+        return Int128(whole) * Int128(Amount.scale) + Int128(micros)
     }
 }
 

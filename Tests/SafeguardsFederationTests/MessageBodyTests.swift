@@ -62,3 +62,27 @@ struct MessageBodyTests {
         #expect(body.message == "the nonce is 3 bytes long; it must be 16")
     }
 }
+
+@Suite("Message bodies with a key twice")
+struct MessageBodyDuplicateKeyTests {
+    @Test func aKeyTwiceIsMalformedInEveryBody() {
+        let bodies: [(any MessageBody.Type, String)] = [
+            (PingBody.self, #"{"payload":"1","payload":"2"}"#),
+            (ErrorBody.self, #"{"code":"malformed","message":"a","\u006dessage":"b"}"#),
+            (
+                RemoteTransferRequest.self,
+                #"{"agent_id":"x","amount":"1","amount":"1000","giver":"b","metadata":{},"requester":"a","transaction_id":"t"}"#
+            ),
+            (GossipDigestBody.self, #"{"digest":{"system_a":{"generation":1,"version":1},"system_a":{"generation":9,"version":9}}}"#),
+        ]
+        for (type, text) in bodies {
+            do throws(WireError) {
+                _ = try type.init(decodingBody: Array(text.utf8))
+                Issue.record("\(type) took \(text)")
+            } catch {
+                #expect(error.rejectCode == .malformed)
+                #expect("\(error)".contains("duplicate key"), "\(error)")
+            }
+        }
+    }
+}

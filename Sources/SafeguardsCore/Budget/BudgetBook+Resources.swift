@@ -9,7 +9,7 @@ extension BudgetBook {
             let type = String(id.rawValue.dropFirst(prefix.count))
             let used = ledger.account(LedgerAccounts.resourceUsed(agent, type))?.postedBalance ?? .zero
             budgets[type] = (
-                Amount(micros: account.postedBalance.micros &+ used.micros), account.available, account.debitsPending
+                Amount.clampedSum([account.postedBalance, used]), account.available, account.debitsPending
             )
         }
         return budgets

@@ -46,16 +46,16 @@ public struct BudgetBook: Sendable {
     private func snapshot(of pool: Pool) -> PoolSnapshot {
         let id = pool.id
         let available = ledger.account(LedgerAccounts.pool(id))?.available ?? .zero
-        var allocated: Int64 = 0
-        var spent: Int64 = 0
+        // Summed in 128 bits: many agents' balances together can pass an amount's range.
+        var allocated: Int128 = 0
+        var spent: Int128 = 0
         for agentID in agentIDsByPool[id] ?? [] {
-            let account = ledger.account(LedgerAccounts.agent(agentID))
-            allocated &+= account?.postedBalance.micros ?? 0
-            spent &+= ledger.account(LedgerAccounts.spent(agentID))?.postedBalance.micros ?? 0
+            allocated += Int128(ledger.account(LedgerAccounts.agent(agentID))?.postedBalance.micros ?? 0)
+            spent += Int128(ledger.account(LedgerAccounts.spent(agentID))?.postedBalance.micros ?? 0)
         }
         return PoolSnapshot(
-            pool: pool, available: available, allocated: Amount(micros: allocated), spent: Amount(micros: spent),
-            total: Amount(micros: available.micros &+ allocated &+ spent)
+            pool: pool, available: available, allocated: Amount(clamping: allocated), spent: Amount(clamping: spent),
+            total: Amount(clamping: Int128(available.micros) + allocated + spent)
         )
     }
 
@@ -71,7 +71,7 @@ public struct BudgetBook: Sendable {
         let spent = ledger.account(LedgerAccounts.spent(id))?.postedBalance ?? .zero
         return AgentSnapshot(
             agent: agent, available: available, reserved: reserved, spent: spent,
-            total: Amount(micros: available.micros &+ reserved.micros &+ spent.micros)
+            total: Amount.clampedSum([available, reserved, spent])
         )
     }
 
@@ -267,7 +267,7 @@ public struct BudgetBook: Sendable {
             try ledger.apply(.create(request), now: now)
         } catch {
             if case .insufficientFunds = error, budget < snapshot.total {
-                let used = Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros)
+                let used = Amount.clampedSum([snapshot.spent, snapshot.reserved])
                 throw SafeguardsError(
                     .insufficientBudget, "agent \(id) has spent or reserved \(used); its budget cannot be set below that")
             }
@@ -379,7 +379,7 @@ public struct BudgetBook: Sendable {
     /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
     private mutating func updateAlertLevel(_ id: AgentID, transferID: TransferID, now: Timestamp) {
         guard var agent = agents[id], let snapshot = agentSnapshot(id) else { return }
-        let used = Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros)
+        let used = Amount.clampedSum([snapshot.spent, snapshot.reserved])
         let level = UsageLevel.of(used: used, budget: snapshot.total)
         if level > agent.alertLevel {
             let alert = UsageAlert(

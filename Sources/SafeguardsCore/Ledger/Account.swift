@@ -2,26 +2,52 @@
 ///
 /// Balances follow double-entry bookkeeping with credit-normal accounts: budget arrives as a
 /// credit and leaves as a debit. Pending (reserved) amounts are tracked apart from posted ones.
+///
+/// The posted counters add up every posted transfer over the account's life, so they are
+/// ``AmountTotal``s (128 bits): an account that moves budget in and out for years never reaches
+/// their end. What must fit an ``Amount`` is the balance, and ``postDebit(_:)`` and
+/// ``postCredit(_:)`` refuse a posting that would take it out of range.
 public struct Account: Sendable, Hashable {
     public let id: AccountID
     public let flags: AccountFlags
     public internal(set) var debitsPending: Amount = .zero
-    public internal(set) var debitsPosted: Amount = .zero
+    public internal(set) var debitsPosted: AmountTotal = .zero
     public internal(set) var creditsPending: Amount = .zero
-    public internal(set) var creditsPosted: Amount = .zero
+    public internal(set) var creditsPosted: AmountTotal = .zero
 
     public init(id: AccountID, flags: AccountFlags) {
         self.id = id
         self.flags = flags
     }
 
-    /// Posted credits minus posted debits.
-    public var postedBalance: Amount { Amount(micros: creditsPosted.micros &- debitsPosted.micros) }
+    /// Posted credits minus posted debits. Always in range: postings that would leave it are refused.
+    public var postedBalance: Amount { Amount(clamping: creditsPosted.micros - debitsPosted.micros) }
 
     /// What can still be debited: posted credits minus posted and pending debits. Pending debits
-    /// count against the balance at once; pending credits do not count until posted.
+    /// count against the balance at once; pending credits do not count until posted. (Only an
+    /// unconstrained account can owe more than an amount can say; it then reads as `-Amount.max`.)
     public var available: Amount {
-        Amount(micros: creditsPosted.micros &- debitsPosted.micros &- debitsPending.micros)
+        Amount(clamping: creditsPosted.micros - debitsPosted.micros - Int128(debitsPending.micros))
+    }
+
+    /// Whether the posted balance is an ``Amount``.
+    var isBalanceInRange: Bool { Int64(exactly: creditsPosted.micros - debitsPosted.micros) != nil }
+
+    /// Adds a posted debit of `amount`; throws ``AmountError/overflow`` (changing nothing) when
+    /// the posted balance would leave the range of an amount.
+    mutating func postDebit(_ amount: Amount) throws(AmountError) {
+        var posted = self
+        posted.debitsPosted = debitsPosted.adding(amount)
+        guard posted.isBalanceInRange else { throw .overflow }
+        self = posted
+    }
+
+    /// Adds a posted credit of `amount`; the twin of ``postDebit(_:)``.
+    mutating func postCredit(_ amount: Amount) throws(AmountError) {
+        var posted = self
+        posted.creditsPosted = creditsPosted.adding(amount)
+        guard posted.isBalanceInRange else { throw .overflow }
+        self = posted
     }
 
     /// Whether the account obeys its constraint (a constrained account never goes below zero).

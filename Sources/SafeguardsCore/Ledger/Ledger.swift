@@ -103,8 +103,11 @@ public struct Ledger: Sendable {
                 credit.creditsPending = try Self.add(credit.creditsPending, transfer.amount, credit.id)
                 ledger.pendingTransferIDs.insert(transfer.id)
             case .posted:
-                debit.debitsPosted = try Self.add(debit.debitsPosted, transfer.postedAmount, debit.id)
-                credit.creditsPosted = try Self.add(credit.creditsPosted, transfer.postedAmount, credit.id)
+                // Summed without the balance check: the journal's order is not the order in which
+                // transfers were posted, so a balance may pass the range between two rows. The
+                // final balances are checked below.
+                debit.debitsPosted = debit.debitsPosted.adding(transfer.postedAmount)
+                credit.creditsPosted = credit.creditsPosted.adding(transfer.postedAmount)
             case .voided, .expired:
                 break
             }
@@ -112,6 +115,7 @@ public struct Ledger: Sendable {
             ledger.accounts[credit.id] = credit
             ledger.transfers[transfer.id] = transfer
         }
+        if let account = ledger.accounts.values.first(where: { !$0.isBalanceInRange }) { throw .overflow(account.id) }
         return ledger
     }
 
@@ -130,6 +134,12 @@ public struct Ledger: Sendable {
 
     static func add(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {
         do { return try lhs.adding(rhs) } catch { throw .overflow(account) }
+    }
+
+    /// Posts `amount` as a debit of `debit` and a credit of `credit` (see ``Account/postDebit(_:)``).
+    static func post(_ amount: Amount, from debit: inout Account, to credit: inout Account) throws(LedgerError) {
+        do { try debit.postDebit(amount) } catch { throw .overflow(debit.id) }
+        do { try credit.postCredit(amount) } catch { throw .overflow(credit.id) }
     }
 
     static func subtract(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {

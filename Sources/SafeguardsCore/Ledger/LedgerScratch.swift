@@ -47,8 +47,7 @@ extension Ledger {
                 debit.debitsPending = try Ledger.add(debit.debitsPending, request.amount, debit.id)
                 credit.creditsPending = try Ledger.add(credit.creditsPending, request.amount, credit.id)
             } else {
-                debit.debitsPosted = try Ledger.add(debit.debitsPosted, request.amount, debit.id)
-                credit.creditsPosted = try Ledger.add(credit.creditsPosted, request.amount, credit.id)
+                try Ledger.post(request.amount, from: &debit, to: &credit)
             }
             let transfer = Transfer(
                 id: request.id, debitAccount: debit.id, creditAccount: credit.id, amount: request.amount,
@@ -92,8 +91,7 @@ extension Ledger {
             guard var credit = account(transfer.creditAccount, in: base) else { throw .accountNotFound(transfer.creditAccount) }
             debit.debitsPending = try Ledger.subtract(debit.debitsPending, transfer.amount, debit.id)
             credit.creditsPending = try Ledger.subtract(credit.creditsPending, transfer.amount, credit.id)
-            debit.debitsPosted = try Ledger.add(debit.debitsPosted, posted, debit.id)
-            credit.creditsPosted = try Ledger.add(credit.creditsPosted, posted, credit.id)
+            try Ledger.post(posted, from: &debit, to: &credit)
 
             transfer.state = target
             transfer.postedAmount = posted

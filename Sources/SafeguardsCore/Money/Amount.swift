@@ -18,6 +18,14 @@ public struct Amount: Sendable, Hashable, Comparable {
         self.micros = micros
     }
 
+    /// The amount nearest to `micros` within ±``max``: a total computed in 128 bits that lies
+    /// beyond the range becomes ``max`` or `-max`. For totals that are shown as an amount. (Not
+    /// `Int64.min`: its decimal form is outside the range the parser takes, so it could not be
+    /// read back.)
+    public init(clamping micros: Int128) {
+        self.micros = Int64(clamping: Swift.max(micros, -Int128(Int64.max)))
+    }
+
     /// Creates an amount of whole units; throws ``AmountError/outOfRange(_:)`` when it does not fit.
     public init(units: Int64) throws(AmountError) {
         let (value, overflow) = units.multipliedReportingOverflow(by: Amount.scale)
@@ -69,6 +77,20 @@ public struct Amount: Sendable, Hashable, Comparable {
         guard whole.micros > 0 else { return 0 }
         let value = Int128(micros) * 10_000 / Int128(whole.micros)
         return Int64(clamping: value)
+    }
+}
+
+extension Amount {
+    /// The exact sum of `amounts` in micro-units. 128 bits hold the sum of 2^64 amounts, so the
+    /// sum cannot overflow however many amounts there are.
+    public static func exactSum(_ amounts: some Sequence<Amount>) -> Int128 {
+        amounts.reduce(Int128(0)) { $0 + Int128($1.micros) }
+    }
+
+    /// The sum of `amounts` as an amount: exact when it is in range, else ``max`` (or `-max`).
+    /// For totals that are shown or compared, never for totals that are booked.
+    public static func clampedSum(_ amounts: some Sequence<Amount>) -> Amount {
+        Amount(clamping: exactSum(amounts))
     }
 }
 
@@ -138,10 +160,13 @@ extension Amount {
 
 extension Amount: CustomStringConvertible, LosslessStringConvertible {
     /// The decimal form with all six places, e.g. `"12.500000"` or `"-0.000400"`.
-    public var description: String {
+    public var description: String { Amount.decimalText(micros: Int128(micros)) }
+
+    /// `micros` micro-units as a decimal with all six places; shared with ``AmountTotal``.
+    static func decimalText(micros: Int128) -> String {
         let magnitude = micros.magnitude
-        let whole = magnitude / UInt64(Amount.scale)
-        let fraction = String(magnitude % UInt64(Amount.scale))
+        let whole = magnitude / UInt128(Amount.scale)
+        let fraction = String(magnitude % UInt128(Amount.scale))
         let padded = String(repeating: "0", count: Amount.decimalPlaces - fraction.count) + fraction
         return (micros < 0 ? "-" : "") + "\(whole).\(padded)"
     }

@@ -121,9 +121,11 @@ public struct SignedGossipRecord: Codable, Sendable, Hashable {
         self.signature = (try? key.signature(for: Self.signatureDomain + body)) ?? Data()
     }
 
-    /// The record inside, if the body decodes.
+    /// The record inside, if the body is strict JSON (see ``StrictJSON``) and decodes: a relayed
+    /// body with a key twice would read differently to a decoder that keeps the first.
     public func decoded() -> GossipRecord? {
-        try? JSONDecoder().decode(GossipRecord.self, from: body)
+        guard (try? StrictJSON.validate(body)) != nil else { return nil }
+        return try? JSONDecoder().decode(GossipRecord.self, from: body)
     }
 
     /// Whether the signature is `key`'s over the body.

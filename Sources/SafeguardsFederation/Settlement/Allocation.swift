@@ -110,11 +110,7 @@ public struct GrantBook: Sendable {
 
     /// Everything granted (accepted) to `peer` so far.
     public func grantedTotal(to peer: SystemID) -> Amount {
-        var total: Int64 = 0
-        for grant in (incoming[peer] ?? [:]).values where grant.status == .accepted {
-            total &+= grant.granted.micros
-        }
-        return Amount(micros: total)
+        Amount.clampedSum((incoming[peer] ?? [:]).values.lazy.filter { $0.status == .accepted }.map(\.granted))
     }
 
     /// Proposals still waiting for their grant, in id order.

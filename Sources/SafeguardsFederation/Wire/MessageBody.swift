@@ -1,4 +1,5 @@
 import Foundation
+import SafeguardsCore
 
 /// A message body carried as JSON in an envelope, tied to the ``MessageType`` it travels under.
 ///
@@ -26,9 +27,13 @@ extension MessageBody {
 
     /// Decodes a body from the JSON bytes of an envelope.
     ///
-    /// - Throws: ``WireError/malformedBody(_:reason:)`` when the bytes are not this body's JSON.
+    /// - Throws: ``WireError/malformedBody(_:reason:)`` when the bytes are not this body's JSON,
+    ///   or not strict JSON (a key twice in one object, nesting too deep: see ``StrictJSON``).
     ///   Unknown keys are ignored, so a newer peer may add fields.
     public init(decodingBody bytes: [UInt8]) throws(WireError) {
+        do { try StrictJSON.validate(bytes) } catch {
+            throw .malformedBody(Self.messageType, reason: error.description)
+        }
         do {
             self = try JSONDecoder().decode(Self.self, from: Data(bytes))
         } catch {

@@ -19,7 +19,9 @@ struct PolicyRoutes: Sendable {
             var request = request
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
             guard buffer.readableBytes > 0 else { throw SafeguardsError.invalidRequest("the request needs a JSON body") }
-            return JSONBody.response(try await policies.setPolicy(kind: kind, json: Data(buffer.readableBytesView), pool: pool))
+            let json = Data(buffer.readableBytesView)
+            try JSONBody.checkStrict(json)
+            return JSONBody.response(try await policies.setPolicy(kind: kind, json: json, pool: pool))
         }
         v1.delete("pools/:id/policies/:kind") { _, context in
             let pool = try await poolID(context)
@@ -110,7 +112,12 @@ struct PolicyRoutes: Sendable {
             let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
             _ = try await operations.agent(agent.rawValue)
             guard !body.benefit.isNegative else { throw SafeguardsError.invalidAmount("benefit must be 0 or more") }
-            try store { try operations.store.reportBenefit(agent: agent, benefit: body.benefit, at: .now()) }
+            var recorded = false
+            try store { recorded = try operations.store.reportBenefit(agent: agent, benefit: body.benefit, at: .now()) }
+            guard recorded else {
+                throw SafeguardsError.invalidAmount(
+                    "benefit \(body.benefit) is too large: \(agent)'s reported benefits would total more than \(Amount.max)")
+            }
             return JSONBody.response(body, status: .created)
         }
         v1.get("cost-benefit/effectiveness") { request, _ in
@@ -271,18 +278,21 @@ struct PolicyRoutes: Sendable {
         do { benefits = try operations.store.benefits(since: since) } catch {
             throw SafeguardsError(.unavailable, "cannot read the benefits: \(error)")
         }
-        var spent: [AgentID: Int64] = [:]
+        // Summed in 128 bits: an agent's spending over the lookback can exceed an amount's range.
+        var spent: [AgentID: Int128] = [:]
         do {
-            for (agent, _, amount) in try operations.store.postedUses(since: since) { spent[agent, default: 0] += amount.micros }
+            for (agent, _, amount) in try operations.store.postedUses(since: since) {
+                spent[agent, default: 0] += Int128(amount.micros)
+            }
         } catch {
             throw SafeguardsError(.unavailable, "cannot read the spending history: \(error)")
         }
         var entries: [String: EffectivenessBody.Entry] = [:]
         for agent in Set(spent.keys).union(benefits.keys) {
             let cost = spent[agent] ?? 0
-            let gain = benefits[agent]?.micros ?? 0
+            let gain = Int128(benefits[agent]?.micros ?? 0)
             let roi = cost > 0 ? String(format: "%.4f", Double(gain - cost) / Double(cost)) : nil
-            entries[agent.rawValue] = .init(spent: Amount(micros: cost), benefit: Amount(micros: gain), roi: roi)
+            entries[agent.rawValue] = .init(spent: Amount(clamping: cost), benefit: Amount(clamping: gain), roi: roi)
         }
         return EffectivenessBody(lookbackDays: days, metric: "roi", agents: entries)
     }

@@ -89,12 +89,25 @@ enum JSONBody {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         guard buffer.readableBytes > 0 else { throw SafeguardsError.invalidRequest("the request needs a JSON body") }
+        let data = Data(buffer.readableBytesView)
+        try checkStrict(data)
         do {
-            return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try APICoding.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw describe(error)
         } catch {
             throw SafeguardsError.invalidRequest("the body is not valid JSON")
+        }
+    }
+
+    /// Refuses a body that is not strict JSON (see ``StrictJSON``) with `invalid_request`: a
+    /// duplicate key is named, so a client learns which field it sent twice.
+    static func checkStrict(_ data: Data) throws(SafeguardsError) {
+        do { try StrictJSON.validate(data) } catch {
+            switch error {
+            case .duplicateKey: throw .invalidRequest("the body has a \(error.description)")
+            case .tooDeep, .invalid: throw .invalidRequest("the body is not valid JSON: \(error.description)")
+            }
         }
     }
 

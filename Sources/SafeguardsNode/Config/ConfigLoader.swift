@@ -245,7 +245,9 @@ enum PolicyJSON {
 
     static func json(from node: Yams.Node) -> Data? {
         guard case .mapping = node, let value = convert(node, key: nil) else { return nil }
-        return try? JSONSerialization.data(withJSONObject: value)
+        // Sorted, so the same text always gives the same bytes (and equal configs): a dictionary's
+        // order differs from one instance to the next.
+        return try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
     }
 
     private static func convert(_ node: Yams.Node, key: String?) -> Any? {

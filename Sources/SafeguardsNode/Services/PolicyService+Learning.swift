@@ -107,11 +107,10 @@ extension PolicyService {
         let given = lastAllowances(pool: pool, agents: agents.map(\.id))
         let lastStepStart = time.advanced(by: settings.updateInterval * -1)
         for agent in agents {
-            var lastStep: Int64 = 0
-            for (at, amount) in uses[agent.id] ?? [] where at >= lastStepStart { lastStep &+= amount.micros }
+            let lastStep = Amount.clampedSum((uses[agent.id] ?? []).lazy.filter { $0.0 >= lastStepStart }.map(\.1))
             guard
                 let move = optimizer.move(
-                    agent: agent, previousAllowance: given[agent.id], lastStepUse: Amount(micros: lastStep),
+                    agent: agent, previousAllowance: given[agent.id], lastStepUse: lastStep,
                     now: time)
             else {
                 logDecline(

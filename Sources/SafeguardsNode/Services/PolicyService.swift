@@ -334,9 +334,9 @@ public actor PolicyService: Service {
         await writer.read { book in
             guard let snapshot = book.poolSnapshot(pool) else { return nil }
             let agents = Self.agents(of: pool, in: book)
-            let used = agents.reduce(Int64(0)) { $0 &+ $1.used.micros }
+            let used = Amount.clampedSum(agents.map(\.used))
             return (
-                PoolUsage(total: snapshot.total, available: snapshot.available, used: Amount(micros: used), agentCount: agents.count),
+                PoolUsage(total: snapshot.total, available: snapshot.available, used: used, agentCount: agents.count),
                 agents
             )
         }
@@ -350,7 +350,7 @@ public actor PolicyService: Service {
         book.agentSnapshots(in: pool).map { snapshot in
             AgentUsage(
                 id: snapshot.agent.id, priority: snapshot.agent.priority, initialBudget: snapshot.agent.initialBudget,
-                budget: snapshot.total, used: Amount(micros: snapshot.spent.micros &+ snapshot.reserved.micros))
+                budget: snapshot.total, used: Amount.clampedSum([snapshot.spent, snapshot.reserved]))
         }
     }
 

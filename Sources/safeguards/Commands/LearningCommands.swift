@@ -93,7 +93,7 @@ enum LearningTables {
         for start in cells.keys.sorted() {
             let row = cells[start] ?? [:]
             table.append([start] + (0..<7).map { row[$0]?.display ?? "-" })
-            profile.append((start, row.values.reduce(0) { $0 + $1.micros } / 7))
+            profile.append((start, Int64(clamping: Amount.exactSum(row.values) / 7)))
         }
         return header + "\n" + table.render() + "\n\ndaily profile (mean over the week)\n" + chart(profile)
     }
