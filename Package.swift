@@ -183,6 +183,7 @@ let package = Package(
             dependencies: [
                 "SafeguardsCore", "SafeguardsFederation", "SafeguardsTransport", "SafeguardsTestKit",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
