@@ -36,10 +36,3 @@ func isProtocolViolation(_ error: any Error) -> Bool {
         return false
     }
 }
-
-/// A `Duration` as NIO's `TimeAmount` (nanoseconds, saturating).
-func timeAmount(_ duration: Duration) -> TimeAmount {
-    let (seconds, attoseconds) = duration.components
-    let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    return .nanoseconds(overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
-}

@@ -51,7 +51,7 @@ public actor PeerDialer {
     {
         let channel = try await connection(to: peer, host: host, port: port)
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let timeout = channel.eventLoop.scheduleTask(in: timeAmount(requestTimeout)) {
+        let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(requestTimeout)) {
             answer.fail(TransportError.timedOut)
             channel.close(promise: nil)
         }
@@ -110,11 +110,11 @@ public actor PeerDialer {
     private func dial(_ peer: SystemID, host: String, port: Int) async throws -> any Channel {
         let context = context
         let maximum = maximumFrameLength
-        let idle = timeAmount(idleTimeout)
-        let handshake = timeAmount(handshakeTimeout)
+        let idle = TimeAmount(idleTimeout)
+        let handshake = TimeAmount(handshakeTimeout)
         let identify = identify
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(timeAmount(connectTimeout))
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

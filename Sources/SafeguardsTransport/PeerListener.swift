@@ -69,8 +69,8 @@ public struct PeerListener: Sendable {
     public func run(responder: some FrameResponder, onBound: @Sendable (Int) async -> Void = { _ in }) async throws {
         let context = try identity.makeServerContext()
         let maximum = maximumFrameLength
-        let idle = timeAmount(idleTimeout)
-        let handshake = timeAmount(handshakeTimeout)
+        let idle = TimeAmount(idleTimeout)
+        let handshake = TimeAmount(handshakeTimeout)
         let identify = identify
         let limit = ConnectionLimit(maximum: maxConnections, listener: "federation", logger: logger)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -1,0 +1,90 @@
+import Foundation
+import SafeguardsAPI
+import SafeguardsCore
+import SafeguardsNode
+import SafeguardsTestKit
+import Testing
+
+/// The API listener's limits: idle keep-alive connections and slow requests are closed, only so
+/// many connections are open at once, and a flood at the descriptor limit does not stop the node.
+@Suite("API connection limits", .timeLimit(.minutes(2)))
+struct ConnectionLimitTests {
+    @Test func anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
+        try await TestNode.with(configure: { $0.api.idleTimeout = .milliseconds(300) }) { client, _ in
+            let connection = try RawHTTPConnection(port: try await Self.port(of: client))
+            try connection.send(RawHTTPConnection.healthCheck)
+            #expect(await connection.response()?.hasPrefix("HTTP/1.1 200") == true)
+            // Nothing more is sent: the node closes the connection on its own.
+            #expect(await connection.wait { $0.isClosedByPeer })
+        }
+    }
+
+    @Test(arguments: [
+        "GET /healthz HTTP/1.1\r\nhost: localhost\r\nx-padding: \(String(repeating: "a", count: 400))\r\n\r\n",
+        "POST /v1/pools HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(TestNode.token)\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n"
+            + String(repeating: " ", count: 400),
+    ])
+    func aTrickledRequestIsAnswered408AndClosedAtTheHeaderTimeout(_ request: String) async throws {
+        try await TestNode.with(configure: {
+            $0.api.headerTimeout = .milliseconds(300)
+            $0.api.idleTimeout = .seconds(60)
+        }) { client, _ in
+            let connection = try RawHTTPConnection(port: try await Self.port(of: client))
+            // The head arrives whole when the request has a body, so the body is what trickles.
+            let split = request.hasPrefix("POST") ? request.range(of: "\r\n\r\n")!.upperBound : request.startIndex
+            if split > request.startIndex { try connection.send(String(request[..<split])) }
+            var sent = 0
+            for character in request[split...] {
+                connection.poll()
+                if connection.isClosedByPeer { break }
+                try? connection.send(String(character))
+                sent += 1
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(await connection.wait { $0.isClosedByPeer })
+            #expect(sent < request[split...].count, "the whole request was trickled in without the node closing")
+            #expect(connection.text.hasPrefix("HTTP/1.1 408"), "\(connection.text)")
+        }
+    }
+
+    @Test func connectionsPastTheCapWaitWhileOpenOnesAreAnswered() async throws {
+        try await TestNode.with(configure: { $0.api.maxConnections = 2 }) { client, _ in
+            let port = try await Self.port(of: client)
+            let first = try RawHTTPConnection(port: port)
+            try first.send(RawHTTPConnection.healthCheck)
+            #expect(await first.response()?.hasPrefix("HTTP/1.1 200") == true)
+            let second = try RawHTTPConnection(port: port)
+            try second.send(RawHTTPConnection.healthCheck)
+            #expect(await second.response()?.hasPrefix("HTTP/1.1 200") == true)
+
+            // A third connection is not accepted while two are open...
+            let third = try RawHTTPConnection(port: port)
+            try third.send(RawHTTPConnection.healthCheck)
+            // ...while the open ones are answered as before.
+            try first.send(RawHTTPConnection.healthCheck)
+            #expect(await first.response()?.hasPrefix("HTTP/1.1 200") == true)
+            try second.send(RawHTTPConnection.healthCheck)
+            #expect(await second.response()?.hasPrefix("HTTP/1.1 200") == true)
+            third.poll()
+            #expect(third.received.isEmpty, "\(third.text)")
+
+            // One closes; the waiting connection is accepted and answered.
+            second.close()
+            #expect(await third.response()?.hasPrefix("HTTP/1.1 200") == true)
+        }
+    }
+
+    @Test func capsAreFittedToTheDescriptorLimit() {
+        // Plenty of descriptors: the caps stay as configured.
+        #expect(DescriptorBudget.caps(api: 1024, federation: 256, limit: 1 << 20) == (1024, 256))
+        // 256 descriptors, 128 reserved: 128 shared in proportion.
+        let fitted = DescriptorBudget.caps(api: 1024, federation: 256, limit: 256)
+        #expect(fitted.api + (fitted.federation ?? 0) <= 256 - DescriptorBudget.reserved)
+        #expect(fitted.api > 0 && (fitted.federation ?? 0) > 0)
+        #expect(DescriptorBudget.caps(api: 1024, federation: nil, limit: 256) == (128, nil))
+        // Fewer descriptors than the reserve: one connection each, never zero.
+        #expect(DescriptorBudget.caps(api: 10, federation: 10, limit: 16) == (1, 1))
+    }
+
+    static func port(of client: SafeguardsClient) async throws -> Int { client.pool.port }
+}
