@@ -12,8 +12,8 @@ import SafeguardsFederation
 /// - No application byte passes this handler before the identity is known, and none ever does
 ///   after a refusal: frames sent right behind the handshake reach no one.
 /// - The handshake and the check must complete within `deadline`, counted from the moment the
-///   handler is added (accept or connect), however slowly the bytes trickle in. A byte read does
-///   not extend it, unlike the idle timeout.
+///   handler is added (at accept on a listener, when the dial starts on a dialer), however slowly
+///   the bytes trickle in. A byte read does not extend it, unlike the idle timeout.
 /// - Every failure (deadline, refused certificate, TLS error, early close) completes `identity`
 ///   exactly once, with the reason, and closes the channel from its event loop; the TLS handler
 ///   sends its alert or close_notify when the handshake got that far. Whoever owns the channel

@@ -21,7 +21,8 @@ struct ConnectionLimitTests {
 
     @Test(arguments: [
         "GET /healthz HTTP/1.1\r\nhost: localhost\r\nx-padding: \(String(repeating: "a", count: 400))\r\n\r\n",
-        "POST /v1/pools HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(TestNode.token)\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n"
+        "POST /v1/pools HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(TestNode.token)\r\n"
+            + "content-type: application/json\r\ncontent-length: 400\r\n\r\n"
             + String(repeating: " ", count: 400),
     ])
     func aTrickledRequestIsAnswered408AndClosedAtTheHeaderTimeout(_ request: String) async throws {

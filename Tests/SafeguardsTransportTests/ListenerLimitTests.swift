@@ -49,7 +49,8 @@ struct ListenerLimitTests {
                 try await waiting.request(Array("third".utf8), to: SystemID.systemB, host: "127.0.0.1", port: port)
             }
             // The open connection is still served meanwhile.
-            let again = try await served.request(Array("again".utf8), to: SystemID.systemB, host: "127.0.0.1", port: port)
+            let again = try await served.request(
+                Array("again".utf8), to: SystemID.systemB, host: "127.0.0.1", port: port)
             #expect(String(decoding: again, as: UTF8.self) == "system_a:again")
             #expect(await responder.frames.map(\.peer) == [SystemID.systemA, SystemID.systemA, SystemID.systemA])
 

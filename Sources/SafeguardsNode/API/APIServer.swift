@@ -45,7 +45,8 @@ struct DeadlineHTTP1Channel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(timeout: headerTimeout), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                RequestDeadlineHandler(timeout: headerTimeout), position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

@@ -70,7 +70,9 @@ public enum DescriptorBudget {
                 ])
             config.api.maxConnections = caps.api
         }
-        if let federation = caps.federation, let configured = config.federation?.maxConnections, federation < configured {
+        if let federation = caps.federation, let configured = config.federation?.maxConnections,
+            federation < configured
+        {
             logger.warning(
                 "federation.max_connections lowered to fit the descriptor limit",
                 metadata: [

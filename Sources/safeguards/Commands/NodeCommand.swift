@@ -38,7 +38,8 @@ struct NodeCommand: AsyncParsableCommand {
             logger[metadataKey: "system_id"] = "\(nodeConfig.systemID)"
             // Every connection costs a descriptor; the hard limit is the most the node may use.
             let descriptors = DescriptorBudget.raiseSoftLimitToHard()
-            logger.info("file descriptor limit", metadata: ["descriptor_limit": "\(descriptors.map { "\($0)" } ?? "unlimited")"])
+            logger.info(
+                "file descriptor limit", metadata: ["descriptor_limit": "\(descriptors.map { "\($0)" } ?? "unlimited")"])
             await DispatchWarmUp.armEveryClock()
             let node = try BudgetNode.open(config: nodeConfig, logger: logger)
             logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
