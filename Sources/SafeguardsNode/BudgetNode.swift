@@ -46,6 +46,7 @@ public struct BudgetNode: Sendable {
         onFederationListening: @escaping @Sendable (Int) async -> Void = { _ in },
         developmentCertificatesExpected: Bool = false
     ) throws(NodeStartupError) -> BudgetNode {
+        let config = DescriptorBudget.fitted(config, logger: logger)
         // The lock first: a second node on this folder stops here, before it reads or writes anything.
         let dataFolderLock = try DataFolder.prepare(config)
         let token = try APIToken.resolve(config: config, logger: logger)
@@ -117,19 +118,15 @@ public struct BudgetNode: Sendable {
                 metadataLimit: metadataLimit),
             policies: PolicyRoutes(
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
-        let application = Application(
-            router: routes.makeRouter(),
-            configuration: .init(
-                address: .hostname(config.api.listen.host, port: config.api.listen.port),
-                serverName: "safeguards/\(config.systemID)", backlog: 1024),
+        let application = APIServer.application(
+            router: routes.makeRouter(), api: config.api, serverName: "safeguards/\(config.systemID)", logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.api.listen.port
                 let address = HostPort(host: config.api.listen.host, port: port)
                 await readiness.apiListening(address)
                 logger.info("API listening", metadata: ["api.address": "\(address)", "system_id": "\(config.systemID)"])
                 await onListening(address)
-            },
-            logger: logger)
+            })
         let sweeper = ReservationSweeper(
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         return BudgetNode(

@@ -11,6 +11,9 @@ public final class NodeProcess: @unchecked Sendable {
     public let logPath: String
     /// More YAML appended to the generated config (a `federation` section, say).
     public let extraConfig: String
+    /// A command the node is started through, with its arguments, ahead of the node's own
+    /// command line (`["prlimit", "--nofile=256:256", "--"]` runs it under a descriptor limit).
+    public let launcher: [String]
     private var process: Process?
 
     /// - Parameters:
@@ -18,14 +21,16 @@ public final class NodeProcess: @unchecked Sendable {
     ///   - token: the API token the node is configured with.
     ///   - logName: the log file's name in the data folder (a second node on the same folder
     ///     needs a log of its own).
+    ///   - launcher: a command to start the node through (found on PATH), or none.
     public init(
         dataDirectory: String, systemID: String = "local", token: String, extraConfig: String = "",
-        logName: String = "node.log"
+        logName: String = "node.log", launcher: [String] = []
     ) {
         self.dataDirectory = dataDirectory
         self.systemID = systemID
         self.token = token
         self.extraConfig = extraConfig
+        self.launcher = launcher
         self.logPath = (dataDirectory as NSString).appendingPathComponent(logName)
     }
 
@@ -99,8 +104,14 @@ public final class NodeProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = ["node", "run", "--config", configPath]
+        let command = [try Self.binaryPath(), "node", "run", "--config", configPath]
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [first] + launcher.dropFirst() + command
+        } else {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+        }
         process.standardOutput = log
         process.standardError = log
         try process.run()

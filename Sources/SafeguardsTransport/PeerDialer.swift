@@ -16,6 +16,7 @@ public actor PeerDialer {
     private let connectTimeout: Duration
     private let requestTimeout: Duration
     private let idleTimeout: Duration
+    private let handshakeTimeout: Duration
     private let logger: Logger
     private var connections: [SystemID: any Channel] = [:]
     private var dialing: [SystemID: Task<any Channel, any Error>] = [:]
@@ -31,7 +32,7 @@ public actor PeerDialer {
     public init(
         identity: TLSIdentity, identify: @escaping CertificateIdentifier, maximumFrameLength: Int = 1 << 20,
         connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(10),
-        idleTimeout: Duration = .seconds(60), logger: Logger
+        idleTimeout: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(10), logger: Logger
     ) throws(TransportError) {
         self.identity = identity
         self.context = try identity.makeClientContext()
@@ -40,6 +41,7 @@ public actor PeerDialer {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.idleTimeout = idleTimeout
+        self.handshakeTimeout = handshakeTimeout
         self.logger = logger
     }
 
@@ -49,7 +51,7 @@ public actor PeerDialer {
     {
         let channel = try await connection(to: peer, host: host, port: port)
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let timeout = channel.eventLoop.scheduleTask(in: Self.timeAmount(requestTimeout)) {
+        let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(requestTimeout)) {
             answer.fail(TransportError.timedOut)
             channel.close(promise: nil)
         }
@@ -108,18 +110,21 @@ public actor PeerDialer {
     private func dial(_ peer: SystemID, host: String, port: Int) async throws -> any Channel {
         let context = context
         let maximum = maximumFrameLength
-        let idle = Self.timeAmount(idleTimeout)
+        let idle = TimeAmount(idleTimeout)
+        let handshake = TimeAmount(handshakeTimeout)
+        let identify = identify
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(Self.timeAmount(connectTimeout))
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let promise = channel.eventLoop.makePromise(of: [UInt8].self)
+                    let identity = channel.eventLoop.makePromise(of: SystemID.self)
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                     try pipeline.addHandler(IdleCloseHandler())
                     try pipeline.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
-                    try pipeline.addHandler(HandshakeIdentityHandler(certificate: promise))
+                    try pipeline.addHandler(
+                        HandshakeIdentityHandler(identify: identify, deadline: handshake, identity: identity))
                     try pipeline.addHandler(
                         ByteToMessageHandler(FrameDecoder(maximumFrameLength: maximum), maximumBufferSize: maximum + 4))
                     try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
@@ -128,10 +133,10 @@ public actor PeerDialer {
             }
             .connect(host: host, port: port).get()
         do {
-            let certificate = try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.handler(type: HandshakeIdentityHandler.self).certificate.futureResult
+            let identity = try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: HandshakeIdentityHandler.self).identity.futureResult
             }.get()
-            let actual = try identify(try await certificate.get())
+            let actual = try await identity.get()
             guard actual == peer else { throw TransportError.identityMismatch(expected: peer, actual: actual.rawValue) }
             return channel
         } catch {
@@ -145,10 +150,6 @@ public actor PeerDialer {
         if let current = connections[peer], current === channel { connections[peer] = nil }
     }
 
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }
 
 /// A frame to send and the promise its answer completes.

@@ -29,6 +29,11 @@ public protocol FrameResponder: Sendable {
 }
 
 /// Accepts federation connections: mutual TLS 1.3, then length-prefixed frames, one answer per frame.
+///
+/// A connection is served only once ``HandshakeIdentityHandler`` has named its system; every
+/// connection that is refused or ends is closed through its `NIOAsyncChannel`'s
+/// `executeThenClose`, never by dropping the wrapper. At most `maxConnections` are open at once
+/// (``ConnectionLimit``).
 public struct PeerListener: Sendable {
     public var host: String
     public var port: Int
@@ -36,18 +41,26 @@ public struct PeerListener: Sendable {
     public var maximumFrameLength: Int
     /// A connection with nothing to read for this long is closed (idle or half-open).
     public var idleTimeout: Duration
+    /// The TLS handshake and the certificate check must be done this long after accept, however
+    /// the bytes trickle; otherwise the connection is closed.
+    public var handshakeTimeout: Duration
+    /// The most connections open at once; at the cap new ones wait in the backlog.
+    public var maxConnections: Int
     public var identify: CertificateIdentifier
     public var logger: Logger
 
     public init(
         host: String, port: Int, identity: TLSIdentity, maximumFrameLength: Int = 1 << 20,
-        idleTimeout: Duration = .seconds(60), identify: @escaping CertificateIdentifier, logger: Logger
+        idleTimeout: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(10), maxConnections: Int = 256,
+        identify: @escaping CertificateIdentifier, logger: Logger
     ) {
         self.host = host
         self.port = port
         self.identity = identity
         self.maximumFrameLength = maximumFrameLength
         self.idleTimeout = idleTimeout
+        self.handshakeTimeout = handshakeTimeout
+        self.maxConnections = maxConnections
         self.identify = identify
         self.logger = logger
     }
@@ -56,25 +69,35 @@ public struct PeerListener: Sendable {
     public func run(responder: some FrameResponder, onBound: @Sendable (Int) async -> Void = { _ in }) async throws {
         let context = try identity.makeServerContext()
         let maximum = maximumFrameLength
-        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000
-            + idleTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount(idleTimeout)
+        let handshake = TimeAmount(handshakeTimeout)
+        let identify = identify
+        let limit = ConnectionLimit(maximum: maxConnections, listener: "federation", logger: logger)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // One accept per read, so the connection limit holds exactly.
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let certificate = channel.eventLoop.makePromise(of: [UInt8].self)
+                    let identity = channel.eventLoop.makePromise(of: SystemID.self)
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                     try pipeline.addHandler(IdleCloseHandler())
                     try pipeline.addHandler(NIOSSLServerHandler(context: context))
-                    try pipeline.addHandler(HandshakeIdentityHandler(certificate: certificate))
+                    try pipeline.addHandler(
+                        HandshakeIdentityHandler(identify: identify, deadline: handshake, identity: identity))
                     try pipeline.addHandler(
                         ByteToMessageHandler(FrameDecoder(maximumFrameLength: maximum), maximumBufferSize: maximum + 4))
                     try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
                     let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (connection, certificate.futureResult)
+                    return (connection, identity.futureResult)
                 }
             }
         await onBound(server.channel.localAddress?.port ?? port)
@@ -82,8 +105,8 @@ public struct PeerListener: Sendable {
         try await withTaskCancellationHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await (connection, certificate) in connections {
-                        group.addTask { await serve(connection, certificate: certificate, responder: responder) }
+                    for try await (connection, identity) in connections {
+                        group.addTask { await serve(connection, identity: identity, responder: responder) }
                     }
                 }
             }
@@ -93,17 +116,19 @@ public struct PeerListener: Sendable {
     }
 
     private func serve(
-        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, certificate: EventLoopFuture<[UInt8]>,
+        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, identity: EventLoopFuture<SystemID>,
         responder: some FrameResponder
     ) async {
         let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "unknown"
         let peer: SystemID
         do {
-            peer = try identify(try await certificate.get())
+            peer = try await identity.get()
         } catch {
+            // The handler has closed the channel already; the wrapper must still be closed in its
+            // own scope (dropping an unfinished NIOAsyncChannel writer stops the process).
+            try? await connection.executeThenClose { _, _ in }
             logger.warning("federation connection refused", metadata: ["peer.address": "\(remote)", "reason": "\(error)"])
             await responder.connectionFailed(peer: nil, reason: "\(error)")
-            try? await connection.channel.close()
             return
         }
         do {

@@ -14,6 +14,9 @@ struct ConfigTests {
         #expect(config.api.listen == HostPort(host: "127.0.0.1", port: 8080))
         #expect(config.api.token == nil)
         #expect(config.reservations.defaultTimeout == .seconds(600))
+        #expect(config.api.maxConnections == 1024)
+        #expect(config.api.idleTimeout == .seconds(60))
+        #expect(config.api.headerTimeout == .seconds(10))
     }
 
     @Test func everyKeyIsRead() throws {
@@ -26,6 +29,9 @@ struct ConfigTests {
                   listen: "[::1]:9090"
                   token: 0123456789abcdef0123
                   max_body_bytes: 2048
+                  max_connections: 50
+                  idle_timeout: 5s
+                  header_timeout: 750ms
                 reservations:
                   default_timeout: 90s
                   sweep_interval: 250ms
@@ -36,6 +42,9 @@ struct ConfigTests {
         #expect(config.api.listen == HostPort(host: "::1", port: 9090))
         #expect(config.api.token == "0123456789abcdef0123")
         #expect(config.api.maxBodyBytes == 2048)
+        #expect(config.api.maxConnections == 50)
+        #expect(config.api.idleTimeout == .seconds(5))
+        #expect(config.api.headerTimeout == .milliseconds(750))
         #expect(config.reservations.defaultTimeout == .seconds(90))
         #expect(config.reservations.sweepInterval == .milliseconds(250))
     }
@@ -48,6 +57,9 @@ struct ConfigTests {
         ("api:\n  listen: 127.0.0.1:70000", "api.listen"),
         ("api:\n  token: short", "api.token"),
         ("api:\n  max_body_bytes: lots", "api.max_body_bytes"),
+        ("api:\n  max_connections: 0", "api.max_connections"),
+        ("api:\n  idle_timeout: 0s", "api.idle_timeout"),
+        ("api:\n  header_timeout: soon", "api.header_timeout"),
         ("api: 5", "api"),
         ("reservations:\n  default_timeout: 10", "reservations.default_timeout"),
         ("reservations:\n  default_timeout: -5s", "reservations.default_timeout"),
@@ -180,6 +192,8 @@ struct FederationConfigTests {
           signing_key: Certs/system_a.signing.key
           max_frame_bytes: 65536
           idle_timeout: 30s
+          handshake_timeout: 3s
+          max_connections: 32
           request_timeout: 2s
           replay_window: 1m
           peers:
@@ -198,6 +212,8 @@ struct FederationConfigTests {
         #expect(federation.signingKeyPath == "Certs/system_a.signing.key")
         #expect(federation.maxFrameBytes == 65536)
         #expect(federation.idleTimeout == .seconds(30))
+        #expect(federation.handshakeTimeout == .seconds(3))
+        #expect(federation.maxConnections == 32)
         #expect(federation.requestTimeout == .seconds(2))
         #expect(federation.replayWindow == .seconds(60))
         #expect(federation.peers.map(\.systemID.rawValue) == ["system_b"])
@@ -219,6 +235,8 @@ struct FederationConfigTests {
     @Test(arguments: [
         ("federation:\n  listen: 127.0.0.1:1", "federation.ca"),
         ("listen: 127.0.0.1:9081\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  tls: yes", "federation.tls"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  max_connections: -1", "federation.max_connections"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  handshake_timeout: 10", "federation.handshake_timeout"),
         ("listen: nowhere\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d", "federation.listen"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers: 5", "federation.peers"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers:\n    - system_id: x\n      address: h:1\n      trust_level: 2\n      public_key: k", "federation.peers[0].trust_level"),

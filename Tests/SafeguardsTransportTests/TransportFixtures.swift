@@ -61,13 +61,14 @@ actor RecordingResponder: FrameResponder {
 
 /// Runs a listener for system_b on a free loopback port for the length of `body`.
 func withListener<T: Sendable>(
-    identity: TLSIdentity? = nil, idleTimeout: Duration = .seconds(30), maximumFrameLength: Int = 64 * 1024,
+    identity: TLSIdentity? = nil, idleTimeout: Duration = .seconds(30), handshakeTimeout: Duration = .seconds(10),
+    maxConnections: Int = 64, maximumFrameLength: Int = 64 * 1024, logger: Logger = TestCertificates.logger,
     _ body: @Sendable (Int, RecordingResponder) async throws -> T
 ) async throws -> T {
     let listener = PeerListener(
         host: "127.0.0.1", port: 0, identity: try identity ?? TestCertificates.identity("system_b"),
-        maximumFrameLength: maximumFrameLength, idleTimeout: idleTimeout, identify: TestCertificates.identify,
-        logger: TestCertificates.logger)
+        maximumFrameLength: maximumFrameLength, idleTimeout: idleTimeout, handshakeTimeout: handshakeTimeout,
+        maxConnections: maxConnections, identify: TestCertificates.identify, logger: logger)
     let responder = RecordingResponder()
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -68,6 +68,14 @@ extension NodeConfig {
                 }
                 config.api.maxBodyBytes = value
             }
+            if let value = try api.integer("max_connections") {
+                guard (1...1_000_000).contains(value) else {
+                    throw ConfigError(key: "api.max_connections", "must be between 1 and 1000000")
+                }
+                config.api.maxConnections = value
+            }
+            if let value = try api.duration("idle_timeout") { config.api.idleTimeout = value }
+            if let value = try api.duration("header_timeout") { config.api.headerTimeout = value }
             try api.rejectUnknownKeys()
         }
         if var reservations = try root.section("reservations") {

@@ -13,6 +13,8 @@ import SafeguardsFederation
 ///   signing_key: Certs/system_a.signing.key   # Ed25519 key that signs every envelope (base64)
 ///   max_frame_bytes: 1048576             # larger frames close the connection
 ///   idle_timeout: 60s                    # a connection with nothing to read this long is closed
+///   handshake_timeout: 10s               # TLS handshake and certificate check must finish this long after accept
+///   max_connections: 256                 # peer connections open at once; at the cap new ones wait
 ///   request_timeout: 10s                 # how long to wait for a peer's answer
 ///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
 ///   max_metadata_bytes: 4096             # metadata of a request (compact JSON), here and on the API
@@ -41,6 +43,8 @@ public struct FederationConfig: Sendable, Equatable {
     public var signingKeyPath: String
     public var maxFrameBytes = 1 << 20
     public var idleTimeout: Duration = .seconds(60)
+    public var handshakeTimeout: Duration = .seconds(10)
+    public var maxConnections = 256
     public var requestTimeout: Duration = .seconds(10)
     public var replayWindow: Duration = .seconds(300)
     /// The largest metadata map a remote request (incoming, or made through the API) and every API
@@ -106,6 +110,13 @@ public struct FederationConfig: Sendable, Equatable {
             config.maxFrameBytes = value
         }
         if let value = try section.duration("idle_timeout") { config.idleTimeout = value }
+        if let value = try section.duration("handshake_timeout") { config.handshakeTimeout = value }
+        if let value = try section.integer("max_connections") {
+            guard (1...1_000_000).contains(value) else {
+                throw ConfigError(key: section.qualified("max_connections"), "must be between 1 and 1000000")
+            }
+            config.maxConnections = value
+        }
         if let value = try section.duration("request_timeout") { config.requestTimeout = value }
         if let value = try section.duration("replay_window") { config.replayWindow = value }
         if let value = try section.integer("max_metadata_bytes") {

@@ -14,6 +14,11 @@ import SafeguardsPolicies
 ///   listen: 127.0.0.1:8080       # host:port; port 0 picks a free port
 ///   token: s3cret                # default: SAFEGUARDS_API_TOKEN, else a token generated in data_dir
 ///   max_body_bytes: 65536        # larger request bodies get 413
+///   max_connections: 1024        # open connections at once; at the cap new ones wait
+///                                # (lowered to fit the descriptor limit: DescriptorBudget)
+///   idle_timeout: 60s            # a keep-alive connection with no request this long is closed
+///   header_timeout: 10s          # a request's head and body must arrive within this of its first byte,
+///                                # else 408 and close
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
@@ -82,6 +87,9 @@ public struct NodeConfig: Sendable, Equatable {
         public var listen = HostPort(host: "127.0.0.1", port: 8080)
         public var token: String?
         public var maxBodyBytes = 65_536
+        public var maxConnections = 1024
+        public var idleTimeout: Duration = .seconds(60)
+        public var headerTimeout: Duration = .seconds(10)
     }
 
     /// The `reservations` section.

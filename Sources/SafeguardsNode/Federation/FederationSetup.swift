@@ -43,7 +43,8 @@ enum FederationSetup {
         do {
             dialer = try PeerDialer(
                 identity: identity, identify: identify, maximumFrameLength: config.maxFrameBytes,
-                requestTimeout: config.requestTimeout, idleTimeout: config.idleTimeout, logger: logger)
+                requestTimeout: config.requestTimeout, idleTimeout: config.idleTimeout,
+                handshakeTimeout: config.handshakeTimeout, logger: logger)
         } catch {
             throw NodeStartupError("federation: \(error)")
         }
@@ -52,7 +53,8 @@ enum FederationSetup {
             replayWindow: config.replayWindow, now: Timestamp.now, logger: logger)
         let listener = PeerListener(
             host: config.listen.host, port: config.listen.port, identity: identity,
-            maximumFrameLength: config.maxFrameBytes, idleTimeout: config.idleTimeout, identify: identify,
+            maximumFrameLength: config.maxFrameBytes, idleTimeout: config.idleTimeout,
+            handshakeTimeout: config.handshakeTimeout, maxConnections: config.maxConnections, identify: identify,
             logger: logger)
         return Parts(node: node, listener: listener, signingKey: signingKey)
     }

@@ -39,6 +39,11 @@ struct NodeCommand: AsyncParsableCommand {
             // What this process creates is its owner's alone (the node's own files are created
             // with explicit private modes as well; this covers anything else it writes).
             umask(0o077)
+            // Every connection costs a descriptor; the hard limit is the most the node may use.
+            let descriptors = DescriptorBudget.raiseSoftLimitToHard()
+            logger.info(
+                "file descriptor limit", metadata: ["descriptor_limit": "\(descriptors.map { "\($0)" } ?? "unlimited")"])
+            await DispatchWarmUp.armEveryClock()
             let node = try BudgetNode.open(config: nodeConfig, logger: logger)
             logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
             try await node.run()
