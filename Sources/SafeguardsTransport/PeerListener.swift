@@ -9,6 +9,8 @@ public struct IncomingFrame: Sendable {
     /// Who sent it, as named by the TLS peer certificate (verified against the federation CA).
     public let peer: SystemID
     public let payload: [UInt8]
+    /// The connection it arrived on.
+    public let connection: ConnectionID
 }
 
 /// What to do after a frame was handled.
@@ -106,11 +108,13 @@ public struct PeerListener: Sendable {
             try? await connection.channel.close()
             return
         }
+        let connectionID = ConnectionID.next()
         do {
             try await withTaskCancellationHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     for try await frame in inbound {
-                        switch await responder.respond(to: IncomingFrame(peer: peer, payload: Array(buffer: frame))) {
+                        let incoming = IncomingFrame(peer: peer, payload: Array(buffer: frame), connection: connectionID)
+                        switch await responder.respond(to: incoming) {
                         case .reply(let bytes):
                             try await outbound.write(ByteBuffer(bytes: bytes))
                         case .replyAndClose(let bytes):

@@ -182,6 +182,7 @@ struct FederationConfigTests {
           idle_timeout: 30s
           request_timeout: 2s
           replay_window: 1m
+          trust_recovery_half_life: 30m
           peers:
             - system_id: system_b
               address: 127.0.0.1:9082
@@ -200,6 +201,7 @@ struct FederationConfigTests {
         #expect(federation.idleTimeout == .seconds(30))
         #expect(federation.requestTimeout == .seconds(2))
         #expect(federation.replayWindow == .seconds(60))
+        #expect(federation.trustRecoveryHalfLife == .seconds(1800))
         #expect(federation.peers.map(\.systemID.rawValue) == ["system_b"])
         #expect(federation.peers.first?.trustLevel.basisPoints == 8000)
         #expect(try NodeConfig.parse(yaml: "").federation == nil)

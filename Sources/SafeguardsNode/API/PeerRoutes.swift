@@ -24,14 +24,19 @@ struct PeerRoutes: Sendable {
             }
             let record = try await registry.upsert(
                 id, address: address, trust: trust, publicKeyBase64: body.publicKey, source: .api, now: now())
-            return JSONBody.response(PeerBody(record), status: .created)
+            return JSONBody.response(
+                PeerBody(record, halfLife: registry.recoveryHalfLife, now: now()), status: .created)
         }
         v1.get("peers") { _, _ in
-            JSONBody.response(PeerListBody(peers: try await registry().all().map(PeerBody.init)))
+            let registry = try registry()
+            let time = now()
+            return JSONBody.response(
+                PeerListBody(peers: await registry.all().map { PeerBody($0, halfLife: registry.recoveryHalfLife, now: time) }))
         }
         v1.get("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
-            return JSONBody.response(PeerBody(try await registry().registered(id)))
+            let registry = try registry()
+            return JSONBody.response(PeerBody(try await registry.registered(id), halfLife: registry.recoveryHalfLife, now: now()))
         }
         v1.delete("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
@@ -67,12 +72,14 @@ struct PeerRoutes: Sendable {
 }
 
 extension PeerBody {
-    init(_ record: PeerRecord) {
+    /// `record` as the API shows it, with its effective trust at `now`.
+    init(_ record: PeerRecord, halfLife: Duration, now: Timestamp) {
         self.init(
             systemID: record.systemID.rawValue, address: record.address, publicKey: record.publicKeyBase64,
-            trustLevel: record.trust.configured.description, effectiveTrust: record.trust.effective.description,
+            trustLevel: record.trust.configured.description,
+            effectiveTrust: record.trust.effective(at: now, halfLife: halfLife).description,
             goodMessages: record.trust.goodMessages, badMessages: record.trust.badMessages,
-            lastContact: record.lastContact?.description, source: record.source.rawValue,
-            createdAt: record.createdAt.description)
+            lastContact: record.lastContact?.description, lastOffenseAt: record.trust.lastOffenseAt?.description,
+            source: record.source.rawValue, createdAt: record.createdAt.description)
     }
 }

@@ -15,6 +15,7 @@ import SafeguardsFederation
 ///   idle_timeout: 60s                    # a connection with nothing to read this long is closed
 ///   request_timeout: 10s                 # how long to wait for a peer's answer
 ///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
+///   trust_recovery_half_life: 1h         # after an offense, the gap to trust_level halves every half-life
 ///   peers:
 ///     - system_id: system_b
 ///       address: 127.0.0.1:9082
@@ -41,6 +42,9 @@ public struct FederationConfig: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(60)
     public var requestTimeout: Duration = .seconds(10)
     public var replayWindow: Duration = .seconds(300)
+    /// After an offense, the gap between a peer's effective and configured trust halves every
+    /// half-life.
+    public var trustRecoveryHalfLife: Duration = .seconds(3600)
     public var peers: [PeerConfig] = []
     /// Credit lines this node gives each peer, before trust.
     public var offers: [SystemID: Amount] = [:]
@@ -101,6 +105,12 @@ public struct FederationConfig: Sendable, Equatable {
         if let value = try section.duration("idle_timeout") { config.idleTimeout = value }
         if let value = try section.duration("request_timeout") { config.requestTimeout = value }
         if let value = try section.duration("replay_window") { config.replayWindow = value }
+        if let value = try section.duration("trust_recovery_half_life") {
+            guard value >= .milliseconds(1) else {
+                throw ConfigError(key: section.qualified("trust_recovery_half_life"), "must be at least 1ms")
+            }
+            config.trustRecoveryHalfLife = value
+        }
         for var entry in try section.sections("peers") ?? [] {
             config.peers.append(try PeerConfig.parse(&entry))
             try entry.rejectUnknownKeys()

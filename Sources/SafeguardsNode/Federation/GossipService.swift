@@ -110,7 +110,7 @@ public actor GossipService: Service {
     @discardableResult
     private func refreshKeys() async -> [PeerRecord] {
         let registered = await federation.registry.all()
-        trust = Dictionary(uniqueKeysWithValues: registered.map { ($0.systemID, $0.trust.effective) })
+        trust = await federation.registry.effectiveTrust(now: now())
         var pinned: [SystemID: Curve25519.Signing.PublicKey] = [instance.me: ownKey]
         for record in registered { if let key = record.signingKey { pinned[record.systemID] = key } }
         keys.set(pinned)
@@ -228,7 +228,9 @@ public actor GossipService: Service {
             bodies.append(
                 SyncPeerBody(
                     systemID: peer.systemID.rawValue, state: instance.liveness(of: peer.systemID, now: time).rawValue,
-                    trustLevel: peer.trust.configured.description, effectiveTrust: peer.trust.effective.description,
+                    trustLevel: peer.trust.configured.description,
+                    effectiveTrust: peer.trust.effective(at: time, halfLife: federation.registry.recoveryHalfLife)
+                        .description,
                     lastSync: sync.lastSync?.description, lastSeenVersion: record.map { "\($0.recordVersion)" },
                     versionsBehind: Int(min(behind, UInt64(Int.max))),
                     pendingTransfers: await settlement.pendingCount(with: peer.systemID),
