@@ -68,15 +68,27 @@ public actor PeerDialer {
         let (channel, id) = try await connection(to: peer, host: host, port: port, deadline: deadline)
         let wait = deadline.map { min(requestTimeout, $0 - .now) } ?? requestTimeout
         guard wait > .zero else { throw .timedOut }
+        // The answer's slot on the connection: filled by the peer's answer, or failed at the request
+        // timeout, which also closes the connection (a peer that does not answer within it is gone).
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let timeout = channel.eventLoop.scheduleTask(in: Self.timeAmount(wait)) {
+        let timeout = channel.eventLoop.scheduleTask(in: Self.timeAmount(requestTimeout)) {
             answer.fail(TransportError.timedOut)
             channel.close(promise: nil)
         }
         answer.futureResult.whenComplete { _ in timeout.cancel() }
+        // What this caller waits for: the answer, or a deadline before the request timeout. Giving
+        // up early leaves the slot in place, so a late answer is matched to it and dropped, and
+        // other requests on the connection are not disturbed.
+        let result = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        answer.futureResult.cascade(to: result)
+        let early = wait < requestTimeout
+            ? channel.eventLoop.scheduleTask(in: Self.timeAmount(wait)) { result.fail(DeadlinePassed()) } : nil
+        result.futureResult.whenComplete { _ in early?.cancel() }
         channel.writeAndFlush(PendingRequest(frame: ByteBuffer(bytes: payload), answer: answer), promise: nil)
         do {
-            return Answer(payload: Array(buffer: try await answer.futureResult.get()), connection: id)
+            return Answer(payload: Array(buffer: try await result.futureResult.get()), connection: id)
+        } catch is DeadlinePassed {
+            throw .timedOut
         } catch {
             drop(peer, channel)
             throw (error as? TransportError) ?? .connectionClosed("\(error)")
@@ -185,6 +197,9 @@ public actor PeerDialer {
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
+
+/// A request's deadline passed before its answer came (the connection stays open).
+private struct DeadlinePassed: Error {}
 
 /// A frame to send and the promise its answer completes.
 struct PendingRequest: Sendable {

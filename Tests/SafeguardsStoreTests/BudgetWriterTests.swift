@@ -158,9 +158,9 @@ struct BudgetWriterTests {
 struct LedgerStoreTests {
     @Test func migrationsAreVersionedAndReopeningIsANoOp() throws {
         let fixture = try StoreFixture()
-        #expect(try fixture.store.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit"])
+        #expect(try fixture.store.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit", "v6_peer_trust_recovery"])
         let reopened = try LedgerStore(path: fixture.path)
-        #expect(try reopened.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit"])
+        #expect(try reopened.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit", "v6_peer_trust_recovery"])
     }
 
     @Test func databaseIsInWALModeWithFullSync() throws {
