@@ -113,8 +113,10 @@ public struct PeerListener: Sendable {
             try await withTaskCancellationHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     for try await frame in inbound {
-                        let incoming = IncomingFrame(peer: peer, payload: Array(buffer: frame), connection: connectionID)
-                        switch await responder.respond(to: incoming) {
+                        let payload = Array(buffer: frame)
+                        switch await responder.respond(
+                            to: IncomingFrame(peer: peer, payload: payload, connection: connectionID))
+                        {
                         case .reply(let bytes):
                             try await outbound.write(ByteBuffer(bytes: bytes))
                         case .replyAndClose(let bytes):

@@ -175,7 +175,8 @@ struct GossipInstanceTests {
         }
         // With every peer busy, nobody is picked and the heartbeat still advances.
         let before = a.local.heartbeat
-        #expect(a.tick(now: GossipTrio.start, trust: trio.trust, busy: [GossipTrio.b, GossipTrio.c], random: &random).isEmpty)
+        let everyone: Set = [GossipTrio.b, GossipTrio.c]
+        #expect(a.tick(now: GossipTrio.start, trust: trio.trust, busy: everyone, random: &random).isEmpty)
         #expect(a.local.heartbeat == before + 1)
     }
 

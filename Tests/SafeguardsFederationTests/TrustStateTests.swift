@@ -59,7 +59,8 @@ struct TrustStateTests {
         state.recordOffense(.invalidSignature, at: Self.start, halfLife: Self.halfLife)
         #expect(Self.effective(state, after: .seconds(15 * 3600)) == "0.8000")
         #expect(Self.effective(state, after: .seconds(1_000 * 3600)) == "0.8000")
-        #expect(state.effective(at: Timestamp(millisecondsSince1970: .max), halfLife: Self.halfLife) == state.configured)
+        let endOfTime = Timestamp(millisecondsSince1970: .max)
+        #expect(state.effective(at: endOfTime, halfLife: Self.halfLife) == state.configured)
         // A clock that reads earlier than the offense gives no recovery.
         #expect(Self.effective(state, after: .seconds(-3600)) == "0.6000")
     }
@@ -94,10 +95,13 @@ struct TrustStateTests {
         #expect(state.recordOffense(.stale, at: Self.start, halfLife: Self.halfLife) == 200)
         #expect(state.recordOffense(.stale, at: Self.start, halfLife: Self.halfLife, alreadyCharged: 200) == 0)
         #expect(Self.effective(state) == "0.7800")
-        #expect(state.recordOffense(.invalidSignature, at: Self.start, halfLife: Self.halfLife, alreadyCharged: 200) == 1_800)
+        let worse = state.recordOffense(.invalidSignature, at: Self.start, halfLife: Self.halfLife, alreadyCharged: 200)
+        #expect(worse == 1_800)
         #expect(Self.effective(state) == "0.6000")
         let before = state
-        #expect(state.recordOffense(.invalidSignature, at: Self.at(.seconds(10)), halfLife: Self.halfLife, alreadyCharged: 2_000) == 0)
+        let again = state.recordOffense(
+            .invalidSignature, at: Self.at(.seconds(10)), halfLife: Self.halfLife, alreadyCharged: 2_000)
+        #expect(again == 0)
         #expect(state.badMessages == before.badMessages + 1)
         #expect(state.floor == before.floor)
         #expect(state.lastOffenseAt == before.lastOffenseAt)

@@ -50,7 +50,7 @@ struct PeerRegistryTests {
         let first = ConnectionID.next()
         #expect(await registry.recordOffense(Self.peer, .stale, connection: first, now: Self.at(1)) == 200)
         for _ in 0..<50 {
-            #expect(await registry.recordOffense(Self.peer, .invalidSignature, connection: first, now: Self.at(2)) <= 1_800)
+            await registry.recordOffense(Self.peer, .invalidSignature, connection: first, now: Self.at(2))
         }
         // The connection paid its worst offense once: 0.02, then 0.18 more.
         #expect(await registry.effectiveTrust(of: Self.peer, now: Self.at(2)).description == "0.6000")

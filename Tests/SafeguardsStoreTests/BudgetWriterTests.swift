@@ -158,9 +158,12 @@ struct BudgetWriterTests {
 struct LedgerStoreTests {
     @Test func migrationsAreVersionedAndReopeningIsANoOp() throws {
         let fixture = try StoreFixture()
-        #expect(try fixture.store.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit", "v6_peer_trust_recovery"])
+        let migrations = [
+            "v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit", "v6_peer_trust_recovery",
+        ]
+        #expect(try fixture.store.appliedMigrations() == migrations)
         let reopened = try LedgerStore(path: fixture.path)
-        #expect(try reopened.appliedMigrations() == ["v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit", "v6_peer_trust_recovery"])
+        #expect(try reopened.appliedMigrations() == migrations)
     }
 
     @Test func databaseIsInWALModeWithFullSync() throws {

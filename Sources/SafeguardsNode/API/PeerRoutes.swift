@@ -31,12 +31,14 @@ struct PeerRoutes: Sendable {
             let registry = try registry()
             let time = now()
             return JSONBody.response(
-                PeerListBody(peers: await registry.all().map { PeerBody($0, halfLife: registry.recoveryHalfLife, now: time) }))
+                PeerListBody(
+                    peers: await registry.all().map { PeerBody($0, halfLife: registry.recoveryHalfLife, now: time) }))
         }
         v1.get("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
             let registry = try registry()
-            return JSONBody.response(PeerBody(try await registry.registered(id), halfLife: registry.recoveryHalfLife, now: now()))
+            let record = try await registry.registered(id)
+            return JSONBody.response(PeerBody(record, halfLife: registry.recoveryHalfLife, now: now()))
         }
         v1.delete("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")

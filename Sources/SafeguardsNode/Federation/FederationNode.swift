@@ -166,12 +166,15 @@ public actor FederationNode: FrameResponder {
         guard let request = signed(body) else { throw .invalidRequest("the message could not be signed") }
         let answer: PeerDialer.Answer
         do {
-            answer = try await dialer.send(request, to: peer, host: address.host, port: address.port, deadline: deadline)
+            answer = try await dialer.send(
+                request, to: peer, host: address.host, port: address.port, deadline: deadline)
         } catch {
             throw SafeguardsError(.peerUnreachable, "cannot reach \(peer) at \(record.address): \(error)")
         }
         let time = now()
-        switch verifier.decodeAndVerify(answer.payload, channelIdentity: peer, peer: keyInfo, guard: &replayGuard, now: time) {
+        switch verifier.decodeAndVerify(
+            answer.payload, channelIdentity: peer, peer: keyInfo, guard: &replayGuard, now: time)
+        {
         case .failure(let rejection):
             if let offense = rejection.offense {
                 await registry.recordOffense(peer, offense, connection: answer.connection, now: time)
