@@ -120,9 +120,12 @@ enum FederationPingFigure {
         line.add("verified_by_b", aAtB.trust.goodMessages)
         line.add("verified_by_a", bAtA.trust.goodMessages)
         line.add("refused", aAtB.trust.badMessages + bAtA.trust.badMessages)
-        line.add("trust_of_a", aAtB.trust.effective.description)
-        line.add("trust_of_b", bAtA.trust.effective.description)
-        let trustKept = aAtB.trust.effective == aAtB.trust.configured && bAtA.trust.effective == bAtA.trust.configured
+        let now = Timestamp.now()
+        let trustOfA = await federationB.registry.effectiveTrust(of: DevelopmentCertificates.systemA, now: now)
+        let trustOfB = await federationA.registry.effectiveTrust(of: DevelopmentCertificates.systemB, now: now)
+        line.add("trust_of_a", trustOfA.description)
+        line.add("trust_of_b", trustOfB.description)
+        let trustKept = trustOfA == aAtB.trust.configured && trustOfB == bAtA.trust.configured
         guard aAtB.trust.goodMessages == acknowledged, bAtA.trust.goodMessages == acknowledged,
             aAtB.trust.badMessages == 0, bAtA.trust.badMessages == 0, trustKept
         else {

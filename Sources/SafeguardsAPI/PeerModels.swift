@@ -44,19 +44,23 @@ public struct PeerBody: Codable, Sendable, Equatable {
     public var publicKey: String
     /// The configured level (0..1): the ceiling of `effective_trust`.
     public var trustLevel: String
-    /// The level the node acts on: lowered by invalid signatures, replays and broken promises,
-    /// recovering by 0.01 per good message, never above `trust_level`.
+    /// The level the node acts on now: lowered by invalid signatures, replays and broken
+    /// promises (at most once per connection), recovering toward `trust_level` by time (the gap
+    /// halves every `federation.trust_recovery_half_life`), never above it.
     public var effectiveTrust: String
     public var goodMessages: Int
     public var badMessages: Int
     public var lastContact: String?
+    /// When an offense last lowered effective trust; recovery is counted from here.
+    public var lastOffenseAt: String?
     /// `config` (from the node config, re-applied at start) or `api`.
     public var source: String
     public var createdAt: String
 
     public init(
         systemID: String, address: String, publicKey: String, trustLevel: String, effectiveTrust: String,
-        goodMessages: Int, badMessages: Int, lastContact: String?, source: String, createdAt: String
+        goodMessages: Int, badMessages: Int, lastContact: String?, lastOffenseAt: String? = nil, source: String,
+        createdAt: String
     ) {
         self.systemID = systemID
         self.address = address
@@ -66,6 +70,7 @@ public struct PeerBody: Codable, Sendable, Equatable {
         self.goodMessages = goodMessages
         self.badMessages = badMessages
         self.lastContact = lastContact
+        self.lastOffenseAt = lastOffenseAt
         self.source = source
         self.createdAt = createdAt
     }

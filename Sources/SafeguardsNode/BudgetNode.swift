@@ -93,6 +93,7 @@ public struct BudgetNode: Sendable {
             }
             let gossipService = GossipService(
                 me: setup.node.systemID, configuration: config.gossip.instanceConfiguration,
+                exchangeTimeout: config.gossip.exchangeDeadline(requestTimeout: federationConfig.requestTimeout),
                 signingKey: setup.signingKey, federation: setup.node, settlement: service, writer: writer,
                 now: Timestamp.now, logger: logger)
             gossip = gossipService

@@ -20,19 +20,19 @@ extension LedgerStore {
                 try db.execute(
                     sql: """
                         INSERT INTO peers(system_id, address, public_key, trust_configured, trust_effective,
-                            good_messages, bad_messages, last_contact, source, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            good_messages, bad_messages, last_contact, source, created_at, last_offense_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(system_id) DO UPDATE SET address = excluded.address,
                             public_key = excluded.public_key, trust_configured = excluded.trust_configured,
                             trust_effective = excluded.trust_effective, good_messages = excluded.good_messages,
                             bad_messages = excluded.bad_messages, last_contact = excluded.last_contact,
-                            source = excluded.source
+                            source = excluded.source, last_offense_at = excluded.last_offense_at
                         """,
                     arguments: [
                         peer.systemID.rawValue, peer.address, Data(peer.publicKey), peer.trust.configured.basisPoints,
-                        peer.trust.effective.basisPoints, peer.trust.goodMessages, peer.trust.badMessages,
+                        peer.trust.floor.basisPoints, peer.trust.goodMessages, peer.trust.badMessages,
                         peer.lastContact?.millisecondsSince1970, peer.source.rawValue,
-                        peer.createdAt.millisecondsSince1970,
+                        peer.createdAt.millisecondsSince1970, peer.trust.lastOffenseAt?.millisecondsSince1970,
                     ])
             }
         } catch {
@@ -55,12 +55,14 @@ extension LedgerStore {
 
     static func peer(from row: Row) throws -> PeerRecord {
         let lastContact: Int64? = row["last_contact"]
+        let lastOffense: Int64? = row["last_offense_at"]
         let configured = TrustLevel(clampingBasisPoints: row["trust_configured"])
         let publicKey: Data = row["public_key"]
         return PeerRecord(
             systemID: SystemID(unchecked: row["system_id"]), address: row["address"], publicKey: Array(publicKey),
             trust: TrustState(
-                configured: configured, effective: TrustLevel(clampingBasisPoints: row["trust_effective"]),
+                configured: configured, floor: TrustLevel(clampingBasisPoints: row["trust_effective"]),
+                lastOffenseAt: lastOffense.map(Timestamp.init(millisecondsSince1970:)),
                 goodMessages: row["good_messages"], badMessages: row["bad_messages"]),
             lastContact: lastContact.map(Timestamp.init(millisecondsSince1970:)),
             source: PeerRecord.Source(rawValue: row["source"]) ?? .api,

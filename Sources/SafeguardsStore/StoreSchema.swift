@@ -202,6 +202,17 @@ enum StoreSchema {
                     CREATE INDEX decisions_by_pool ON decisions(pool_id, seq);
                     """)
         }
+        migrator.registerMigration("v8_peer_trust_recovery") { db in
+            // Trust recovers by time: `trust_effective` now holds the level right after the last
+            // offense, and `last_offense_at` when it happened. A peer already below its configured
+            // level starts recovering at the upgrade.
+            try db.execute(
+                sql: """
+                    ALTER TABLE peers ADD COLUMN last_offense_at INTEGER;
+                    UPDATE peers SET last_offense_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+                    WHERE trust_effective < trust_configured;
+                    """)
+        }
         return migrator
     }
 }

@@ -7,7 +7,8 @@ import SafeguardsFederation
 /// Opens and reuses federation connections to peers: one mutual-TLS connection per peer,
 /// checked to belong to the system it was dialled for, carrying one answer per request frame.
 /// A failed dial is retried with exponential backoff; a connection that fails is dropped and
-/// dialled anew on the next request.
+/// dialled anew on the next request. A request may carry a deadline: it then never waits past
+/// it, not for a backoff, a dial or an answer.
 public actor PeerDialer {
     private let identity: TLSIdentity
     private let context: NIOSSLContext
@@ -18,7 +19,7 @@ public actor PeerDialer {
     private let idleTimeout: Duration
     private let handshakeTimeout: Duration
     private let logger: Logger
-    private var connections: [SystemID: any Channel] = [:]
+    private var connections: [SystemID: (channel: any Channel, id: ConnectionID)] = [:]
     private var dialing: [SystemID: Task<any Channel, any Error>] = [:]
     private var backoff: [SystemID: (failures: Int, notBefore: ContinuousClock.Instant)] = [:]
     private var isShutDown = false
@@ -45,20 +46,51 @@ public actor PeerDialer {
         self.logger = logger
     }
 
-    /// Sends one frame to `peer` at `host:port` and returns its answer.
-    public func request(_ payload: [UInt8], to peer: SystemID, host: String, port: Int) async throws(TransportError)
-        -> [UInt8]
-    {
-        let channel = try await connection(to: peer, host: host, port: port)
+    /// Sends one frame to `peer` at `host:port` and returns its answer (see
+    /// ``send(_:to:host:port:deadline:)``).
+    public func request(
+        _ payload: [UInt8], to peer: SystemID, host: String, port: Int, deadline: ContinuousClock.Instant? = nil
+    ) async throws(TransportError) -> [UInt8] {
+        try await send(payload, to: peer, host: host, port: port, deadline: deadline).payload
+    }
+
+    /// An answer, and the connection it came on.
+    public struct Answer: Sendable {
+        public let payload: [UInt8]
+        public let connection: ConnectionID
+    }
+
+    /// Sends one frame to `peer` at `host:port` and returns its answer. The answer is awaited
+    /// for the request timeout or until `deadline`, whichever ends first; a dial backoff that
+    /// lasts past `deadline` fails at once, and a dial this request starts gives up at it.
+    /// Throws ``TransportError/timedOut`` when the time runs out.
+    public func send(
+        _ payload: [UInt8], to peer: SystemID, host: String, port: Int, deadline: ContinuousClock.Instant? = nil
+    ) async throws(TransportError) -> Answer {
+        let (channel, id) = try await connection(to: peer, host: host, port: port, deadline: deadline)
+        let wait = deadline.map { min(requestTimeout, $0 - .now) } ?? requestTimeout
+        guard wait > .zero else { throw .timedOut }
+        // The answer's slot on the connection: filled by the peer's answer, or failed at the request
+        // timeout, which also closes the connection (a peer that does not answer within it is gone).
         let answer = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(requestTimeout)) {
             answer.fail(TransportError.timedOut)
             channel.close(promise: nil)
         }
         answer.futureResult.whenComplete { _ in timeout.cancel() }
+        // What this caller waits for: the answer, or a deadline before the request timeout. Giving
+        // up early leaves the slot in place, so a late answer is matched to it and dropped, and
+        // other requests on the connection are not disturbed.
+        let result = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        answer.futureResult.cascade(to: result)
+        let early = wait < requestTimeout
+            ? channel.eventLoop.scheduleTask(in: TimeAmount(wait)) { result.fail(DeadlinePassed()) } : nil
+        result.futureResult.whenComplete { _ in early?.cancel() }
         channel.writeAndFlush(PendingRequest(frame: ByteBuffer(bytes: payload), answer: answer), promise: nil)
         do {
-            return Array(buffer: try await answer.futureResult.get())
+            return Answer(payload: Array(buffer: try await result.futureResult.get()), connection: id)
+        } catch is DeadlinePassed {
+            throw .timedOut
         } catch {
             drop(peer, channel)
             throw (error as? TransportError) ?? .connectionClosed("\(error)")
@@ -71,32 +103,37 @@ public actor PeerDialer {
         for task in dialing.values { task.cancel() }
         let open = Array(connections.values)
         connections.removeAll()
-        for channel in open { try? await channel.close() }
+        for (channel, _) in open { try? await channel.close() }
     }
 
     /// Whether a connection to `peer` is open now (for tests and status).
-    public func isConnected(to peer: SystemID) -> Bool { connections[peer]?.isActive ?? false }
+    public func isConnected(to peer: SystemID) -> Bool { connections[peer]?.channel.isActive ?? false }
 
-    private func connection(to peer: SystemID, host: String, port: Int) async throws(TransportError) -> any Channel {
+    private func connection(
+        to peer: SystemID, host: String, port: Int, deadline: ContinuousClock.Instant?
+    ) async throws(TransportError) -> (any Channel, ConnectionID) {
         guard !isShutDown else { throw .shutDown }
-        if let channel = connections[peer], channel.isActive { return channel }
+        if let open = connections[peer], open.channel.isActive { return open }
         connections[peer] = nil
         if let state = backoff[peer], state.notBefore > .now {
+            if let deadline, state.notBefore > deadline { throw .timedOut }
             try? await Task.sleep(until: state.notBefore, clock: .continuous)
         }
         let task: Task<any Channel, any Error>
         if let existing = dialing[peer] {
             task = existing
         } else {
-            task = Task { try await self.dial(peer, host: host, port: port) }
+            let limit = deadline.map { min(connectTimeout, $0 - .now) } ?? connectTimeout
+            task = Task { try await self.dial(peer, host: host, port: port, within: limit) }
             dialing[peer] = task
         }
         do {
             let channel = try await task.value
             dialing[peer] = nil
             backoff[peer] = nil
-            connections[peer] = channel
-            return channel
+            let open = (channel: channel, id: ConnectionID.next())
+            connections[peer] = open
+            return open
         } catch {
             dialing[peer] = nil
             let failures = (backoff[peer]?.failures ?? 0) + 1
@@ -107,14 +144,18 @@ public actor PeerDialer {
         }
     }
 
-    private func dial(_ peer: SystemID, host: String, port: Int) async throws -> any Channel {
+    /// Connects, completes the TLS handshake and checks the certificate names `peer`, all within
+    /// `limit` (the connect timeout, or less when a request's deadline is nearer).
+    private func dial(_ peer: SystemID, host: String, port: Int, within limit: Duration) async throws -> any Channel {
+        guard limit > .zero else { throw TransportError.timedOut }
+        let start = ContinuousClock.now
         let context = context
         let maximum = maximumFrameLength
         let idle = TimeAmount(idleTimeout)
         let handshake = TimeAmount(handshakeTimeout)
         let identify = identify
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(TimeAmount(connectTimeout))
+            .connectTimeout(TimeAmount(limit))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -132,6 +173,12 @@ public actor PeerDialer {
                 }
             }
             .connect(host: host, port: port).get()
+        // A listener that accepts but never answers the handshake would otherwise hold the dial
+        // until the idle timeout.
+        let giveUp = channel.eventLoop.scheduleTask(in: TimeAmount(max(limit - (.now - start), .zero))) {
+            channel.close(promise: nil)
+        }
+        defer { giveUp.cancel() }
         do {
             let identity = try await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.handler(type: HandshakeIdentityHandler.self).identity.futureResult
@@ -147,10 +194,13 @@ public actor PeerDialer {
 
     private func drop(_ peer: SystemID, _ channel: any Channel) {
         channel.close(promise: nil)
-        if let current = connections[peer], current === channel { connections[peer] = nil }
+        if let current = connections[peer], current.channel === channel { connections[peer] = nil }
     }
 
 }
+
+/// A request's deadline passed before its answer came (the connection stays open).
+private struct DeadlinePassed: Error {}
 
 /// A frame to send and the promise its answer completes.
 struct PendingRequest: Sendable {

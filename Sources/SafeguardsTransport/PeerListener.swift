@@ -9,6 +9,8 @@ public struct IncomingFrame: Sendable {
     /// Who sent it, as named by the TLS peer certificate (verified against the federation CA).
     public let peer: SystemID
     public let payload: [UInt8]
+    /// The connection it arrived on.
+    public let connection: ConnectionID
 }
 
 /// What to do after a frame was handled.
@@ -131,11 +133,15 @@ public struct PeerListener: Sendable {
             await responder.connectionFailed(peer: nil, reason: "\(error)")
             return
         }
+        let connectionID = ConnectionID.next()
         do {
             try await withTaskCancellationHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     for try await frame in inbound {
-                        switch await responder.respond(to: IncomingFrame(peer: peer, payload: Array(buffer: frame))) {
+                        let payload = Array(buffer: frame)
+                        switch await responder.respond(
+                            to: IncomingFrame(peer: peer, payload: payload, connection: connectionID))
+                        {
                         case .reply(let bytes):
                             try await outbound.write(ByteBuffer(bytes: bytes))
                         case .replyAndClose(let bytes):

@@ -163,6 +163,23 @@ struct GossipInstanceTests {
         #expect(a.liveness(of: GossipTrio.b, now: later) == .alive)
     }
 
+    @Test func aRoundAdvancesTheHeartbeatAndPicksAroundBusyPeers() {
+        let trio = GossipTrio()
+        var a = trio.instance(GossipTrio.a, configuration: GossipConfiguration(fanout: 1, heartbeats: true))
+        var random = SeededRandom(seed: 3)
+        for round in 1...50 {
+            let before = a.local.heartbeat
+            let picked = a.tick(now: GossipTrio.start, trust: trio.trust, busy: [GossipTrio.b], random: &random)
+            #expect(picked == [GossipTrio.c], "round \(round)")
+            #expect(a.local.heartbeat == before + 1)
+        }
+        // With every peer busy, nobody is picked and the heartbeat still advances.
+        let before = a.local.heartbeat
+        let everyone: Set = [GossipTrio.b, GossipTrio.c]
+        #expect(a.tick(now: GossipTrio.start, trust: trio.trust, busy: everyone, random: &random).isEmpty)
+        #expect(a.local.heartbeat == before + 1)
+    }
+
     @Test func peerChoiceFavoursTrustedPeers() {
         let trio = GossipTrio(trustOfC: 500)
         var a = trio.instance(GossipTrio.a, configuration: GossipConfiguration(fanout: 1, heartbeats: false))

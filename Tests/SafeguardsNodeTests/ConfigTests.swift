@@ -82,6 +82,7 @@ struct ConfigTests {
             "policies.pools.research.usage_prediction"
         ),
         ("gossip:\n  fanout: 0", "gossip.fanout"),
+        ("gossip:\n  interval: 1s\n  exchange_timeout: 2s", "gossip.exchange_timeout"),
         ("federation:\n  listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  offers:\n    system_b: '-5'", "federation.offers.system_b"),
     ])
     func badKeysAndValuesAreRefusedWithTheKeyNamed(_ yaml: String, _ key: String) {
@@ -90,6 +91,15 @@ struct ConfigTests {
         } throws: { error in
             (error as? ConfigError)?.key == key && "\(error)".contains("'\(key)'")
         }
+    }
+
+    @Test func aGossipExchangeDeadlineIsAtMostTheIntervalAndTheRequestTimeout() throws {
+        var gossip = try NodeConfig.parse(yaml: "gossip:\n  interval: 2s\n  exchange_timeout: 500ms").gossip
+        #expect(gossip.exchangeTimeout == .milliseconds(500))
+        #expect(gossip.exchangeDeadline(requestTimeout: .seconds(10)) == .milliseconds(500))
+        #expect(gossip.exchangeDeadline(requestTimeout: .milliseconds(200)) == .milliseconds(200))
+        gossip.exchangeTimeout = nil
+        #expect(gossip.exchangeDeadline(requestTimeout: .seconds(10)) == .seconds(2))
     }
 
     @Test func policiesInTheConfigAreReadAsTheAPIsJSON() throws {
@@ -196,6 +206,7 @@ struct FederationConfigTests {
           max_connections: 32
           request_timeout: 2s
           replay_window: 1m
+          trust_recovery_half_life: 30m
           peers:
             - system_id: system_b
               address: 127.0.0.1:9082
@@ -216,6 +227,7 @@ struct FederationConfigTests {
         #expect(federation.maxConnections == 32)
         #expect(federation.requestTimeout == .seconds(2))
         #expect(federation.replayWindow == .seconds(60))
+        #expect(federation.trustRecoveryHalfLife == .seconds(1800))
         #expect(federation.peers.map(\.systemID.rawValue) == ["system_b"])
         #expect(federation.peers.first?.trustLevel.basisPoints == 8000)
         #expect(try NodeConfig.parse(yaml: "").federation == nil)

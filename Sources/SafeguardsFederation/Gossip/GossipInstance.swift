@@ -121,9 +121,13 @@ public struct GossipInstance: Sendable {
     }
 
     /// Starts a round: advances the heartbeat and picks up to `fanout` peers among `trust`'s
-    /// keys, weighted by trust; dead peers only every `deadRetryRounds` rounds.
+    /// keys, weighted by trust; dead peers only every `deadRetryRounds` rounds. Peers in `busy`
+    /// (an exchange with them still running) are not picked, so the round's fanout goes to others.
+    ///
+    /// The heartbeat advances on every call, whatever the peers do: a node that cannot reach
+    /// one peer still shows the others it is alive.
     public mutating func tick<R: RandomNumberGenerator>(
-        now: Timestamp, trust: [SystemID: TrustLevel], random: inout R
+        now: Timestamp, trust: [SystemID: TrustLevel], busy: Set<SystemID> = [], random: inout R
     ) -> [SystemID] {
         rounds += 1
         if configuration.heartbeats, var record = held[me]?.record {
@@ -132,7 +136,7 @@ public struct GossipInstance: Sendable {
             store(record, now: now)
         }
         var candidates: [(SystemID, Int)] = []
-        for (peer, level) in trust.sorted(by: { $0.key < $1.key }) where peer != me {
+        for (peer, level) in trust.sorted(by: { $0.key < $1.key }) where peer != me && !busy.contains(peer) {
             if liveness(of: peer, now: now) == .dead && rounds % configuration.deadRetryRounds != 0 { continue }
             candidates.append((peer, level.basisPoints + 1))
         }

@@ -1,105 +1,106 @@
-/// What a peer did that costs it trust, and how much.
-public enum TrustOffense: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
-    /// A frame whose signature did not verify with the peer's pinned key.
-    case invalidSignature = "invalid_signature"
-    /// A frame claiming to come from another system than the peer's TLS identity.
-    case impersonation
-    /// A promise not kept: a granted credit line or an accepted settlement the peer went back on.
-    case failedPromise = "failed_promise"
-    /// A frame, envelope or body that did not parse.
-    case malformed
-    /// A nonce the peer already used within the replay window.
-    case replayed
-    /// A send time outside the window (often a skewed clock rather than malice, hence the small cost).
-    case stale
+import Foundation
+import SafeguardsCore
 
-    /// The trust this offense costs, in basis points (2,000 = 0.2).
-    public var penaltyBasisPoints: Int {
-        switch self {
-        case .invalidSignature, .impersonation: return 2_000
-        case .failedPromise: return 1_000
-        case .malformed, .replayed: return 500
-        case .stale: return 200
-        }
-    }
-
-    /// The offense behind a refusal with `code`, or `nil` when the refusal costs no trust:
-    /// `unknown_type` and `unsupported_version` come from a newer peer, not a misbehaving one,
-    /// and `unknown_peer` names no peer whose trust could fall.
-    public init?(rejectCode code: RejectCode) {
-        switch code {
-        case .invalidSignature: self = .invalidSignature
-        case .identityMismatch: self = .impersonation
-        case .malformed: self = .malformed
-        case .replayed: self = .replayed
-        case .stale: self = .stale
-        default: return nil
-        }
-    }
-
-    public var description: String { rawValue }
-}
-
-/// A peer's trust over time: the level the operator configured, the effective level after the
-/// peer's behaviour, and counts of good and bad messages.
+/// A peer's trust over time: the level the operator configured, what the peer's offenses took
+/// from it, and counts of good and bad messages.
 ///
-/// Pure value transitions; the node stores the result. The effective level:
-/// - falls by the offense's penalty on every bad message (``recordInvalid(_:)``), down to 0;
-/// - recovers by ``recoveryPerGoodMessage`` (0.01) on every good one (``recordGood()``), so a
-///   peer that lost 0.2 to a bad signature needs 20 good messages to earn it back;
-/// - never exceeds the configured level.
+/// Rules, kept by every transition:
+/// - **Offenses cost, messages do not earn.** An offense lowers effective trust by its penalty
+///   (``recordOffense(_:at:halfLife:alreadyCharged:)``), down to 0. A good message is counted and
+///   earns nothing (``recordGood()``), so a peer cannot buy back trust it lost with cheap pings.
+/// - **Recovery is by time.** After the last offense, the gap between effective trust and the
+///   configured level halves every half-life (``effective(at:halfLife:)``). A peer that stops
+///   misbehaving is trusted again; one that keeps misbehaving stays down.
+/// - **Stored values are exact.** What is kept is the level right after the last offense
+///   (``floor``, in basis points) and that offense's time; the effective level at any moment is
+///   derived from them, so no rounding accumulates in what is stored.
+/// - **Never above the configured level**, and never below 0.
+///
+/// Who pays how often (once per connection, for offenses a stranger could commit in the peer's
+/// name) is the caller's rule: it passes what the same connection already cost as
+/// `alreadyCharged`.
 public struct TrustState: Sendable, Hashable {
-    /// Basis points recovered per good message (0.01).
-    public static let recoveryPerGoodMessage = 100
-
-    /// The level the operator set: the ceiling of ``effective``.
+    /// The level the operator set: the ceiling of effective trust.
     public private(set) var configured: TrustLevel
-    /// The level the node acts on (credit limits, gossip weighting), at most ``configured``.
-    public private(set) var effective: TrustLevel
+    /// Effective trust right after the last offense that cost something; recovery starts here.
+    /// Equal to ``configured`` for a peer that never cost anything.
+    public private(set) var floor: TrustLevel
+    /// When trust last fell (an offense that cost something); `nil` if it never did.
+    public private(set) var lastOffenseAt: Timestamp?
     /// Messages from the peer that verified and were processed (saturates at `Int.max`).
     public private(set) var goodMessages: Int
-    /// Messages from the peer that were refused for an offense (saturates at `Int.max`).
+    /// Messages from the peer that were refused for an offense, charged or not (saturates at `Int.max`).
     public private(set) var badMessages: Int
 
     /// A new peer's trust: effective equals configured, no history.
     public init(configured: TrustLevel) {
-        self.init(configured: configured, effective: configured, goodMessages: 0, badMessages: 0)
+        self.init(configured: configured, floor: configured, lastOffenseAt: nil, goodMessages: 0, badMessages: 0)
     }
 
-    /// Trust restored from storage. `effective` is clamped to `configured` and negative counts to
+    /// Trust restored from storage. `floor` is clamped to `configured` and negative counts to
     /// zero, so a hand-edited row cannot break the invariants.
-    public init(configured: TrustLevel, effective: TrustLevel, goodMessages: Int, badMessages: Int) {
+    public init(
+        configured: TrustLevel, floor: TrustLevel, lastOffenseAt: Timestamp?, goodMessages: Int, badMessages: Int
+    ) {
         self.configured = configured
-        self.effective = min(effective, configured)
+        self.floor = min(floor, configured)
+        self.lastOffenseAt = lastOffenseAt
         self.goodMessages = max(goodMessages, 0)
         self.badMessages = max(badMessages, 0)
     }
 
-    /// A message from the peer verified and was processed: effective trust recovers a little.
+    /// The level the node acts on at `now`: ``configured`` less the gap left at the last offense,
+    /// halved for every `halfLife` since.
+    ///
+    /// The gap is a whole number of basis points; after whole half-lives it is divided exactly by
+    /// a power of two, and within one it is scaled by 2^(−elapsed / halfLife). The result is
+    /// rounded to a basis point, halves toward the lower trust. A clock that reads earlier than
+    /// the offense, or a floor with no offense time (stored before recovery by time existed),
+    /// gives no recovery. A `halfLife` of zero or less recovers at once.
+    public func effective(at now: Timestamp, halfLife: Duration) -> TrustLevel {
+        let gap = configured.basisPoints - floor.basisPoints
+        guard gap > 0, let since = lastOffenseAt else { return floor }
+        let halfLifeMilliseconds = Transfer.milliseconds(halfLife)
+        guard halfLifeMilliseconds > 0 else { return configured }
+        let elapsed = max(Transfer.milliseconds(since.duration(to: now)), 0)
+        let halvings = elapsed / halfLifeMilliseconds
+        // 10,000 basis points are gone after 14 halvings; past 62 a shift would overflow.
+        guard halvings < 62 else { return configured }
+        let remainder = Double(elapsed % halfLifeMilliseconds) / Double(halfLifeMilliseconds)
+        let left = Double(gap) / Double(Int64(1) << halvings) * exp2(-remainder)
+        let rounded = Int(left.rounded(.toNearestOrAwayFromZero))
+        return TrustLevel(clampingBasisPoints: configured.basisPoints - min(rounded, gap))
+    }
+
+    /// A message from the peer verified and was processed. It is counted; it earns nothing.
     public mutating func recordGood() {
         goodMessages = goodMessages == .max ? .max : goodMessages + 1
-        let recovered = min(effective.basisPoints + TrustState.recoveryPerGoodMessage, configured.basisPoints)
-        effective = TrustLevel(clampingBasisPoints: recovered)
     }
 
-    /// The peer committed `offense`: effective trust falls by its penalty, not below zero.
-    public mutating func recordInvalid(_ offense: TrustOffense) {
-        badMessages = badMessages == .max ? .max : badMessages + 1
-        effective = TrustLevel(clampingBasisPoints: effective.basisPoints - offense.penaltyBasisPoints)
-    }
-
-    /// The operator changed the configured level.
+    /// The peer committed `offense` at `now`. It is counted; trust falls from its effective level
+    /// at `now` by the penalty less `alreadyCharged` (what the same connection already cost, so
+    /// a connection costs at most its worst offense), not below 0.
     ///
-    /// Lowering it clamps the effective level to the new ceiling. Raising it raises the effective
-    /// level by the same step, so a peer keeps the deficit it earned by misbehaving (and one
-    /// without a deficit goes straight to the new level) instead of having it wiped or doubled.
+    /// - Returns: the basis points actually charged (0 when the connection already paid as much).
+    @discardableResult
+    public mutating func recordOffense(
+        _ offense: TrustOffense, at now: Timestamp, halfLife: Duration, alreadyCharged: Int = 0
+    ) -> Int {
+        badMessages = badMessages == .max ? .max : badMessages + 1
+        let charge = max(offense.penaltyBasisPoints - max(alreadyCharged, 0), 0)
+        guard charge > 0 else { return 0 }
+        floor = TrustLevel(clampingBasisPoints: effective(at: now, halfLife: halfLife).basisPoints - charge)
+        lastOffenseAt = now
+        return charge
+    }
+
+    /// The operator changed the configured level. The peer keeps the gap its offenses left, and
+    /// that gap goes on recovering from the same offense time: raising the level raises effective
+    /// trust by the same step, lowering it lowers effective trust by the same step (not below 0),
+    /// so a change of configuration neither wipes nor doubles what the peer earned.
     public mutating func reconfigure(_ newConfigured: TrustLevel) {
-        if newConfigured < configured {
-            effective = min(effective, newConfigured)
-        } else {
-            let step = newConfigured.basisPoints - configured.basisPoints
-            effective = TrustLevel(clampingBasisPoints: min(effective.basisPoints + step, newConfigured.basisPoints))
-        }
+        let step = newConfigured.basisPoints - configured.basisPoints
+        floor = TrustLevel(clampingBasisPoints: min(floor.basisPoints + step, newConfigured.basisPoints))
         configured = newConfigured
     }
 }

@@ -24,16 +24,23 @@ struct PeerRoutes: Sendable {
             }
             let record = try await registry.upsert(
                 id, address: address, trust: trust, publicKeyBase64: body.publicKey, source: .api, now: now())
-            return JSONBody.response(PeerBody(record), status: .created)
+            return JSONBody.response(
+                PeerBody(record, halfLife: registry.recoveryHalfLife, now: now()), status: .created)
         }
         v1.get("peers") { request, _ in
             let page = try PageRequest(request, list: "peers")
-            let (peers, next) = page.page(ascending: try await registry().all(), key: \.systemID.rawValue)
-            return JSONBody.response(PeerListBody(peers: peers.map(PeerBody.init), next: next))
+            let registry = try registry()
+            let time = now()
+            let (peers, next) = page.page(ascending: await registry.all(), key: \.systemID.rawValue)
+            return JSONBody.response(
+                PeerListBody(
+                    peers: peers.map { PeerBody($0, halfLife: registry.recoveryHalfLife, now: time) }, next: next))
         }
         v1.get("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
-            return JSONBody.response(PeerBody(try await registry().registered(id)))
+            let registry = try registry()
+            let record = try await registry.registered(id)
+            return JSONBody.response(PeerBody(record, halfLife: registry.recoveryHalfLife, now: now()))
         }
         v1.delete("peers/:id") { _, context in
             let id = try Self.systemID(try context.parameters.require("id"), field: "peer id")
@@ -69,12 +76,14 @@ struct PeerRoutes: Sendable {
 }
 
 extension PeerBody {
-    init(_ record: PeerRecord) {
+    /// `record` as the API shows it, with its effective trust at `now`.
+    init(_ record: PeerRecord, halfLife: Duration, now: Timestamp) {
         self.init(
             systemID: record.systemID.rawValue, address: record.address, publicKey: record.publicKeyBase64,
-            trustLevel: record.trust.configured.description, effectiveTrust: record.trust.effective.description,
+            trustLevel: record.trust.configured.description,
+            effectiveTrust: record.trust.effective(at: now, halfLife: halfLife).description,
             goodMessages: record.trust.goodMessages, badMessages: record.trust.badMessages,
-            lastContact: record.lastContact?.description, source: record.source.rawValue,
-            createdAt: record.createdAt.description)
+            lastContact: record.lastContact?.description, lastOffenseAt: record.trust.lastOffenseAt?.description,
+            source: record.source.rawValue, createdAt: record.createdAt.description)
     }
 }

@@ -131,6 +131,12 @@ extension NodeConfig {
             if let suspect = config.gossip.suspectAfter, let dead = config.gossip.deadAfter, dead <= suspect {
                 throw ConfigError(key: "gossip.dead_after", "must be longer than suspect_after")
             }
+            if let value = try gossip.duration("exchange_timeout") {
+                guard value <= config.gossip.interval else {
+                    throw ConfigError(key: "gossip.exchange_timeout", "must not be longer than the interval")
+                }
+                config.gossip.exchangeTimeout = value
+            }
             try gossip.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()

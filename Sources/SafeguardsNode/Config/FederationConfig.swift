@@ -18,6 +18,7 @@ import SafeguardsFederation
 ///   request_timeout: 10s                 # how long to wait for a peer's answer
 ///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
 ///   max_metadata_bytes: 4096             # metadata of a request (compact JSON), here and on the API
+///   trust_recovery_half_life: 1h         # after an offense, the gap to trust_level halves every half-life
 ///   peers:
 ///     - system_id: system_b
 ///       address: 127.0.0.1:9082
@@ -50,6 +51,9 @@ public struct FederationConfig: Sendable, Equatable {
     /// The largest metadata map a remote request (incoming, or made through the API) and every API
     /// body with `metadata` may carry, in bytes of compact JSON (``MetadataSize``).
     public var maxMetadataBytes = MetadataSize.defaultLimit
+    /// After an offense, the gap between a peer's effective and configured trust halves every
+    /// half-life.
+    public var trustRecoveryHalfLife: Duration = .seconds(3600)
     public var peers: [PeerConfig] = []
     /// Credit lines this node gives each peer, before trust.
     public var offers: [SystemID: Amount] = [:]
@@ -124,6 +128,12 @@ public struct FederationConfig: Sendable, Equatable {
                 throw ConfigError(key: section.qualified("max_metadata_bytes"), "must be between 2 and 1048576")
             }
             config.maxMetadataBytes = value
+        }
+        if let value = try section.duration("trust_recovery_half_life") {
+            guard value >= .milliseconds(1) else {
+                throw ConfigError(key: section.qualified("trust_recovery_half_life"), "must be at least 1ms")
+            }
+            config.trustRecoveryHalfLife = value
         }
         for var entry in try section.sections("peers") ?? [] {
             config.peers.append(try PeerConfig.parse(&entry))

@@ -38,6 +38,7 @@ import SafeguardsPolicies
 ///   min_relay_trust: 0.3         # records from origins trusted less are not relayed
 ///   suspect_after: 5s            # default 5 intervals without a heartbeat
 ///   dead_after: 15s              # default 15 intervals
+///   exchange_timeout: 1s         # one exchange's deadline; default and most: the interval (and request_timeout)
 /// ```
 public struct NodeConfig: Sendable, Equatable {
     public var systemID = "local"
@@ -73,6 +74,13 @@ public struct NodeConfig: Sendable, Equatable {
         public var minimumRelayTrust = 3000  // basis points
         public var suspectAfter: Duration?
         public var deadAfter: Duration?
+        /// One exchange's deadline; `nil` for the interval.
+        public var exchangeTimeout: Duration?
+
+        /// One exchange's deadline: `exchange_timeout`, at most the interval and `requestTimeout`.
+        public func exchangeDeadline(requestTimeout: Duration) -> Duration {
+            min(exchangeTimeout ?? interval, interval, requestTimeout)
+        }
 
         /// The gossip instance's configuration.
         public var instanceConfiguration: GossipConfiguration {

@@ -61,11 +61,15 @@ public actor FederationNode: FrameResponder {
             frame.payload, channelIdentity: frame.peer, peer: keyInfo, guard: &replayGuard, now: time)
         {
         case .failure(let rejection):
+            var charged = 0
+            if let offense = rejection.offense {
+                charged = await registry.recordOffense(frame.peer, offense, connection: frame.connection, now: time)
+            }
             logger.warning(
                 "refused a federation frame",
                 metadata: ["peer.system_id": "\(frame.peer)", "reject.code": "\(rejection.code)",
-                    "reason": "\(rejection.reason)"])
-            if let offense = rejection.offense { await registry.recordOffense(frame.peer, offense, now: time) }
+                    "reason": "\(rejection.reason)", "connection.id": "\(frame.connection)",
+                    "trust.charged_basis_points": "\(charged)"])
             let answer = signed(rejection.errorBody)
             switch rejection.code {
             case .unknownPeer, .identityMismatch, .malformed: return answer.map(FrameReply.replyAndClose) ?? .close
@@ -77,6 +81,7 @@ public actor FederationNode: FrameResponder {
         }
     }
 
+    /// A connection that broke the framing is closed, so this costs once per connection.
     public func connectionFailed(peer: SystemID?, reason: String) async {
         guard let peer else { return }
         await registry.recordOffense(peer, .malformed, now: now())
@@ -141,12 +146,16 @@ public actor FederationNode: FrameResponder {
             await registry.recordOffense(peer, .malformed, now: now())
             throw SafeguardsError(.peerRefused, "peer \(peer) did not answer the ping with its pong")
         }
-        let trust = await registry.peer(peer)?.trust.effective ?? .zero
+        let trust = await registry.effectiveTrust(of: peer, now: now())
         return PingResult(peer: peer, roundTrip: roundTrip, effectiveTrust: trust)
     }
 
     /// Sends `body` signed to `peer` and returns its verified answer (an error answer throws).
-    func exchange(_ body: any MessageBody, with peer: SystemID) async throws(SafeguardsError) -> Envelope {
+    /// With a `deadline`, gives up (`peer_unreachable`) when no answer came by then, including
+    /// while the dialer backs off from the peer.
+    func exchange(
+        _ body: any MessageBody, with peer: SystemID, deadline: ContinuousClock.Instant? = nil
+    ) async throws(SafeguardsError) -> Envelope {
         let record = try await registry.registered(peer)
         guard let keyInfo = await keyInfo(for: peer) else {
             throw SafeguardsError(.unknownPeer, "peer \(peer) has no pinned signing key")
@@ -155,25 +164,30 @@ public actor FederationNode: FrameResponder {
             throw .invalidRequest("peer \(peer) has no usable address '\(record.address)'")
         }
         guard let request = signed(body) else { throw .invalidRequest("the message could not be signed") }
-        let answerBytes: [UInt8]
+        let answer: PeerDialer.Answer
         do {
-            answerBytes = try await dialer.request(request, to: peer, host: address.host, port: address.port)
+            answer = try await dialer.send(
+                request, to: peer, host: address.host, port: address.port, deadline: deadline)
         } catch {
             throw SafeguardsError(.peerUnreachable, "cannot reach \(peer) at \(record.address): \(error)")
         }
         let time = now()
-        switch verifier.decodeAndVerify(answerBytes, channelIdentity: peer, peer: keyInfo, guard: &replayGuard, now: time) {
+        switch verifier.decodeAndVerify(
+            answer.payload, channelIdentity: peer, peer: keyInfo, guard: &replayGuard, now: time)
+        {
         case .failure(let rejection):
-            if let offense = rejection.offense { await registry.recordOffense(peer, offense, now: time) }
+            if let offense = rejection.offense {
+                await registry.recordOffense(peer, offense, connection: answer.connection, now: time)
+            }
             throw SafeguardsError(.peerRefused, "the answer of \(peer) was refused: \(rejection)")
-        case .success(let answer):
+        case .success(let envelope):
             await registry.recordGood(peer, now: time)
-            if answer.type == .error {
-                let error = try? ErrorBody(decodingBody: answer.body)
+            if envelope.type == .error {
+                let error = try? ErrorBody(decodingBody: envelope.body)
                 throw SafeguardsError(
                     .peerRefused, "\(peer) refused: \(error.map { "\($0.code): \($0.message)" } ?? "unreadable error")")
             }
-            return answer
+            return envelope
         }
     }
 

@@ -37,7 +37,9 @@ enum FederationSetup {
 
         try applyConfiguredPeers(config.peers, to: store)
         let registry: PeerRegistry
-        do { registry = try PeerRegistry(store: store) } catch { throw NodeStartupError("federation: \(error)") }
+        do { registry = try PeerRegistry(store: store, recoveryHalfLife: config.trustRecoveryHalfLife) } catch {
+            throw NodeStartupError("federation: \(error)")
+        }
         let identify: CertificateIdentifier = { der in try CertificateIdentity.systemID(derEncoded: der) }
         let dialer: PeerDialer
         do {

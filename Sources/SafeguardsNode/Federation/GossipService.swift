@@ -12,8 +12,22 @@ import Synchronization
 /// (pool balances, credit lines, settlement digests), starts a round with the peers the instance
 /// picks, answers other nodes' rounds, and asks for reconciliation when a peer's settlement digest
 /// disagrees with ours. Stops on graceful shutdown.
+///
+/// A peer that is down or cut off cannot hold the others hostage:
+/// - a round does not wait for its exchanges: the heartbeat advances every interval, and each
+///   exchange runs on its own;
+/// - a round's exchange gives up at its deadline (``exchangeTimeout``, at most the interval), also
+///   while the dialer backs off from the peer;
+/// - there is never more than one exchange with a peer at a time: a round skips a peer whose
+///   exchange is still running, and `POST /v1/sync` waits for it.
 public actor GossipService: Service {
     private var instance: GossipInstance
+    /// How long one exchange of a round (digest out, records back, records out) may take.
+    let exchangeTimeout: Duration
+    /// One exchange with a peer at a time.
+    private var exchangeLocks: [SystemID: EventLock] = [:]
+    /// Peers with an exchange started by a round and not finished yet.
+    private var exchanging: Set<SystemID> = []
     private let federation: FederationNode
     private let settlement: SettlementService
     private let writer: BudgetWriter
@@ -35,11 +49,14 @@ public actor GossipService: Service {
         var disagreements = 0
     }
 
+    /// - Parameter exchangeTimeout: the deadline of one exchange; at most `configuration.interval`
+    ///   is used, so an exchange never outlives the round that started it by more than one interval.
     init(
-        me: SystemID, configuration: GossipConfiguration, signingKey: Curve25519.Signing.PrivateKey,
-        federation: FederationNode, settlement: SettlementService, writer: BudgetWriter,
-        now: @escaping @Sendable () -> Timestamp, logger: Logger
+        me: SystemID, configuration: GossipConfiguration, exchangeTimeout: Duration,
+        signingKey: Curve25519.Signing.PrivateKey, federation: FederationNode, settlement: SettlementService,
+        writer: BudgetWriter, now: @escaping @Sendable () -> Timestamp, logger: Logger
     ) {
+        self.exchangeTimeout = min(exchangeTimeout, configuration.interval)
         let keyBox = KeyBox([me: signingKey.publicKey])
         let start = now()
         self.instance = GossipInstance(
@@ -70,31 +87,48 @@ public actor GossipService: Service {
 
     // MARK: Running
 
+    /// Starts a round every interval, on time whatever the exchanges of earlier rounds are doing;
+    /// on shutdown, waits for the running exchanges (each ends by its deadline).
     public func run() async throws {
         let interval = instance.configuration.interval
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await round()
-            // The wait ends early on graceful shutdown, so the node stops at once.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await withDiscardingTaskGroup { exchanges in
+            var next = ContinuousClock.now
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                for peer in await round() {
+                    exchanges.addTask { await self.roundExchange(with: peer) }
+                }
+                next = max(next + interval, .now)
+                let due = next
+                // The wait ends early on graceful shutdown, so the node stops at once.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: due, clock: .continuous) }
+            }
         }
     }
 
-    /// One round: refresh our record, then exchange with the peers the instance picks.
-    func round() async {
+    /// One round: refreshes our record and advances the heartbeat; returns the peers the
+    /// instance picked that have no exchange running, marked as exchanging.
+    func round() async -> [SystemID] {
         await refresh()
-        let targets = instance.tick(now: now(), trust: trust, random: &random)
-        await withTaskGroup(of: Void.self) { group in
-            for peer in targets { group.addTask { _ = await self.exchange(with: peer) } }
-        }
+        let targets = instance.tick(now: now(), trust: trust, busy: exchanging, random: &random)
+        exchanging.formUnion(targets)
+        return targets
     }
 
-    /// Runs an exchange with every registered peer now (`POST /v1/sync`).
+    /// A round's exchange with `peer`, which gives up after ``exchangeTimeout``.
+    private func roundExchange(with peer: SystemID) async {
+        _ = await exchange(with: peer, within: exchangeTimeout)
+        exchanging.remove(peer)
+    }
+
+    /// Runs an exchange with every registered peer now (`POST /v1/sync`), each after the one
+    /// already running with that peer, if any. Asked for by an operator, these wait for answers
+    /// as any request does (the dialer's request timeout), not just one gossip interval.
     public func synchronize() async -> SyncResultsBody {
         await refresh()
         var results: [String: SyncResultBody] = [:]
         let targets = trust.keys.sorted()
         let outcomes = await withTaskGroup(of: (SystemID, String?).self, returning: [(SystemID, String?)].self) { group in
-            for peer in targets { group.addTask { (peer, await self.exchange(with: peer)) } }
+            for peer in targets { group.addTask { (peer, await self.exchange(with: peer, within: nil)) } }
             var collected: [(SystemID, String?)] = []
             for await outcome in group { collected.append(outcome) }
             return collected
@@ -110,7 +144,7 @@ public actor GossipService: Service {
     @discardableResult
     private func refreshKeys() async -> [PeerRecord] {
         let registered = await federation.registry.all()
-        trust = Dictionary(uniqueKeysWithValues: registered.map { ($0.systemID, $0.trust.effective) })
+        trust = await federation.registry.effectiveTrust(now: now())
         var pinned: [SystemID: Curve25519.Signing.PublicKey] = [instance.me: ownKey]
         for record in registered { if let key = record.signingKey { pinned[record.systemID] = key } }
         keys.set(pinned)
@@ -132,11 +166,20 @@ public actor GossipService: Service {
     }
 
     /// Push-pull with `peer`: our digest out, the records we lack and its digest back, then the
-    /// records it lacks. Returns an error message, or `nil` on success.
+    /// records it lacks, all within `limit` once it starts (`nil`: each request waits as long as
+    /// the dialer allows), and only after any other exchange with `peer` ended. Returns an error
+    /// message, or `nil` on success.
     @discardableResult
-    func exchange(with peer: SystemID) async -> String? {
+    func exchange(with peer: SystemID, within limit: Duration?) async -> String? {
+        let lock = exchangeLocks[peer] ?? EventLock()
+        exchangeLocks[peer] = lock
+        return await lock.run { await exchangeNow(with: peer, deadline: limit.map { ContinuousClock.now + $0 }) }
+    }
+
+    private func exchangeNow(with peer: SystemID, deadline: ContinuousClock.Instant?) async -> String? {
         do {
-            let answer = try await federation.exchange(GossipDigestBody(instance.digest()), with: peer)
+            let answer = try await federation.exchange(
+                GossipDigestBody(instance.digest()), with: peer, deadline: deadline)
             guard answer.type == .gossipDelta, let delta = try? GossipDeltaBody(decodingBody: answer.body) else {
                 throw SafeguardsError(.peerRefused, "\(peer) answered a digest with \(answer.type)")
             }
@@ -145,7 +188,8 @@ public actor GossipService: Service {
                 peers[peer, default: PeerSync()].theirViewOfUs = theirs[instance.me]
                 let missing = instance.delta(for: theirs, to: peer, trust: trust)
                 if !missing.isEmpty {
-                    _ = try await federation.exchange(GossipDeltaBody(records: missing, digest: nil), with: peer)
+                    _ = try await federation.exchange(
+                        GossipDeltaBody(records: missing, digest: nil), with: peer, deadline: deadline)
                 }
             }
             peers[peer, default: PeerSync()].lastSync = now()
@@ -228,7 +272,9 @@ public actor GossipService: Service {
             bodies.append(
                 SyncPeerBody(
                     systemID: peer.systemID.rawValue, state: instance.liveness(of: peer.systemID, now: time).rawValue,
-                    trustLevel: peer.trust.configured.description, effectiveTrust: peer.trust.effective.description,
+                    trustLevel: peer.trust.configured.description,
+                    effectiveTrust: peer.trust.effective(at: time, halfLife: federation.registry.recoveryHalfLife)
+                        .description,
                     lastSync: sync.lastSync?.description, lastSeenVersion: record.map { "\($0.recordVersion)" },
                     versionsBehind: Int(min(behind, UInt64(Int.max))),
                     pendingTransfers: await settlement.pendingCount(with: peer.systemID),

@@ -5,15 +5,28 @@ import NIOPosix
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsStore
+import SafeguardsTransport
 
 /// The node's peers: records kept in memory for every frame and written through to SQLite on
-/// every change, so effective trust and counters survive a restart.
+/// every change, so trust and counters survive a restart.
+///
+/// Trust follows ``TrustState``: offenses cost, good messages only count, and trust recovers by
+/// time with ``recoveryHalfLife``. An offense that arrives on a connection costs at most once
+/// there: the connection is charged its worst offense, and further offenses on it are counted
+/// but cost nothing more. A certificate for a peer's name can be held by someone else (a CA
+/// that issued it by mistake, or the public development CA), so what arrives on a channel with
+/// the peer's TLS identity is not all provably the peer's doing; to cost more, a stranger needs
+/// another connection, and connections are bounded by the listener.
 ///
 /// Like the budget writer, the registry runs on a thread of its own: its synchronous SQLite
 /// writes never block Swift's cooperative pool or an event loop.
 public actor PeerRegistry {
     private let store: LedgerStore
+    /// The gap between effective and configured trust halves every half-life after an offense.
+    public nonisolated let recoveryHalfLife: Duration
     private var records: [SystemID: PeerRecord]
+    /// What each recent connection of a peer already cost, in basis points.
+    private var charged: [SystemID: [ConnectionID: Int]] = [:]
     private var lastWritten: [SystemID: Timestamp] = [:]
     private var unsaved: Set<SystemID> = []
     private let thread: MultiThreadedEventLoopGroup
@@ -22,8 +35,9 @@ public actor PeerRegistry {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Loads the stored peers.
-    public init(store: LedgerStore) throws(StoreError) {
+    public init(store: LedgerStore, recoveryHalfLife: Duration = .seconds(3600)) throws(StoreError) {
         self.store = store
+        self.recoveryHalfLife = recoveryHalfLife
         self.records = Dictionary(uniqueKeysWithValues: try store.peers().map { ($0.systemID, $0) })
         self.thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.executor = thread.next().executor
@@ -35,6 +49,16 @@ public actor PeerRegistry {
 
     public func all() -> [PeerRecord] { records.values.sorted { $0.systemID < $1.systemID } }
     public func peer(_ id: SystemID) -> PeerRecord? { records[id] }
+
+    /// The trust the node acts on for `id` at `now` (zero for a peer it does not know).
+    public func effectiveTrust(of id: SystemID, now: Timestamp) -> TrustLevel {
+        records[id]?.trust.effective(at: now, halfLife: recoveryHalfLife) ?? .zero
+    }
+
+    /// The effective trust of every registered peer at `now`.
+    public func effectiveTrust(now: Timestamp) -> [SystemID: TrustLevel] {
+        records.mapValues { $0.trust.effective(at: now, halfLife: recoveryHalfLife) }
+    }
 
     /// The peer's record, or `unknown_peer`.
     public func registered(_ id: SystemID) throws(SafeguardsError) -> PeerRecord {
@@ -55,9 +79,9 @@ public actor PeerRegistry {
         return record
     }
 
-    /// A new record, or `existing` updated. Updating keeps the peer's history; lowering the
-    /// configured trust lowers the effective trust with it, raising it lets effective trust
-    /// recover toward the new level.
+    /// A new record, or `existing` updated. Updating keeps the peer's history: the gap its
+    /// offenses left below the configured level stays, and goes on recovering
+    /// (``TrustState/reconfigure(_:)``).
     static func record(
         updating existing: PeerRecord?, id: SystemID, address: HostPort, trust: TrustLevel, publicKeyBase64: String,
         source: PeerRecord.Source, now: Timestamp
@@ -74,9 +98,7 @@ public actor PeerRegistry {
         record.address = address.description
         record.publicKey = key
         record.source = source
-        record.trust = TrustState(
-            configured: trust, effective: min(record.trust.effective, trust), goodMessages: record.trust.goodMessages,
-            badMessages: record.trust.badMessages)
+        record.trust.reconfigure(trust)
         return record
     }
 
@@ -85,21 +107,21 @@ public actor PeerRegistry {
         guard records[id] != nil else { throw .notFound("peer \(id) is not registered") }
         do { try store.deletePeer(id) } catch { throw SafeguardsError(.unavailable, error.description) }
         records[id] = nil
+        charged[id] = nil
     }
 
-    /// A verified message arrived from `id`: trust recovers a little, contact is recorded.
+    /// A verified message arrived from `id`: it is counted and contact is recorded; it earns
+    /// no trust.
     ///
-    /// A change of effective trust is written at once. A message that only moves the counter and
-    /// the last contact is written at most every ``goodMessageWriteInterval`` per peer (and by
-    /// ``flush()`` at shutdown), so a busy channel does not cost an fsync per message.
+    /// The counter and the last contact are written at most every ``goodMessageWriteInterval``
+    /// per peer (and by ``flush()`` at shutdown), so a busy channel does not cost an fsync per message.
     public func recordGood(_ id: SystemID, now: Timestamp) {
         guard var record = records[id] else { return }
-        let before = record.trust.effective
         record.trust.recordGood()
         record.lastContact = now
         let due = lastWritten[id].map { now.millisecondsSince1970 &- $0.millisecondsSince1970 >= Self.goodMessageWriteInterval }
             ?? true
-        if record.trust.effective != before || due {
+        if due {
             try? save(record)
             lastWritten[id] = now
         } else {
@@ -117,12 +139,33 @@ public actor PeerRegistry {
     /// Milliseconds between writes of a peer's good-message counter.
     static let goodMessageWriteInterval: Int64 = 5_000
 
-    /// `id` sent something refused: effective trust falls by the offense's penalty.
-    public func recordOffense(_ id: SystemID, _ offense: TrustOffense, now: Timestamp) {
-        guard var record = records[id] else { return }
-        record.trust.recordInvalid(offense)
+    /// Connections remembered per peer: past this many, the oldest are forgotten (an offense
+    /// on a forgotten connection that is still open costs again).
+    static let connectionsRemembered = 256
+
+    /// `id` sent something refused, and is counted for it (written at once).
+    ///
+    /// With a `connection` (an offense any holder of a certificate in the peer's name could
+    /// commit), effective trust falls by what the offense's penalty exceeds the connection's
+    /// earlier offenses. Without one (a promise broken in a message signed with the peer's own
+    /// key), it falls by the whole penalty.
+    /// - Returns: the basis points charged.
+    @discardableResult
+    public func recordOffense(
+        _ id: SystemID, _ offense: TrustOffense, connection: ConnectionID? = nil, now: Timestamp
+    ) -> Int {
+        guard var record = records[id] else { return 0 }
+        let already = connection.flatMap { charged[id]?[$0] } ?? 0
+        let charge = record.trust.recordOffense(offense, at: now, halfLife: recoveryHalfLife, alreadyCharged: already)
+        if let connection, charge > 0 {
+            var seen = charged[id, default: [:]]
+            seen[connection] = already + charge
+            if seen.count > Self.connectionsRemembered, let oldest = seen.keys.min() { seen[oldest] = nil }
+            charged[id] = seen
+        }
         record.lastContact = now
         try? save(record)
+        return charge
     }
 
     private func save(_ record: PeerRecord) throws(SafeguardsError) {

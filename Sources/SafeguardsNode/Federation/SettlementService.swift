@@ -271,7 +271,7 @@ public actor SettlementService: Service {
         } catch {
             return ErrorBody(code: .malformed, message: "\(error)")
         }
-        let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
+        let trust = await federation.registry.effectiveTrust(of: peer, now: now())
         return await lock.run { () -> (any MessageBody)? in
             let directives = machine.receive(message, from: peer, peerTrust: trust, now: now())
             if case .statusAnswer = message, directives.contains(where: { if case .persist = $0 { true } else { false } }) {
@@ -293,7 +293,7 @@ public actor SettlementService: Service {
         guard (try? Pool.validateName(proposal.poolName)) != nil, proposal.poolName.utf8.count <= 400 else {
             return ErrorBody(code: .malformed, message: "pool_name must be 1-100 printable characters")
         }
-        let trust = await federation.registry.peer(peer)?.trust.effective ?? .zero
+        let trust = await federation.registry.effectiveTrust(of: peer, now: now())
         return await lock.run { () -> any MessageBody in
             let (grant, isNew) = grants.decide(
                 proposal, from: peer, me: me, offer: offers[peer], trust: trust, minimumTrust: settings.minimumTrust,

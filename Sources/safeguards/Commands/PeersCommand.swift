@@ -105,7 +105,8 @@ enum PeerTables {
             ("peer", peer.systemID), ("address", peer.address), ("public key", peer.publicKey),
             ("trust level", peer.trustLevel), ("effective trust", peer.effectiveTrust),
             ("good messages", String(peer.goodMessages)), ("bad messages", String(peer.badMessages)),
-            ("last contact", peer.lastContact ?? "never"), ("source", peer.source), ("created", peer.createdAt),
+            ("last contact", peer.lastContact ?? "never"), ("last offense", peer.lastOffenseAt ?? "never"),
+            ("source", peer.source), ("created", peer.createdAt),
         ])
     }
 }
