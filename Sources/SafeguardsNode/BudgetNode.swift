@@ -27,6 +27,8 @@ public struct BudgetNode: Sendable {
     public let dataFolderLock: DataFolderLock
     /// The API server and the background services, for a `ServiceGroup`.
     public let services: [any Service]
+    /// The HTTP routes the API server serves (the contract test lists them).
+    let apiRoutes: APIRoutes
     let logger: Logger
 
     /// Opens the data folder and database (creating them if needed) and builds the services.
@@ -134,7 +136,8 @@ public struct BudgetNode: Sendable {
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
             dataFolderLock: dataFolderLock,
-            services: [dataFolderLock, application, sweeper, policies] + federationServices, logger: logger)
+            services: [dataFolderLock, application, sweeper, policies] + federationServices, apiRoutes: routes,
+            logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.

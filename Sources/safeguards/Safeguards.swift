@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `safeguards` command: run a node, drive it through its API, play the demo.
 @main
@@ -10,9 +11,29 @@ struct Safeguards: AsyncParsableCommand {
             NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
             ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,
             DemoCommand.self,
-            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self, UsageCommand.self,
+            PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self,
+            UsageCommand.self,
             OptimizerCommand.self,
             CertsCommand.self, PeersCommand.self, FederationCommand.self, SyncCommand.self,
         ]
     )
+
+    /// Parses and runs the command. A ``CLIError`` is printed as one `error:` message and ends the
+    /// process with its exit code; every other error is reported by ArgumentParser (usage errors
+    /// with the usage text).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            Console.error("error: \(error.message)")
+            exit(withError: error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

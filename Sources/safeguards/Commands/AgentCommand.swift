@@ -23,7 +23,9 @@ struct AgentCommand: AsyncParsableCommand {
         @Option(help: "CRITICAL, HIGH, MEDIUM, LOW or MINIMAL.")
         var priority: String
 
-        @Option(help: ArgumentHelp("The agent's initial budget, a decimal amount.", valueName: "amount"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("The agent's initial budget, a decimal amount.", valueName: "amount"))
         var budget: String
 
         @Option(
@@ -37,7 +39,8 @@ struct AgentCommand: AsyncParsableCommand {
         func request(poolID: String) throws(ValidationError) -> RegisterAgentRequest {
             RegisterAgentRequest(
                 agentID: id, poolID: poolID, priority: try ValueParsing.agentPriority(priority),
-                initialBudget: try ValueParsing.amount(budget, option: "--budget"), idempotencyKey: idempotencyKey)
+                initialBudget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative),
+                idempotencyKey: idempotencyKey)
         }
 
         func run() async throws {
@@ -101,7 +104,8 @@ struct AgentCommand: AsyncParsableCommand {
         @Argument(help: "The agent's id.")
         var agent: String
 
-        @Option(help: ArgumentHelp("The new total budget, a decimal amount.", valueName: "amount"))
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("The new total budget, a decimal amount.", valueName: "amount"))
         var budget: String
 
         @Option(help: "Why the budget changes; stored with the transfer.")
@@ -116,7 +120,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         func request() throws(ValidationError) -> UpdateBudgetRequest {
             UpdateBudgetRequest(
-                budget: try ValueParsing.amount(budget, option: "--budget"), reason: reason,
+                budget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative), reason: reason,
                 idempotencyKey: idempotencyKey)
         }
 

@@ -17,17 +17,20 @@ struct FederationCommand: AsyncParsableCommand {
             abstract: "Create a federated pool: a local budget plus allocations proposed to peers.")
         @OptionGroup var api: APIOptions
         @Option(help: "The pool's name.") var name: String
-        @Option(help: "The local contribution, a decimal amount.") var localBudget: String
+        @Option(parsing: .unconditional, help: "The local contribution, a decimal amount.") var localBudget: String
         @Option(help: "Priority 1-10 (10 highest).") var priority: Int = 5
-        @Option(help: ArgumentHelp("A remote allocation, SYSTEM=AMOUNT; repeat for each peer.", valueName: "system=amount"))
+        @Option(
+            help: ArgumentHelp("A remote allocation, SYSTEM=AMOUNT; repeat for each peer.", valueName: "system=amount"))
         var remote: [String] = []
         @Option(help: "Idempotency key: a retry with the same key returns the same pool.") var idempotencyKey: String?
 
         func run() async throws {
-            let allocations = try ValueParsing.amounts(remote, option: "--remote")
+            let allocations = try ValueParsing.amounts(remote, option: "--remote", rule: .positive)
             let request = CreateFederatedPoolRequest(
-                name: name, localBudget: try ValueParsing.amount(localBudget, option: "--local-budget"),
-                priority: try ValueParsing.poolPriority(priority), remoteAllocations: allocations, idempotencyKey: idempotencyKey)
+                name: name,
+                localBudget: try ValueParsing.amount(localBudget, option: "--local-budget", rule: .notNegative),
+                priority: try ValueParsing.poolPriority(priority), remoteAllocations: allocations,
+                idempotencyKey: idempotencyKey)
             let pool = try await api.withClient { client in try await client.createFederatedPool(request) }
             try api.output(pool) { FederationTables.pool(pool) }
         }
@@ -35,11 +38,13 @@ struct FederationCommand: AsyncParsableCommand {
 
     /// `safeguards federation request --agent A --from system_b --amount 200`
     struct Request: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Ask a peer for budget for one of this node's agents.")
+        static let configuration = CommandConfiguration(
+            abstract: "Ask a peer for budget for one of this node's agents.",
+            discussion: FederationCommand.outcomeCodes)
         @OptionGroup var api: APIOptions
         @Option(help: "The agent the budget is for.") var agent: String
         @Option(help: "The giver's system id.") var from: String
-        @Option(help: "How much, a decimal amount.") var amount: String
+        @Option(parsing: .unconditional, help: "How much, a decimal amount.") var amount: String
         @Option(help: ArgumentHelp("Context for people, KEY=VALUE; repeat as needed.", valueName: "key=value"))
         var metadata: [String] = []
         @Option(help: "Idempotency key: a retry with the same key is the same transaction.") var idempotencyKey: String?
@@ -47,28 +52,33 @@ struct FederationCommand: AsyncParsableCommand {
         func run() async throws {
             let context = try ValueParsing.metadata(metadata)
             let request = RemoteBudgetRequest(
-                agentID: agent, remoteSystemID: from, amount: try ValueParsing.amount(amount, option: "--amount"),
+                agentID: agent, remoteSystemID: from,
+                amount: try ValueParsing.amount(amount, option: "--amount", rule: .positive),
                 metadata: context.isEmpty ? nil : context, idempotencyKey: idempotencyKey)
             let transaction = try await api.withClient { client in try await client.requestRemoteBudget(request) }
             try api.output(transaction) { FederationTables.transaction(transaction) }
+            try FederationCommand.finish(transaction)
         }
     }
 
     /// `safeguards federation return --agent A --to system_b --amount 50`
     struct Return: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give unused remote budget back to its giver.")
+        static let configuration = CommandConfiguration(
+            abstract: "Give unused remote budget back to its giver.", discussion: FederationCommand.outcomeCodes)
         @OptionGroup var api: APIOptions
         @Option(help: "The agent the budget comes from.") var agent: String
         @Option(help: "The giver's system id.") var to: String
-        @Option(help: "How much, a decimal amount.") var amount: String
+        @Option(parsing: .unconditional, help: "How much, a decimal amount.") var amount: String
         @Option(help: "Idempotency key.") var idempotencyKey: String?
 
         func run() async throws {
             let request = RemoteReturnRequest(
-                agentID: agent, remoteSystemID: to, amount: try ValueParsing.amount(amount, option: "--amount"),
+                agentID: agent, remoteSystemID: to,
+                amount: try ValueParsing.amount(amount, option: "--amount", rule: .positive),
                 idempotencyKey: idempotencyKey)
             let transaction = try await api.withClient { client in try await client.returnRemoteBudget(request) }
             try api.output(transaction) { FederationTables.transaction(transaction) }
+            try FederationCommand.finish(transaction)
         }
     }
 
@@ -93,7 +103,8 @@ struct FederationCommand: AsyncParsableCommand {
         @Argument(help: "The transaction id.") var transactionID: String
 
         func run() async throws {
-            let transaction = try await api.withClient { client in try await client.federationTransaction(transactionID) }
+            let transaction = try await api.withClient { client in try await client.federationTransaction(transactionID)
+            }
             try api.output(transaction) { FederationTables.transaction(transaction) }
         }
     }
@@ -109,13 +120,15 @@ struct FederationCommand: AsyncParsableCommand {
             var config = NodeConfig()
             config.dataDirectory = dataDir
             guard FileManager.default.fileExists(atPath: config.databasePath) else {
-                throw ValidationError("no node database at \(config.databasePath)")
+                throw CLIError("no node database at \(config.databasePath)")
             }
             let report = try EvidenceCheck.run(store: try LedgerStore(path: config.databasePath))
             if json {
                 try Console.printJSON(report)
             } else {
-                print("checked \(report.checked) receipt(s): \(report.problems.isEmpty ? "all verify" : "\(report.problems.count) problem(s)")")
+                print(
+                    "checked \(report.checked) receipt(s): \(report.problems.isEmpty ? "all verify" : "\(report.problems.count) problem(s)")"
+                )
                 for problem in report.problems {
                     print("  \(problem.transactionID) from \(problem.peer): \(problem.problem)")
                 }
@@ -125,11 +138,37 @@ struct FederationCommand: AsyncParsableCommand {
     }
 }
 
+extension FederationCommand {
+    static let outcomeCodes = """
+        Exit status: 0 when the giver accepted (or took back) the budget; 3 when it rejected the \
+        request (the reason is printed, nothing moved); 4 when it has not answered yet (the node keeps \
+        asking with the same transaction id; `safeguards federation show ID` tells the outcome); \
+        1 for any other error.
+        """
+
+    /// Ends a request or return with the exit status its outcome calls for (see ``outcomeCodes``).
+    static func finish(_ transaction: FederationTransactionBody) throws(ExitCode) {
+        switch transaction.status {
+        case "rejected":
+            Console.error("rejected by \(transaction.peer): \(transaction.reason ?? "no reason given")")
+            throw CLIExitCode.rejected
+        case "pending":
+            Console.error(
+                "pending: \(transaction.peer) has not answered yet; see `safeguards federation show \(transaction.transactionID)`"
+            )
+            throw CLIExitCode.pending
+        default:
+            return
+        }
+    }
+}
+
 /// Federation bodies as terminal text.
 enum FederationTables {
     static func transaction(_ body: FederationTransactionBody) -> String {
         var pairs = [
-            ("transaction", body.transactionID), ("direction", body.direction), ("kind", body.kind), ("peer", body.peer),
+            ("transaction", body.transactionID), ("direction", body.direction), ("kind", body.kind),
+            ("peer", body.peer),
             ("agent", body.agentID), ("amount", body.amount.description), ("status", body.status),
         ]
         if let reason = body.reason { pairs.append(("reason", reason)) }
@@ -158,7 +197,9 @@ enum FederationTables {
         ]).render()
         var table = TextTable([.left("PEER"), .right("REQUESTED"), .right("GRANTED"), .left("STATUS"), .left("REASON")])
         for (peer, grant) in body.grants.sorted(by: { $0.key < $1.key }) {
-            table.append([peer, grant.requested.description, grant.granted.description, grant.status, grant.reason ?? ""])
+            table.append([
+                peer, grant.requested.description, grant.granted.description, grant.status, grant.reason ?? "",
+            ])
         }
         text += "\n" + table.render()
         return text

@@ -27,7 +27,7 @@ struct NodeCommand: AsyncParsableCommand {
                     try config.map { (path) throws(ConfigError) in try NodeConfig.load(path: path) }
                     ?? NodeConfig.defaults()
             } catch {
-                throw ValidationError(error.description)
+                throw CLIError(error.description)
             }
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -44,7 +44,15 @@ struct NodeCommand: AsyncParsableCommand {
             logger.info(
                 "file descriptor limit", metadata: ["descriptor_limit": "\(descriptors.map { "\($0)" } ?? "unlimited")"])
             await DispatchWarmUp.armEveryClock()
-            let node = try BudgetNode.open(config: nodeConfig, logger: logger)
+            let node: BudgetNode
+            do {
+                node = try BudgetNode.open(config: nodeConfig, logger: logger)
+            } catch {
+                throw CLIError(error.description)
+            }
+            // After the data folder is ours (a second node on it is told so first), before any
+            // service starts or any peer is dialled: a port clash names the config key and address.
+            try ListenerCheck.run(nodeConfig)
             logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
             try await node.run()
             logger.info("node stopped")

@@ -23,7 +23,7 @@ struct PeersCommand: AsyncParsableCommand {
             if key.hasPrefix("@") {
                 let path = String(key.dropFirst())
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ValidationError("cannot read the public key file \(path)")
+                    throw CLIError("--public-key: cannot read the public key file \(path)")
                 }
                 key = text.trimmingCharacters(in: .whitespacesAndNewlines)
             }

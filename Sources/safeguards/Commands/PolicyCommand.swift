@@ -15,7 +15,9 @@ struct PolicyCommand: AsyncParsableCommand {
     static func show(
         _ api: APIOptions, _ pool: String, _ call: @escaping (SafeguardsClient, String) async throws -> PoolPoliciesBody
     ) async throws {
-        let body = try await api.withClient { client in try await call(client, try await PoolLookup.id(for: pool, client: client)) }
+        let body = try await api.withClient { client in
+            try await call(client, try await PoolLookup.id(for: pool, client: client))
+        }
         try api.output(body) { PolicyTables.policies(body) }
     }
 
@@ -26,11 +28,13 @@ struct PolicyCommand: AsyncParsableCommand {
     /// `safeguards policy set --pool P --kind adaptive_sizing --params '{"min_pool_budget": "100", ...}'`
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a pool's policy: adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.",
+            abstract:
+                "Set a pool's policy: adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.",
             discussion: "--params takes the policy's JSON (as in PUT /v1/pools/{id}/policies/{kind}), or @FILE.")
         @OptionGroup var api: APIOptions
         @OptionGroup var target: PoolOption
-        @Option(help: "adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.")
+        @Option(
+            help: "adaptive_sizing, priority_reallocation, time_profiles, usage_prediction or reinforcement_learning.")
         var kind: String
         @Option(help: "The parameters as JSON, or @PATH of a JSON file.") var params: String
 
@@ -39,7 +43,7 @@ struct PolicyCommand: AsyncParsableCommand {
             if json.hasPrefix("@") {
                 let path = String(json.dropFirst())
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ValidationError("cannot read \(path)")
+                    throw CLIError("--params: cannot read \(path)")
                 }
                 json = text
             }
@@ -50,13 +54,16 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a pool's policy of one kind; budgets stay as they are.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a pool's policy of one kind; budgets stay as they are.")
         @OptionGroup var api: APIOptions
         @OptionGroup var target: PoolOption
         @Option(help: "The kind of policy to remove.") var kind: String
 
         func run() async throws {
-            try await PolicyCommand.show(api, target.pool) { client, id in try await client.removePolicy(pool: id, kind: kind) }
+            try await PolicyCommand.show(api, target.pool) { client, id in
+                try await client.removePolicy(pool: id, kind: kind)
+            }
         }
     }
 
@@ -71,7 +78,8 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a pool's policies now (a time profile applies at once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Run a pool's policies now (a time profile applies at once).")
         @OptionGroup var api: APIOptions
         @OptionGroup var target: PoolOption
 
@@ -81,7 +89,8 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct Freeze: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop every automatic change to a pool (human override).")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop every automatic change to a pool (human override).")
         @OptionGroup var api: APIOptions
         @OptionGroup var target: PoolOption
 
@@ -112,10 +121,13 @@ struct PolicyCommand: AsyncParsableCommand {
                 return try await client.decisions(pool: id)
             }
             try api.output(list) {
-                var table = TextTable([.left("AT"), .left("POLICY"), .left("TARGET"), .right("OLD"), .right("NEW"), .left("REASON")])
+                var table = TextTable([
+                    .left("AT"), .left("POLICY"), .left("TARGET"), .right("OLD"), .right("NEW"), .left("REASON"),
+                ])
                 for decision in list.decisions {
                     table.append([
-                        decision.at, decision.policy, decision.agentID.map { "agent \($0)" } ?? "pool \(decision.poolID ?? "?")",
+                        decision.at, decision.policy,
+                        decision.agentID.map { "agent \($0)" } ?? "pool \(decision.poolID ?? "?")",
                         decision.oldValue.display, decision.newValue.display, decision.reason,
                     ])
                 }
@@ -128,10 +140,11 @@ struct PolicyCommand: AsyncParsableCommand {
 /// `safeguards rate-limit --agent A --max-budget 100 --window 1h`
 struct RateLimitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rate-limit", abstract: "Limit what an agent may spend per time window (reserve and spend answer 429 past it).")
+        commandName: "rate-limit",
+        abstract: "Limit what an agent may spend per time window (reserve and spend answer 429 past it).")
     @OptionGroup var api: APIOptions
     @Option(help: "The agent.") var agent: String
-    @Option(help: "The most it may spend per window, a decimal amount.") var maxBudget: String
+    @Option(parsing: .unconditional, help: "The most it may spend per window, a decimal amount.") var maxBudget: String
     @Option(help: "The window: 30s, 15m, 1h, 1d.") var window: String
 
     func run() async throws {
@@ -139,10 +152,12 @@ struct RateLimitCommand: AsyncParsableCommand {
             throw ValidationError("--window: '\(window)' is not a duration of at least 1s (30s, 15m, 1h, 1d)")
         }
         let body = RateLimitBody(
-            maxBudget: try ValueParsing.amount(maxBudget, option: "--max-budget"),
+            maxBudget: try ValueParsing.amount(maxBudget, option: "--max-budget", rule: .positive),
             timeWindowSeconds: Int(duration.components.seconds))
         let answer = try await api.withClient { client in try await client.setRateLimit(agent: agent, body) }
-        try api.output(answer) { "agent \(agent) may spend \(answer.maxBudget.display) per \(answer.timeWindowSeconds) s" }
+        try api.output(answer) {
+            "agent \(agent) may spend \(answer.maxBudget.display) per \(answer.timeWindowSeconds) s"
+        }
     }
 }
 
@@ -152,15 +167,16 @@ struct ResourcesCommand: AsyncParsableCommand {
         commandName: "resources", abstract: "Multi-resource budgets: api_calls, compute_seconds, storage_gb, ...",
         subcommands: [SetBudgets.self, Show.self, Reserve.self, Settle.self, Release.self])
 
-
     struct SetBudgets: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set an agent's budget of each named type.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set an agent's budget of each named type.")
         @OptionGroup var api: APIOptions
         @Option(help: "The agent.") var agent: String
         @Option(help: ArgumentHelp("TYPE=AMOUNT; repeat for each type.", valueName: "type=amount")) var budget: [String]
 
         func run() async throws {
-            let request = ResourceBudgetsRequest(budgets: try ValueParsing.amounts(budget, option: "--budget"))
+            let request = ResourceBudgetsRequest(
+                budgets: try ValueParsing.amounts(budget, option: "--budget", rule: .notNegative))
             let body = try await api.withClient { client in try await client.setResources(agent: agent, request) }
             try api.output(body) { PolicyTables.resources(body) }
         }
@@ -178,7 +194,8 @@ struct ResourcesCommand: AsyncParsableCommand {
     }
 
     struct Reserve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reserve several resources at once: all or none. Prints the reservation id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Reserve several resources at once: all or none. Prints the reservation id.")
         @OptionGroup var api: APIOptions
         @Option(help: "The agent.") var agent: String
         @Option(help: ArgumentHelp("TYPE=AMOUNT; repeat for each type.", valueName: "type=amount")) var amount: [String]
@@ -186,22 +203,27 @@ struct ResourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = ResourceReserveRequest(
-                amounts: try ValueParsing.amounts(amount, option: "--amount"), idempotencyKey: idempotencyKey)
+                amounts: try ValueParsing.amounts(amount, option: "--amount", rule: .positive),
+                idempotencyKey: idempotencyKey)
             let body = try await api.withClient { client in try await client.reserveResources(agent: agent, request) }
             try api.output(body) { body.reservationID }
         }
     }
 
     struct Settle: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Settle a resource reservation with what was used; the rest is released.")
+        static let configuration = CommandConfiguration(
+            abstract: "Settle a resource reservation with what was used; the rest is released.")
         @OptionGroup var api: APIOptions
         @Argument(help: "The reservation id.") var reservation: String
         @Option(help: ArgumentHelp("TYPE=AMOUNT used; types not named are released.", valueName: "type=amount"))
         var used: [String] = []
 
         func run() async throws {
-            let request = ResourceSettleRequest(used: try ValueParsing.amounts(used, option: "--used"))
-            let body = try await api.withClient { client in try await client.settleResources(reservation: reservation, request) }
+            let request = ResourceSettleRequest(
+                used: try ValueParsing.amounts(used, option: "--used", rule: .notNegative))
+            let body = try await api.withClient { client in
+                try await client.settleResources(reservation: reservation, request)
+            }
             try api.output(body) { PolicyTables.states(body) }
         }
     }
@@ -212,7 +234,8 @@ struct ResourcesCommand: AsyncParsableCommand {
         @Argument(help: "The reservation id.") var reservation: String
 
         func run() async throws {
-            let body = try await api.withClient { client in try await client.releaseResources(reservation: reservation) }
+            let body = try await api.withClient { client in try await client.releaseResources(reservation: reservation)
+            }
             try api.output(body) { PolicyTables.states(body) }
         }
     }
@@ -225,38 +248,47 @@ enum PolicyTables {
     }
 
     static func policies(_ body: PoolPoliciesBody) -> String {
-        var pairs: [(String, String)] = [("pool", body.poolID), ("frozen", body.frozen ? "yes (no automatic changes)" : "no")]
+        var pairs: [(String, String)] = [
+            ("pool", body.poolID), ("frozen", body.frozen ? "yes (no automatic changes)" : "no"),
+        ]
         if let sizing = body.adaptiveSizing {
-            pairs.append((
-                "adaptive sizing",
-                "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), min \(sizing.minAgentsForAdjustment) agents"
-            ))
+            pairs.append(
+                (
+                    "adaptive sizing",
+                    "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), min \(sizing.minAgentsForAdjustment) agents"
+                ))
         }
         if let reallocation = body.priorityReallocation {
-            pairs.append((
-                "priority reallocation",
-                "every \(reallocation.reallocationIntervalSeconds) s, emergency below \(reallocation.emergencyThreshold.display), min \(reallocation.minBudgetPercentage.text), reserve \(reallocation.reservePercentage.text)"
-            ))
+            pairs.append(
+                (
+                    "priority reallocation",
+                    "every \(reallocation.reallocationIntervalSeconds) s, emergency below \(reallocation.emergencyThreshold.display), min \(reallocation.minBudgetPercentage.text), reserve \(reallocation.reservePercentage.text)"
+                ))
         }
         if let profiles = body.timeProfiles {
-            pairs.append((
-                "time profiles",
-                "\(profiles.timeZone): " + profiles.profiles.sorted { $0.key < $1.key }
-                    .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.display)" }.joined(separator: ", ")
-            ))
+            pairs.append(
+                (
+                    "time profiles",
+                    "\(profiles.timeZone): "
+                        + profiles.profiles.sorted { $0.key < $1.key }
+                        .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.display)" }
+                        .joined(separator: ", ")
+                ))
             pairs.append(("active profile", body.activeProfile ?? "none"))
         }
         if let prediction = body.usagePrediction {
-            pairs.append((
-                "usage prediction",
-                "every \(prediction.updateIntervalSeconds) s, next \(prediction.predictionWindowHours) h × \(prediction.safetyMargin.text), confidence at least \(prediction.predictionConfidence?.text ?? "0.7")"
-            ))
+            pairs.append(
+                (
+                    "usage prediction",
+                    "every \(prediction.updateIntervalSeconds) s, next \(prediction.predictionWindowHours) h × \(prediction.safetyMargin.text), confidence at least \(prediction.predictionConfidence?.text ?? "0.7")"
+                ))
         }
         if let learning = body.reinforcementLearning {
-            pairs.append((
-                "reinforcement learning",
-                "a step every \(learning.updateIntervalSeconds) s, at most \(learning.maxBudgetChangePercentage.text) change, \(learning.trainingEpisodes) episodes (safeguards optimizer policy)"
-            ))
+            pairs.append(
+                (
+                    "reinforcement learning",
+                    "a step every \(learning.updateIntervalSeconds) s, at most \(learning.maxBudgetChangePercentage.text) change, \(learning.trainingEpisodes) episodes (safeguards optimizer policy)"
+                ))
         }
         return TextTable.details(pairs).render()
     }
@@ -281,36 +313,42 @@ struct CostBenefitCommand: AsyncParsableCommand {
         @OptionGroup var api: APIOptions
         @Option(help: "The agent.") var agent: String
         @Option(help: "The kind of operation.") var type: String
-        @Option(help: "Average cost per operation.") var cost: String
-        @Option(help: "Average benefit per operation.") var benefit: String
-        @Option(help: "Standard deviation of the benefit.") var variability: String = "0"
+        @Option(parsing: .unconditional, help: "Average cost per operation.") var cost: String
+        @Option(parsing: .unconditional, help: "Average benefit per operation.") var benefit: String
+        @Option(parsing: .unconditional, help: "Standard deviation of the benefit.") var variability: String = "0"
 
         func run() async throws {
             let body = OperationProfileBody(
-                agentID: agent, operationType: type, averageCost: try ValueParsing.amount(cost, option: "--cost"),
-                averageBenefit: try ValueParsing.amount(benefit, option: "--benefit"),
-                benefitVariability: try ValueParsing.amount(variability, option: "--variability"))
+                agentID: agent, operationType: type,
+                averageCost: try ValueParsing.amount(cost, option: "--cost", rule: .positive),
+                averageBenefit: try ValueParsing.amount(benefit, option: "--benefit", rule: .notNegative),
+                benefitVariability: try ValueParsing.amount(variability, option: "--variability", rule: .notNegative))
             let stored = try await api.withClient { client in try await client.registerOperation(body) }
             try api.output(stored) { "registered \(stored.operationType) for \(stored.agentID)" }
         }
     }
 
     struct Optimize: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Split a total budget; --apply sets the agents' budgets.")
+        static let configuration = CommandConfiguration(
+            abstract: "Split a total budget; --apply sets the agents' budgets.")
         @OptionGroup var api: APIOptions
-        @Option(help: "The total budget.") var total: String
+        @Option(parsing: .unconditional, help: "The total budget.") var total: String
         @Option(help: "Each agent's minimum share, 0..1.") var minimum: String = "0.1"
-        @Option(help: "Risk tolerance, 0 (avoid variance) to 1 (expected benefit only).") var riskTolerance: String = "0.5"
+        @Option(help: "Risk tolerance, 0 (avoid variance) to 1 (expected benefit only).") var riskTolerance: String =
+            "0.5"
         @Flag(help: "Apply the allocation through the ledger.") var apply = false
 
         func run() async throws {
             let request = OptimizeRequest(
-                totalBudget: try ValueParsing.amount(total, option: "--total"), minAllocationPercentage: RatioText(minimum),
+                totalBudget: try ValueParsing.amount(total, option: "--total", rule: .positive),
+                minAllocationPercentage: RatioText(minimum),
                 riskTolerance: RatioText(riskTolerance), apply: apply)
             let result = try await api.withClient { client in try await client.optimize(request) }
             try api.output(result) {
                 var table = TextTable([.left("AGENT"), .right("ALLOCATION")])
-                for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) { table.append([agent, amount.display]) }
+                for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) {
+                    table.append([agent, amount.display])
+                }
                 return table.render() + "\nobjective \(result.objective)" + (result.applied ? " (applied)" : "")
             }
         }
@@ -320,10 +358,11 @@ struct CostBenefitCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Report the benefit an agent's work brought.")
         @OptionGroup var api: APIOptions
         @Option(help: "The agent.") var agent: String
-        @Option(help: "The benefit.") var amount: String
+        @Option(parsing: .unconditional, help: "The benefit.") var amount: String
 
         func run() async throws {
-            let report = BenefitReport(agentID: agent, benefit: try ValueParsing.amount(amount, option: "--amount"))
+            let report = BenefitReport(
+                agentID: agent, benefit: try ValueParsing.amount(amount, option: "--amount", rule: .notNegative))
             let stored = try await api.withClient { client in try await client.reportBenefit(report) }
             try api.output(stored) { "recorded \(stored.benefit.display) for \(stored.agentID)" }
         }

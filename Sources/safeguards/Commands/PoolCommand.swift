@@ -17,6 +17,7 @@ struct PoolCommand: AsyncParsableCommand {
         var name: String
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp("The pool's initial budget, a decimal amount (e.g. 1000 or 250.5).", valueName: "amount")
         )
         var budget: String
@@ -36,7 +37,7 @@ struct PoolCommand: AsyncParsableCommand {
 
         func request() throws(ValidationError) -> CreatePoolRequest {
             CreatePoolRequest(
-                name: name, initialBudget: try ValueParsing.amount(budget, option: "--budget"),
+                name: name, initialBudget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative),
                 priority: try ValueParsing.poolPriority(priority), metadata: try ValueParsing.metadata(metadata),
                 idempotencyKey: idempotencyKey)
         }

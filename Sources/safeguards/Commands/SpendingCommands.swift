@@ -20,7 +20,7 @@ struct ReserveCommand: AsyncParsableCommand {
     @Option(help: "The agent's id.")
     var agent: String
 
-    @Option(help: ArgumentHelp("How much to reserve, a decimal amount.", valueName: "amount"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("How much to reserve, a decimal amount.", valueName: "amount"))
     var amount: String
 
     @Option(
@@ -37,7 +37,8 @@ struct ReserveCommand: AsyncParsableCommand {
     func request() throws(ValidationError) -> ReserveRequest {
         if let timeout, timeout <= 0 { throw ValidationError("--timeout: must be a positive number of seconds") }
         return ReserveRequest(
-            amount: try ValueParsing.amount(amount, option: "--amount"), idempotencyKey: idempotencyKey,
+            amount: try ValueParsing.amount(amount, option: "--amount", rule: .positive),
+            idempotencyKey: idempotencyKey,
             timeoutSeconds: timeout)
     }
 
@@ -59,12 +60,15 @@ struct SettleCommand: AsyncParsableCommand {
     @Argument(help: "The reservation id that `reserve` printed.")
     var reservation: String
 
-    @Option(help: ArgumentHelp("The real cost, at most the reserved amount.", valueName: "amount"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("The real cost, at most the reserved amount.", valueName: "amount"))
     var amount: String
 
     func validate() throws { _ = try cost() }
 
-    func cost() throws(ValidationError) -> Amount { try ValueParsing.amount(amount, option: "--amount") }
+    func cost() throws(ValidationError) -> Amount {
+        try ValueParsing.amount(amount, option: "--amount", rule: .positive)
+    }
 
     func run() async throws {
         let cost = try cost()
@@ -106,7 +110,7 @@ struct SpendCommand: AsyncParsableCommand {
     @Option(help: "The agent's id.")
     var agent: String
 
-    @Option(help: ArgumentHelp("How much to spend, a decimal amount.", valueName: "amount"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("How much to spend, a decimal amount.", valueName: "amount"))
     var amount: String
 
     @Option(help: ArgumentHelp("Makes the request safe to retry: the same key is charged once.", valueName: "key"))
@@ -115,7 +119,9 @@ struct SpendCommand: AsyncParsableCommand {
     func validate() throws { _ = try request() }
 
     func request() throws(ValidationError) -> SpendRequest {
-        SpendRequest(amount: try ValueParsing.amount(amount, option: "--amount"), idempotencyKey: idempotencyKey)
+        SpendRequest(
+            amount: try ValueParsing.amount(amount, option: "--amount", rule: .positive), idempotencyKey: idempotencyKey
+        )
     }
 
     func run() async throws {

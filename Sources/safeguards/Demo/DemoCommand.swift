@@ -151,6 +151,6 @@ struct DemoCommand: AsyncParsableCommand {
         for folder in candidates where FileManager.default.fileExists(atPath: "\(folder)/ca.pem") {
             return folder
         }
-        throw ValidationError("cannot find the development certificates; run from the repository or pass --certs")
+        throw CLIError("cannot find the development certificates; run from the repository or pass --certs")
     }
 }

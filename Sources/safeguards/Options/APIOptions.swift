@@ -1,14 +1,14 @@
 import ArgumentParser
 import Foundation
 import SafeguardsAPI
-import SafeguardsNode
 
 /// The connection options every API subcommand shares: where the node is, how to authenticate,
 /// and whether to print tables or JSON.
 struct APIOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The node's API URL, http only (default: $SAFEGUARDS_URL, else \(APIEndpoint.defaultURL)).",
+            "The node's API URL, http only (default: $SAFEGUARDS_URL, else the api-address file in --data-dir,"
+                + " else \(APIEndpoint.defaultURL)).",
             valueName: "url"))
     var url: String?
 
@@ -18,40 +18,36 @@ struct APIOptions: ParsableArguments {
             valueName: "token"))
     var token: String?
 
-    @Option(help: ArgumentHelp("The node's data folder, where it keeps its api-token file.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The node's data folder, where it writes its api-address and api-token files.", valueName: "path"))
     var dataDir: String = "./.safeguards"
 
     @Flag(help: "Print the API's JSON body (pretty) instead of a table.")
     var json = false
 
-    mutating func validate() throws {
-        _ = try endpoint()
-    }
-
-    /// The node's address from `--url`, else `SAFEGUARDS_URL`, else the default.
-    func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ValidationError)
-        -> APIEndpoint
+    /// The node's URL and token, and where each came from (see ``NodeLocation``).
+    ///
+    /// - Throws: ``CLIError`` when the URL given or found is unusable.
+    func location(environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> NodeLocation
     {
-        let text = url ?? environment["SAFEGUARDS_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? APIEndpoint.defaultURL
-        return try APIEndpoint(parsing: text)
-    }
-
-    /// The token from `--token`, else `SAFEGUARDS_API_TOKEN`, else the node's `api-token` file; nil when none.
-    func resolvedToken(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let token, !token.isEmpty { return token }
-        if let token = environment["SAFEGUARDS_API_TOKEN"], !token.isEmpty { return token }
-        return APIToken.read(dataDirectory: dataDir)
+        do {
+            return try NodeLocation.resolve(url: url, token: token, dataDirectory: dataDir, environment: environment)
+        } catch {
+            throw CLIError(error.message)
+        }
     }
 
     /// Runs `body` with a client for the node. The node's errors are printed as
-    /// `error: <code>: <detail>` on stderr and end the command with exit code 1.
+    /// `error: <code>: <detail>` on stderr, with the URL contacted and the token's source when the
+    /// node could not be reached or refused the token, and end the command with exit code 1.
     ///
-    /// - Throws: `ValidationError` for a bad `--url`, `ExitCode(1)` when the node refused the request
-    ///   or could not be reached, and whatever `body` throws otherwise.
+    /// - Throws: ``CLIError`` for an unusable URL, or when the node refused the request or could not
+    ///   be reached; whatever `body` throws otherwise.
     func withClient<Value>(_ body: (SafeguardsClient) async throws -> Value) async throws -> Value {
-        let endpoint = try endpoint()
-        let token = resolvedToken()
-        let client = SafeguardsClient(host: endpoint.host, port: endpoint.port, token: token, maximumConnections: 4)
+        let location = try location()
+        let client = SafeguardsClient(
+            host: location.endpoint.host, port: location.endpoint.port, token: location.token, maximumConnections: 4)
         let outcome: Result<Value, any Error>
         do {
             outcome = .success(try await body(client))
@@ -63,8 +59,7 @@ struct APIOptions: ParsableArguments {
         case .success(let value):
             return value
         case .failure(let error as APIClientError):
-            Console.error(Self.message(for: error, endpoint: endpoint, hasToken: token != nil))
-            throw ExitCode(1)
+            throw CLIError(Self.message(for: error, location: location))
         case .failure(let error):
             throw error
         }
@@ -75,23 +70,27 @@ struct APIOptions: ParsableArguments {
         if json { try Console.printJSON(body) } else { print(render()) }
     }
 
-    /// The one-line message for an API error, with a hint where one helps.
-    static func message(for error: APIClientError, endpoint: APIEndpoint, hasToken: Bool) -> String {
+    /// The message for an API error (without the leading `error: `). A connection failure or a
+    /// refused token names the URL contacted and where the token came from.
+    static func message(for error: APIClientError, location: NodeLocation) -> String {
         switch error {
         case .problem(let problem):
-            var line = "error: \(problem.code): \(problem.detail)"
-            if problem.code == "unauthorized", !hasToken {
-                line +=
-                    " (no API token found: pass --token, set SAFEGUARDS_API_TOKEN, or point --data-dir at"
-                    + " the node's data folder)"
-            }
+            var line = "\(problem.code): \(problem.detail)"
             if let seconds = problem.retryAfterSeconds { line += " (retry after \(seconds)s)" }
+            if problem.code == "unauthorized" {
+                line += "\n" + location.explanation
+                if location.token == nil {
+                    line += "\n  pass --token, set SAFEGUARDS_API_TOKEN, or point --data-dir at the node's data folder"
+                } else {
+                    line += "\n  the node does not accept this token; is this the node it belongs to?"
+                }
+            }
             return line
         case .transport(let detail):
-            return
-                "error: the node is not reachable at \(endpoint); is `safeguards node run` running?\n  cause: \(detail)"
+            return "the node is not reachable at \(location.endpoint); is `safeguards node run` running?\n"
+                + location.explanation + "\n  cause: \(detail)"
         case .unexpectedResponse(let status, let detail):
-            return "error: unexpected response from the node at \(endpoint) (HTTP \(status)): \(detail)"
+            return "unexpected response from the node at \(location.endpoint) (HTTP \(status)): \(detail)"
         }
     }
 }

@@ -4,15 +4,38 @@ import SafeguardsCore
 /// Parses option values the node would otherwise refuse, so the mistake is reported before
 /// anything is sent, naming the option.
 enum ValueParsing {
+    /// What an amount option accepts besides being an exact decimal.
+    enum AmountRule {
+        /// Any amount.
+        case any
+        /// Zero or more (budgets).
+        case notNegative
+        /// More than zero (what is reserved, spent, settled, asked for or given back).
+        case positive
+    }
+
     /// An exact decimal amount (`"5"`, `"3.2"`, `"0.0004"`), never rounded.
     ///
-    /// - Throws: `ValidationError` naming `option` when the text is not an amount.
-    static func amount(_ text: String, option: String) throws(ValidationError) -> Amount {
+    /// Amount options are parsed unconditionally (`@Option(parsing: .unconditional)`), so that
+    /// `--amount -3` reaches this check and is refused as an amount rather than read as an option.
+    ///
+    /// - Throws: `ValidationError` naming `option` when the text is not an amount or breaks `rule`.
+    static func amount(_ text: String, option: String, rule: AmountRule = .any) throws(ValidationError) -> Amount {
+        let amount: Amount
         do {
-            return try Amount(parsing: text)
+            amount = try Amount(parsing: text)
         } catch {
             throw ValidationError("\(option): \(error.description)")
         }
+        switch rule {
+        case .any:
+            break
+        case .notNegative:
+            guard !amount.isNegative else { throw ValidationError("\(option): must not be negative (got \(text))") }
+        case .positive:
+            guard amount.isPositive else { throw ValidationError("\(option): must be greater than zero (got \(text))") }
+        }
+        return amount
     }
 
     /// `key=value` pairs from repeated `--metadata` options; a key given twice is refused.
@@ -32,9 +55,13 @@ enum ValueParsing {
     }
 
     /// `key=amount` pairs from repeated options, each amount exact.
-    static func amounts(_ pairs: [String], option: String) throws(ValidationError) -> [String: Amount] {
+    static func amounts(_ pairs: [String], option: String, rule: AmountRule = .any) throws(ValidationError)
+        -> [String: Amount]
+    {
         var amounts: [String: Amount] = [:]
-        for (key, value) in try metadata(pairs, option: option) { amounts[key] = try amount(value, option: option) }
+        for (key, value) in try metadata(pairs, option: option) {
+            amounts[key] = try amount(value, option: "\(option) \(key)", rule: rule)
+        }
         return amounts
     }
 
