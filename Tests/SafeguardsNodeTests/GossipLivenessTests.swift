@@ -31,9 +31,10 @@ struct GossipLivenessTests {
             var samples: [String] = []
             var cutOffSeen = false
             do {
-                // Six times suspect_after: every sample of the healthy pair must say alive.
+                // Six times suspect_after, and at least 20 samples however slow the machine is:
+                // every sample of the healthy pair must say alive.
                 let end = ContinuousClock.now + .seconds(5)
-                while ContinuousClock.now < end {
+                while ContinuousClock.now < end || samples.count < 20 {
                     let fromA = try await a.syncStatus().peers
                     let fromB = try await b.syncStatus().peers
                     let bOnA = fromA.first { $0.systemID == "system_b" }?.state ?? "missing"
@@ -50,7 +51,6 @@ struct GossipLivenessTests {
 
             let notAlive = samples.filter { $0 != "b on a: alive, a on b: alive" }
             #expect(notAlive.isEmpty, "\(notAlive.count) of \(samples.count) samples: \(notAlive.prefix(5))")
-            #expect(samples.count > 10)
             #expect(cutOffSeen, "system_c never stopped being alive on system_a: the cut did not happen")
             // Once it answers again, both see the third alive again.
             for (name, client) in [("system_a", a), ("system_b", b)] {

@@ -43,8 +43,10 @@ struct ListenerLimitTests {
             for _ in 0..<500 where await responder.frames.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(await responder.frames.count == 2)
 
-            // A third waits: not accepted, so neither its handshake nor its frame gets through.
-            let waiting = try makeDialer(try TestCertificates.identity("system_c"), requestTimeout: .seconds(30))
+            // A third waits: not accepted, so neither its handshake nor its frame gets through. Its
+            // dial may wait as long as its request, however slowly this machine gets to the close below.
+            let waiting = try makeDialer(
+                try TestCertificates.identity("system_c"), requestTimeout: .seconds(30), dialTimeout: .seconds(30))
             let third = Task {
                 try await waiting.request(Array("third".utf8), to: SystemID.systemB, host: "127.0.0.1", port: port)
             }

@@ -83,10 +83,12 @@ func withListener<T: Sendable>(
     }
 }
 
-func makeDialer(_ identity: TLSIdentity, requestTimeout: Duration = .seconds(5)) throws -> PeerDialer {
+func makeDialer(
+    _ identity: TLSIdentity, requestTimeout: Duration = .seconds(5), dialTimeout: Duration = .seconds(5)
+) throws -> PeerDialer {
     try PeerDialer(
-        identity: identity, identify: TestCertificates.identify, requestTimeout: requestTimeout,
-        logger: TestCertificates.logger)
+        identity: identity, identify: TestCertificates.identify, connectTimeout: dialTimeout,
+        requestTimeout: requestTimeout, handshakeTimeout: max(dialTimeout, .seconds(10)), logger: TestCertificates.logger)
 }
 
 /// A raw connection for sending bytes the dialer never would: TLS with the given identity (or

@@ -28,8 +28,8 @@ public actor SettlementService: Service {
     let lock = EventLock()
     var delivering: Set<TransferID> = []
     /// Callers waiting for a transfer's outcome, each with the timer that ends its wait.
-    private var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
-    private var nextWaiter = 0
+    var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
+    var nextWaiter = 0
     private var nextTickAt: Timestamp?
     /// Transfers settled by a status answer that reconciliation asked for, per peer.
     var repaired: [SystemID: Int] = [:]
@@ -427,32 +427,4 @@ public actor SettlementService: Service {
         case .incomingRefused(let refusal, _): return refusal.peer
         }
     }
-
-    // MARK: Waiting for outcomes
-
-    private func awaitOutcome(_ id: TransferID, within wait: Duration) async {
-        guard machine.outgoingState(id)?.isPending ?? false else { return }
-        let token = nextWaiter
-        nextWaiter += 1
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let timer = Task {
-                try? await Task.sleep(for: wait)
-                guard !Task.isCancelled else { return }
-                self.expireWaiter(id, token)
-            }
-            waiters[id, default: [:]][token] = (continuation, timer)
-        }
-    }
-
-    private func expireWaiter(_ id: TransferID, _ token: Int) {
-        waiters[id]?.removeValue(forKey: token)?.continuation.resume()
-    }
-
-    private func resumeWaiters(_ id: TransferID) {
-        for waiter in (waiters.removeValue(forKey: id) ?? [:]).values {
-            waiter.timer.cancel()
-            waiter.continuation.resume()
-        }
-    }
-
 }
