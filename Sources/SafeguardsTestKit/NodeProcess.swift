@@ -55,7 +55,7 @@ public final class NodeProcess: @unchecked Sendable {
     public func start() async throws -> Int {
         let addressPath = (dataDirectory as NSString).appendingPathComponent("api-address")
         try? FileManager.default.removeItem(atPath: addressPath)
-        let process = try launch()
+        let process = try await ProcessLaunchGate.launch { try launch() }
         for _ in 0..<600 {
             if let text = try? String(contentsOfFile: addressPath, encoding: .utf8),
                 let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
@@ -74,7 +74,7 @@ public final class NodeProcess: @unchecked Sendable {
     /// itself, and waits until it exits; returns its exit status. A node still running after
     /// `attempts` × 50 ms is killed and reported as an error.
     public func startExpectingExit(attempts: Int = 400) async throws -> Int32 {
-        let process = try launch()
+        let process = try await ProcessLaunchGate.launch { try launch() }
         for _ in 0..<attempts {
             if !process.isRunning { return process.terminationStatus }
             try await Task.sleep(for: .milliseconds(50))

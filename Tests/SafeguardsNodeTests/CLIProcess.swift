@@ -28,7 +28,7 @@ struct CLIRun {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try process.run()
+        try await ProcessLaunchGate.launch { try process.run() }
         for _ in 0..<attempts where process.isRunning {
             try await Task.sleep(for: .milliseconds(50))
         }

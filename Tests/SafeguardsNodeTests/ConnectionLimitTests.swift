@@ -94,8 +94,8 @@ struct ConnectionLimitTests {
 @Suite("A connection flood at the descriptor limit", .timeLimit(.minutes(2)))
 struct DescriptorFloodTests {
     static let token = "flood-test-token-0123456789"
-    static let limit = 256
-    static let flood = 600
+    static let limit = 192
+    static let flood = 300
 
     @Test func aNodeAtItsDescriptorLimitRefusesNewConnectionsAndServesTheOpenOnes() async throws {
         // The flood needs more descriptors than this test process may have by default.
@@ -121,33 +121,36 @@ struct DescriptorFloodTests {
         try kept.send(RawHTTPConnection.healthCheck)
         #expect(await kept.response()?.hasPrefix("HTTP/1.1 200") == true)
 
-        // More connections than the node has descriptors, some idle, some with half a request.
-        var flood: [RawHTTPConnection] = []
-        for index in 0..<Self.flood {
-            let connection = try RawHTTPConnection(port: port)
-            if index.isMultiple(of: 2) { try? connection.send("GET /healthz HTTP/1.1\r\n") }
-            flood.append(connection)
+        // No child process may launch while this test holds hundreds of descriptors (ProcessLaunchGate).
+        try await ProcessLaunchGate.holding {
+            // More connections than the node has descriptors, some idle, some with half a request.
+            var flood: [RawHTTPConnection] = []
+            for index in 0..<Self.flood {
+                let connection = try RawHTTPConnection(port: port)
+                if index.isMultiple(of: 2) { try? connection.send("GET /healthz HTTP/1.1\r\n") }
+                flood.append(connection)
+            }
+            let limitReached = await kept.wait { _ in node.log.contains("API connection limit reached") }
+            #expect(limitReached, "the node never reported its connection limit")
+            // It stopped accepting below its descriptor limit, not at it.
+            let pid = try #require(node.pid)
+            let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+            #expect(descriptors < Self.limit - 16, "the node holds \(descriptors) of its \(Self.limit) descriptors")
+
+            // The open connections are served throughout, spends included.
+            try kept.send(RawHTTPConnection.healthCheck)
+            #expect(await kept.response()?.hasPrefix("HTTP/1.1 200") == true)
+            let spend = #"{"amount": "1", "idempotency_key": "during"}"#
+            try kept.send(
+                "POST /v1/agents/a1/spend HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(token)\r\n"
+                    + "content-type: application/json\r\ncontent-length: \(spend.utf8.count)\r\n\r\n\(spend)")
+            let spent = await kept.response()
+            #expect(spent?.hasPrefix("HTTP/1.1 20") == true, "\(spent ?? "no answer")")
+            #expect(node.isRunning)
+
+            // The flood goes; new connections are answered again.
+            for connection in flood { connection.close() }
         }
-        let limitReached = await kept.wait { _ in node.log.contains("API connection limit reached") }
-        #expect(limitReached, "the node never reported its connection limit")
-        // It stopped accepting below its descriptor limit, not at it.
-        let pid = try #require(node.pid)
-        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
-        #expect(descriptors < Self.limit - 16, "the node holds \(descriptors) of its \(Self.limit) descriptors")
-
-        // The open connections are served throughout, spends included.
-        try kept.send(RawHTTPConnection.healthCheck)
-        #expect(await kept.response()?.hasPrefix("HTTP/1.1 200") == true)
-        let spend = #"{"amount": "1", "idempotency_key": "during"}"#
-        try kept.send(
-            "POST /v1/agents/a1/spend HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer \(token)\r\n"
-                + "content-type: application/json\r\ncontent-length: \(spend.utf8.count)\r\n\r\n\(spend)")
-        let spent = await kept.response()
-        #expect(spent?.hasPrefix("HTTP/1.1 20") == true, "\(spent ?? "no answer")")
-        #expect(node.isRunning)
-
-        // The flood goes; new connections are answered again.
-        for connection in flood { connection.close() }
         let fresh = SafeguardsClient(host: "127.0.0.1", port: port, token: token, maximumConnections: 1)
         let healthy = try await eventually { (try? await fresh.health()) != nil }
         #expect(healthy)
