@@ -39,30 +39,48 @@ do {
         "mode=\(options.quick ? "quick" : "full") cores=\(ProcessInfo.processInfo.activeProcessorCount) "
             + "loadavg=\(load?.joined(separator: ",") ?? "unknown")")
     // Memory first: it reads the process's RSS, which every later figure would grow.
-    note("memory: \(plan.memoryTransfers) transfers into a fresh book")
-    emit(try MemoryFigure.run(plan: plan))
-    note("in memory: up to \(plan.inMemoryPairs) reserve+settle pairs over \(plan.inMemoryAgents) agents")
-    emit(try InMemoryFigure.run(plan: plan))
-    for callers in [1, plan.durableConcurrentCallers] {
-        note("durable writer: \(callers) caller(s) for up to \(plan.durableTimeLimit)")
-        emit(try await DurableWriterFigure.run(callers: callers, plan: plan, options: options, logger: logger))
+    if options.runs("memory") {
+        note("memory: \(plan.memoryTransfers) transfers into a fresh book")
+        emit(try MemoryFigure.run(plan: plan))
     }
-    note("http: \(plan.httpConnections) connections for up to \(plan.httpTimeLimit)")
-    for line in try await HTTPSpendFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
-    note(
-        "federation: signed pings system_a -> system_b, over one connection then through the API, "
-            + "for up to \(plan.federationPingTimeLimit) each")
-    for line in try await FederationPingFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
-    note(
-        "settlement: remote requests system_a -> system_b, durable on both sides, one caller then "
-            + "\(plan.settlementConcurrentCallers), for up to \(plan.settlementTimeLimit) each")
-    for line in try await RemoteSettlementFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
-    note("gossip: N = 8..128 simulated nodes until they agree, 0% and 10% loss, \(plan.gossipSeeds) seeds each")
-    for line in try GossipFigure.run(plan: plan) { emit(line) }
-    note("learning: optimizer training, pattern prediction and cost-benefit allocation, \(plan.learningRepetitions) runs each")
-    for line in try LearningFigure.run(plan: plan) { emit(line) }
-    note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
-    for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    if options.runs("in_memory") {
+        note("in memory: up to \(plan.inMemoryPairs) reserve+settle pairs over \(plan.inMemoryAgents) agents")
+        emit(try InMemoryFigure.run(plan: plan))
+    }
+    if options.runs("durable") {
+        for callers in [1, plan.durableConcurrentCallers] {
+            note("durable writer: \(callers) caller(s) for up to \(plan.durableTimeLimit)")
+            emit(try await DurableWriterFigure.run(callers: callers, plan: plan, options: options, logger: logger))
+        }
+    }
+    if options.runs("http") {
+        note("http: \(plan.httpConnections) connections for up to \(plan.httpTimeLimit)")
+        for line in try await HTTPSpendFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    }
+    if options.runs("ping") {
+        note(
+            "federation: signed pings system_a -> system_b, over one connection then through the API, "
+                + "for up to \(plan.federationPingTimeLimit) each")
+        for line in try await FederationPingFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    }
+    if options.runs("settle") {
+        note(
+            "settlement: remote requests system_a -> system_b, durable on both sides, one caller then "
+                + "\(plan.settlementConcurrentCallers), for up to \(plan.settlementTimeLimit) each")
+        for line in try await RemoteSettlementFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    }
+    if options.runs("gossip") {
+        note("gossip: N = 8..128 simulated nodes until they agree, 0% and 10% loss, \(plan.gossipSeeds) seeds each")
+        for line in try GossipFigure.run(plan: plan) { emit(line) }
+    }
+    if options.runs("learning") {
+        note("learning: optimizer training, pattern prediction and cost-benefit allocation, \(plan.learningRepetitions) runs each")
+        for line in try LearningFigure.run(plan: plan) { emit(line) }
+    }
+    if options.runs("handshake") {
+        note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
+        for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }
+    }
 } catch {
     FileHandle.standardError.write(Data("safeguards-bench failed: \(error)\n".utf8))
     exit(1)
