@@ -268,7 +268,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown")
 echo "# http-load: cores=$cores loadavg=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || uptime)" \
     "commit=$commit duration=${duration}s threads=$threads connections=$connections" \
     "settle_connections=$settle_connections" >&2
-echo "# binary: $binary; $(wrk --version 2>&1 | head -n 1 | cut -c 1-40)" >&2
+echo "# binary: $binary; $(wrk --version 2>&1 | head -n 1 | awk '{ print $1, $2 }')" >&2
 echo "# nodes, logs and wrk output in $work (removed at exit)" >&2
 
 token="load-$(date +%s)-$RANDOM$RANDOM-token"
