@@ -102,7 +102,10 @@ failed=0
 # (and wrk's output) are printed only when something failed.
 finish() {
     local status=$?
+    set +e
     trap - EXIT INT TERM
+    # A reader that went away (`| head`) must not stop the clean-up: writes fail instead.
+    trap '' PIPE
     for pid in $node_pids; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in $node_pids; do
         local tries=0
@@ -124,6 +127,7 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE
 
 fail() {
     echo "error: $*" >&2
