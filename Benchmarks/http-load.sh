@@ -67,6 +67,9 @@ for pair in "duration:$duration" "connections:$connections" "threads:$threads" \
     [[ $value =~ ^[1-9][0-9]{0,5}$ ]] || bad_usage "--${pair%%:*} must be a positive whole number, not '$value'"
 done
 [ "$connections" -ge "$threads" ] || bad_usage "--connections must be at least --threads"
+[ "$settle_connections" -ge 2 ] || bad_usage "--settle-connections must be at least 2 (one is callers_1)"
+# A relative --binary is the caller's, from the folder the script was started in.
+case "$binary" in "" | /*) ;; *) binary="$PWD/$binary" ;; esac
 [ -n "$groups" ] || groups="http settle"
 wants() { [[ " $groups " == *" $1 "* ]]; }
 
@@ -92,7 +95,6 @@ elif [ -z "$binary" ]; then
     binary="$root/.build/release/safeguards"
 fi
 [ -x "$binary" ] || { echo "error: no safeguards binary at $binary (build it, or pass --binary)" >&2; exit 2; }
-case "$binary" in /*) ;; *) binary="$PWD/$binary" ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/safeguards-http-load.XXXXXX")
 node_pids=""
@@ -263,7 +265,6 @@ latency_fields() {
         "$(ms_of "$(result "$file" p99_us)")" "$(ms_of "$(result "$file" max_us)")"
 }
 seconds_of() { awk -v us="$(result "$1" duration_us)" 'BEGIN { printf "%.3f", us / 1e6 }'; }
-
 
 # --- context -----------------------------------------------------------------------------------
 
