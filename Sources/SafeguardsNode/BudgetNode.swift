@@ -25,7 +25,8 @@ public struct BudgetNode: Sendable {
     /// The lock that makes this node the only one on its data folder; the first of ``services``,
     /// so a service group releases it after every other service stopped.
     public let dataFolderLock: DataFolderLock
-    /// The API server and the background services, for a `ServiceGroup`.
+    /// The API server and the background services, for a `ServiceGroup`, in the order they
+    /// start; a group stops them in reverse (the API first, the data folder's lock last).
     public let services: [any Service]
     /// The HTTP routes the API server serves (the contract test lists them).
     let apiRoutes: APIRoutes
@@ -130,17 +131,27 @@ public struct BudgetNode: Sendable {
                 logger.info("API listening", metadata: ["api.address": "\(address)", "system_id": "\(config.systemID)"])
                 await onListening(address)
             })
+        let api = ShutdownGrace(
+            base: application, grace: config.api.shutdownGrace,
+            cut: { [federation] in await federation?.closeOutgoing() }, logger: logger)
         let sweeper = ReservationSweeper(
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
+        // A service group stops its services in reverse order, each after the one before it ended:
+        // the API first (requests in flight finish while everything they need still runs), then
+        // gossip, settlement and the federation channel, the policies and the sweeper, then the
+        // writer's last commit, and the data folder's lock last.
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
             dataFolderLock: dataFolderLock,
-            services: [dataFolderLock, application, sweeper, policies] + federationServices, apiRoutes: routes,
-            logger: logger)
+            services: [dataFolderLock, WriterDrain(writer: writer), sweeper, policies] + federationServices + [api],
+            apiRoutes: routes, logger: logger)
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: new API connections are
+    /// refused and idle ones closed at once, requests in flight finish (for at most
+    /// `api.shutdown_grace`, then they are cut), the federation's loops, dials and connections
+    /// stop, and the writer finishes its last commit before the data folder is unlocked.
     public func run() async throws {
         let group = ServiceGroup(
             configuration: .init(

@@ -129,6 +129,30 @@ public final class NodeProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends `signal` to the node without waiting (SIGSTOP freezes it as a vanished host would
+    /// look to its peers: connections stay open and nothing answers; SIGCONT wakes it).
+    public func send(signal: Int32) {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Sends SIGTERM and waits for the node to exit, at most `bound` (a liveness bound, not a
+    /// measurement). Returns its exit status, or `nil` when it still ran then, in which case it is
+    /// killed with SIGKILL.
+    public func terminate(within bound: Duration) async -> Int32? {
+        guard let process else { return nil }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+        let end = ContinuousClock.now + bound
+        while process.isRunning && ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else {
+            await kill()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
     /// What the node wrote to its log so far.
     public var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "(no log)"

@@ -45,6 +45,16 @@ public struct TLSIdentity: Sendable {
         }
     }
 
+    /// How long closing a connection waits for the peer's `close_notify` after sending ours; then
+    /// the TCP connection is closed anyway.
+    ///
+    /// An honest peer answers within one round trip. NIOSSL waits 5 s by default, and a peer that
+    /// has vanished without a reset (a frozen process, a stopped container whose address is gone)
+    /// never answers: each of its connections then held a node's shutdown for 5 s, 10-20 s in all.
+    /// Nothing is lost by not waiting longer: every frame is length-prefixed and answered, so a
+    /// truncated exchange is a failed request that is retried under its id, never a shorter one.
+    public static let closeNotifyWait: Duration = .milliseconds(500)
+
     /// A server context that requires a client certificate signed by the federation CA.
     public func makeServerContext() throws(TransportError) -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfigurationWithMTLS(
@@ -53,6 +63,7 @@ public struct TLSIdentity: Sendable {
         configuration.certificateVerification = .noHostnameVerification
         configuration.minimumTLSVersion = .tlsv13
         configuration.maximumTLSVersion = .tlsv13
+        configuration.shutdownTimeout = TimeAmount(Self.closeNotifyWait)
         return try Self.context(configuration)
     }
 
@@ -65,6 +76,7 @@ public struct TLSIdentity: Sendable {
         configuration.certificateVerification = .noHostnameVerification
         configuration.minimumTLSVersion = .tlsv13
         configuration.maximumTLSVersion = .tlsv13
+        configuration.shutdownTimeout = TimeAmount(Self.closeNotifyWait)
         return try Self.context(configuration)
     }
 

@@ -16,6 +16,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case timedOut
     /// The dialer is shut down.
     case shutDown
+    /// The request's task was cancelled before its answer came.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .connectionClosed(let message): return "connection closed: \(message)"
         case .timedOut: return "no answer before the timeout"
         case .shutDown: return "the transport is shut down"
+        case .cancelled: return "the request was cancelled"
         }
     }
 }

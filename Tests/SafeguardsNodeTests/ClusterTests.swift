@@ -16,35 +16,20 @@ struct Cluster {
         let systems = ["system_a", "system_b", "system_c"]
         var ports: [String: Int] = [:]
         for system in systems { ports[system] = try freeLoopbackPort() }
-        let certs = DevelopmentFederation.directory
         var nodes: [String: NodeProcess] = [:]
         for system in systems {
-            let peers = try systems.filter { $0 != system }.map { peer in
-                """
-                    - system_id: \(peer)
-                      address: 127.0.0.1:\(ports[peer]!)
-                      trust_level: 0.8
-                      public_key: \(try DevelopmentFederation.publicKey(of: peer))
-                """
-            }.joined(separator: "\n")
             let offers = system == "system_b" ? "  offers:\n    system_a: \"\(Self.offer)\"\n    system_c: \"\(Self.offer)\"\n" : ""
-            let federation = """
-                federation:
-                  listen: 127.0.0.1:\(ports[system]!)
-                  ca: \(certs)/ca.pem
-                  certificate: \(certs)/\(system).pem
-                  private_key: \(certs)/\(system).key
-                  signing_key: \(certs)/\(system).signing.key
-                  request_timeout: 2s
-                  peers:
-                \(peers)
-                \(offers)  settlement:
-                    per_request_cap: "1000"
-                    rate_limit: 100000
-                    retry_initial: 100ms
-                    retry_max: 500ms
-                    answer_wait: 2s
-                """ + (gossip.isEmpty ? "" : "\n" + gossip)
+            let federation = try DevelopmentFederation.processSection(
+                for: system, ports: ports,
+                more: """
+                      request_timeout: 2s
+                    \(offers)  settlement:
+                        per_request_cap: "1000"
+                        rate_limit: 100000
+                        retry_initial: 100ms
+                        retry_max: 500ms
+                        answer_wait: 2s
+                    """) + (gossip.isEmpty ? "" : "\n" + gossip)
             nodes[system] = NodeProcess(
                 dataDirectory: try makeTemporaryDirectory("safeguards-cluster-\(system)"), systemID: system,
                 token: Self.token, extraConfig: federation)

@@ -17,6 +17,7 @@ struct ConfigTests {
         #expect(config.api.maxConnections == 1024)
         #expect(config.api.idleTimeout == .seconds(60))
         #expect(config.api.headerTimeout == .seconds(10))
+        #expect(config.api.shutdownGrace == .seconds(5))
     }
 
     @Test func everyKeyIsRead() throws {
@@ -32,6 +33,7 @@ struct ConfigTests {
                   max_connections: 50
                   idle_timeout: 5s
                   header_timeout: 750ms
+                  shutdown_grace: 2s
                 reservations:
                   default_timeout: 90s
                   sweep_interval: 250ms
@@ -45,6 +47,7 @@ struct ConfigTests {
         #expect(config.api.maxConnections == 50)
         #expect(config.api.idleTimeout == .seconds(5))
         #expect(config.api.headerTimeout == .milliseconds(750))
+        #expect(config.api.shutdownGrace == .seconds(2))
         #expect(config.reservations.defaultTimeout == .seconds(90))
         #expect(config.reservations.sweepInterval == .milliseconds(250))
     }
@@ -60,6 +63,7 @@ struct ConfigTests {
         ("api:\n  max_connections: 0", "api.max_connections"),
         ("api:\n  idle_timeout: 0s", "api.idle_timeout"),
         ("api:\n  header_timeout: soon", "api.header_timeout"),
+        ("api:\n  shutdown_grace: 0s", "api.shutdown_grace"),
         ("api: 5", "api"),
         ("reservations:\n  default_timeout: 10", "reservations.default_timeout"),
         ("reservations:\n  default_timeout: -5s", "reservations.default_timeout"),

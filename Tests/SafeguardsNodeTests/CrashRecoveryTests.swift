@@ -44,23 +44,33 @@ struct CrashRecoveryTests {
         }
     }
 
-    private func run(_ node: NodeProcess) async throws {
-        var port = try await node.start()
-        var client = SafeguardsClient(host: "127.0.0.1", port: port, token: node.token, maximumConnections: 16)
+    /// Creates the agent `worker` (in the pool `load`, 1,000,000 each) on the node behind
+    /// `client`, has 16 workers spend 1 at a time from it until the node is gone, and calls `stop`
+    /// once `acknowledged` spends were acknowledged. Returns what was attempted and acknowledged.
+    static func spendUntilStopped(
+        _ client: SafeguardsClient, stopAfter acknowledged: Int, _ stop: () async throws -> Void
+    ) async throws -> Acknowledgements {
         let pool = try await client.createPool(CreatePoolRequest(name: "load", initialBudget: 1_000_000, priority: 5))
         _ = try await client.registerAgent(
             RegisterAgentRequest(agentID: "worker", poolID: pool.id, priority: "HIGH", initialBudget: 1_000_000))
-
         let acknowledgements = Acknowledgements()
-        let loadClient = client
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<16 {
-                group.addTask { await Self.spendUntilTheNodeIsGone(loadClient, worker: worker, into: acknowledgements) }
+                group.addTask { await Self.spendUntilTheNodeIsGone(client, worker: worker, into: acknowledgements) }
             }
-            // Kill the node mid-load, once enough spends have been acknowledged.
-            while await acknowledgements.keys.count < 300 { try await Task.sleep(for: .milliseconds(5)) }
-            await node.kill(signal: SIGKILL)
+            while await acknowledgements.keys.count < acknowledged { try await Task.sleep(for: .milliseconds(5)) }
+            try await stop()
             try await group.waitForAll()
+        }
+        return acknowledgements
+    }
+
+    private func run(_ node: NodeProcess) async throws {
+        var port = try await node.start()
+        var client = SafeguardsClient(host: "127.0.0.1", port: port, token: node.token, maximumConnections: 16)
+        // Kill the node mid-load, once enough spends have been acknowledged.
+        let acknowledgements = try await Self.spendUntilStopped(client, stopAfter: 300) {
+            await node.kill(signal: SIGKILL)
         }
         await client.pool.shutdown()
 

@@ -105,6 +105,30 @@ enum DevelopmentFederation {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The `federation` section of a `safeguards node run` process of `system`: it listens on
+    /// `ports[system]` and lists every other system in `ports` as a peer (trust 0.8). `more` is
+    /// YAML inside the section (two spaces in), after the peers.
+    static func processSection(for system: String, ports: [String: Int], more: String = "") throws -> String {
+        let peers = try ports.keys.sorted().filter { $0 != system }.map { peer in
+            """
+                - system_id: \(peer)
+                  address: 127.0.0.1:\(ports[peer] ?? 0)
+                  trust_level: 0.8
+                  public_key: \(try publicKey(of: peer))
+            """
+        }.joined(separator: "\n")
+        return """
+            federation:
+              listen: 127.0.0.1:\(ports[system] ?? 0)
+              ca: \(directory)/ca.pem
+              certificate: \(directory)/\(system).pem
+              private_key: \(directory)/\(system).key
+              signing_key: \(directory)/\(system).signing.key
+              peers:
+            \(peers)
+            """ + (more.isEmpty ? "" : "\n" + more)
+    }
+
     /// Registers `system` (listening on `port`) as a peer of the node behind `client`.
     @discardableResult
     static func register(_ system: String, port: Int, trust: String = "0.8", with client: SafeguardsClient)

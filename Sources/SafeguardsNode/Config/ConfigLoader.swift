@@ -76,6 +76,7 @@ extension NodeConfig {
             }
             if let value = try api.duration("idle_timeout") { config.api.idleTimeout = value }
             if let value = try api.duration("header_timeout") { config.api.headerTimeout = value }
+            if let value = try api.duration("shutdown_grace") { config.api.shutdownGrace = value }
             try api.rejectUnknownKeys()
         }
         if var reservations = try root.section("reservations") {

@@ -19,6 +19,7 @@ import SafeguardsPolicies
 ///   idle_timeout: 60s            # a keep-alive connection with no request this long is closed
 ///   header_timeout: 10s          # a request's head and body must arrive within this of its first byte,
 ///                                # else 408 and close
+///   shutdown_grace: 5s           # on SIGTERM, requests in flight may finish for this long; then they are cut
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
@@ -98,6 +99,8 @@ public struct NodeConfig: Sendable, Equatable {
         public var maxConnections = 1024
         public var idleTimeout: Duration = .seconds(60)
         public var headerTimeout: Duration = .seconds(10)
+        /// How long graceful shutdown waits for the requests in flight before it cuts them.
+        public var shutdownGrace: Duration = .seconds(5)
     }
 
     /// The `reservations` section.

@@ -191,9 +191,16 @@ public actor FederationNode: FrameResponder {
         }
     }
 
+    /// Closes every outgoing connection and stops every dial: the requests waiting on them fail at
+    /// once, and later ones fail too (the node is shutting down). Frames from peers are still
+    /// answered until the listener stops.
+    public func closeOutgoing() async {
+        await dialer.shutdown()
+    }
+
     /// Closes every outgoing connection and writes what the registry still holds in memory.
     public func shutdown() async {
-        await dialer.shutdown()
+        await closeOutgoing()
         await registry.flush()
     }
 

@@ -87,20 +87,22 @@ public actor GossipService: Service {
 
     // MARK: Running
 
-    /// Starts a round every interval, on time whatever the exchanges of earlier rounds are doing;
-    /// on shutdown, waits for the running exchanges (each ends by its deadline).
+    /// Starts a round every interval, on time whatever the exchanges of earlier rounds are doing.
+    /// Graceful shutdown cancels the wait for the next round and every running exchange, which
+    /// gives up at once (the dialer stops waiting for a cancelled request), so gossip never holds
+    /// a node's shutdown for a peer that does not answer.
     public func run() async throws {
         let interval = instance.configuration.interval
-        await withDiscardingTaskGroup { exchanges in
-            var next = ContinuousClock.now
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                for peer in await round() {
-                    exchanges.addTask { await self.roundExchange(with: peer) }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { exchanges in
+                var next = ContinuousClock.now
+                while !Task.isCancelled {
+                    for peer in await self.round() {
+                        exchanges.addTask { await self.roundExchange(with: peer) }
+                    }
+                    next = max(next + interval, .now)
+                    try? await Task.sleep(until: next, clock: .continuous)
                 }
-                next = max(next + interval, .now)
-                let due = next
-                // The wait ends early on graceful shutdown, so the node stops at once.
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: due, clock: .continuous) }
             }
         }
     }
