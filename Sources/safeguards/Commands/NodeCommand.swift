@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SafeguardsAPI
 import SafeguardsNode
 
 /// `safeguards node ...`
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "Run a Safeguards node.", subcommands: [Run.self])
+        commandName: "node", abstract: "Run a Safeguards node, or check that one answers.",
+        subcommands: [Run.self, Health.self])
 
     /// `safeguards node run [--config node.yaml]`
     struct Run: AsyncParsableCommand {
@@ -56,6 +58,25 @@ struct NodeCommand: AsyncParsableCommand {
             logger.info("node starting", metadata: ["data_dir": "\(nodeConfig.dataDirectory)"])
             try await node.run()
             logger.info("node stopped")
+        }
+    }
+
+    /// `safeguards node health [--data-dir PATH | --url URL]`
+    struct Health: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that a node answers GET /healthz (exit 0), as a container healthcheck does.",
+            discussion: """
+                The node is found like every other command finds it (--url, SAFEGUARDS_URL, the \
+                api-address file in --data-dir); no token is needed. Exits 1 when the node does not \
+                answer or answers anything but ok.
+                """)
+
+        @OptionGroup var api: APIOptions
+
+        func run() async throws {
+            let health = try await api.withClient { client in try await client.health() }
+            try api.output(health) { "\(health.systemID): \(health.status)" }
+            guard health.status == "ok" else { throw CLIError("the node answered status '\(health.status)'") }
         }
     }
 }
