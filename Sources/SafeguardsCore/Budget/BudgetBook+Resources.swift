@@ -5,8 +5,8 @@ extension BudgetBook {
     public func resourceBudgets(of agent: AgentID) -> [String: (total: Amount, available: Amount, reserved: Amount)] {
         let prefix = "res:\(agent.rawValue):"
         var budgets: [String: (total: Amount, available: Amount, reserved: Amount)] = [:]
-        for (id, account) in ledger.accounts where id.rawValue.hasPrefix(prefix) {
-            let type = String(id.rawValue.dropFirst(prefix.count))
+        for account in ledger.accounts.values where account.id.rawValue.hasPrefix(prefix) {
+            let type = String(account.id.rawValue.dropFirst(prefix.count))
             let used = ledger.account(LedgerAccounts.resourceUsed(agent, type))?.postedBalance ?? .zero
             budgets[type] = (
                 Amount.clampedSum([account.postedBalance, used]), account.available, account.debitsPending

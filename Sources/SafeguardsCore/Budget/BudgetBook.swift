@@ -8,12 +8,17 @@ public struct BudgetBook: Sendable {
     public internal(set) var ledger = Ledger()
     public private(set) var pools: [PoolID: Pool] = [:]
     public private(set) var poolIDsByName: [String: PoolID] = [:]
-    public private(set) var agents: [AgentID: Agent] = [:]
+    public internal(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
     /// The resource types each multi-resource reservation holds (its transfers are
     /// `<reservation id>:<type>`), so a settle finds them without searching the ledger.
     var resourceReservations: [TransferID: [String]] = [:]
-    private var unsavedChanges: [BudgetChange] = []
+    /// Each agent's two ledger accounts by slot, and its alert level: what a reservation, a
+    /// spend or a settle needs of the agent, found with one look-up of its id.
+    var agentAccounts: [AgentID: AgentAccounts] = [:]
+    /// Changes not yet taken by the store, in the order they were made, the ledger's included
+    /// (``collectLedgerChanges()`` moves them here).
+    var unsavedChanges: [BudgetChange] = []
 
     public init() {}
 
@@ -28,10 +33,13 @@ public struct BudgetBook: Sendable {
         for agent in agents {
             book.agents[agent.id] = agent
             book.agentIDsByPool[agent.poolID, default: []].insert(agent.id)
+            book.trackAccounts(of: agent)
         }
         for transfer in ledger.transfers.values
-        where transfer.metadata[TransferMetadataKey.kind] == TransferKind.resourceReservation.rawValue {
-            guard let id = transfer.metadata["reservation_id"], let types = transfer.metadata["types"] else { continue }
+        where transfer.metadataValue(TransferMetadataKey.kind) == TransferKind.resourceReservation.rawValue {
+            guard let id = transfer.metadataValue("reservation_id"), let types = transfer.metadataValue("types") else {
+                continue
+            }
             book.resourceReservations[TransferID(unchecked: id)] = types.split(separator: ",").map(String.init)
         }
         return book
@@ -91,6 +99,8 @@ public struct BudgetBook: Sendable {
     /// Applies `command` at `now`. Throws a ``SafeguardsError`` and changes nothing when refused.
     @discardableResult
     public mutating func execute(_ command: BudgetCommand, now: Timestamp) throws(SafeguardsError) -> BudgetResult {
+        // Also when refused: a late settle still expires its reservation.
+        defer { collectLedgerChanges() }
         switch command {
         case .createPool(let id, let name, let priority, let initialBudget, let metadata, let key):
             return try createPool(id, name: name, priority: priority, initialBudget: initialBudget,
@@ -103,9 +113,9 @@ public struct BudgetBook: Sendable {
         case .reserve(let id, let amount, let reservationID, let timeout):
             return try reserve(id, amount: amount, reservationID: reservationID, timeout: timeout, now: now)
         case .settle(let reservationID, let amount):
-            return try resolveReservation(reservationID, operation: .post(reservationID, amount: amount), now: now)
+            return try resolveReservation(reservationID, to: .posted, amount: amount, now: now)
         case .release(let reservationID):
-            return try resolveReservation(reservationID, operation: .void(reservationID), now: now)
+            return try resolveReservation(reservationID, to: .voided, amount: nil, now: now)
         case .spend(let id, let amount, let transferID):
             return try spend(id, amount: amount, transferID: transferID, now: now)
         case .expireReservations:
@@ -122,9 +132,9 @@ public struct BudgetBook: Sendable {
             return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
         case .decided(let command, let decision):
             let result = try execute(command, now: now)
-            var record = decision
-            record.at = now
-            unsavedChanges.append(.decisionLogged(record))
+            var logged = decision
+            logged.at = now
+            record(.decisionLogged(logged))
             return result
         }
     }
@@ -160,11 +170,26 @@ public struct BudgetBook: Sendable {
         return .pool(poolSnapshot(id) ?? snapshot, replayed: false)
     }
 
-    /// Takes the changes made since the last call, ledger changes included, for the store to write.
+    /// Takes the changes made since the last call, ledger changes included, in the order they
+    /// were made, for the store to write.
     public mutating func takeUnsavedChanges() -> [BudgetChange] {
-        let ledgerChanges = ledger.takeUnsavedChanges().map(BudgetChange.ledger)
+        collectLedgerChanges()
         defer { unsavedChanges.removeAll(keepingCapacity: true) }
-        return ledgerChanges + unsavedChanges
+        return unsavedChanges
+    }
+
+    /// Moves the ledger's unsaved changes to the end of the book's, keeping the order in which
+    /// they were made (the store inserts rows that refer to earlier ones).
+    mutating func collectLedgerChanges() {
+        guard !ledger.unsavedChanges.isEmpty else { return }
+        for change in ledger.unsavedChanges { unsavedChanges.append(.ledger(change)) }
+        ledger.unsavedChanges.removeAll(keepingCapacity: true)
+    }
+
+    /// Records a change to the book, after the ledger changes that led to it.
+    mutating func record(_ change: BudgetChange) {
+        collectLedgerChanges()
+        unsavedChanges.append(change)
     }
 
     private mutating func createPool(
@@ -203,7 +228,7 @@ public struct BudgetBook: Sendable {
         let pool = Pool(id: id, name: name, priority: priority, metadata: metadata, createdAt: now, creationKey: key)
         pools[id] = pool
         poolIDsByName[name] = id
-        unsavedChanges.append(.poolCreated(pool))
+        record(.poolCreated(pool))
         return .pool(snapshot(of: pool), replayed: false)
     }
 
@@ -240,7 +265,8 @@ public struct BudgetBook: Sendable {
             creationKey: key)
         agents[id] = agent
         agentIDsByPool[poolID, default: []].insert(id)
-        unsavedChanges.append(.agentRegistered(agent))
+        trackAccounts(of: agent)
+        record(.agentRegistered(agent))
         return .agent(snapshot(of: agent), replayed: false)
     }
 
@@ -277,80 +303,6 @@ public struct BudgetBook: Sendable {
         return .agent(agents[id].map(snapshot(of:)) ?? snapshot, replayed: false)
     }
 
-    private mutating func reserve(
-        _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
-        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
-        if let timeout, timeout <= .zero { throw .invalidRequest("timeout must be positive") }
-        let request = TransferRequest(
-            id: reservationID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
-            isPending: true, timeout: timeout, reason: "reservation by agent \(id)",
-            metadata: [TransferMetadataKey.kind: TransferKind.reservation.rawValue,
-                TransferMetadataKey.agent: id.rawValue])
-        return try applyAgentTransfer(request, agent: id, now: now)
-    }
-
-    private mutating func spend(
-        _ id: AgentID, amount: Amount, transferID: TransferID, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
-        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
-        let request = TransferRequest(
-            id: transferID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
-            reason: "spend by agent \(id)",
-            metadata: [TransferMetadataKey.kind: TransferKind.spend.rawValue, TransferMetadataKey.agent: id.rawValue])
-        return try applyAgentTransfer(request, agent: id, now: now)
-    }
-
-    private mutating func applyAgentTransfer(
-        _ request: TransferRequest, agent: AgentID, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        let outcome: LedgerOutcome
-        do { outcome = try ledger.apply(.create(request), now: now) } catch { throw SafeguardsError(error) }
-        guard let transfer = outcome.transfer else { throw .invalidRequest("no transfer was created") }
-        if !outcome.replayed { updateAlertLevel(agent, transferID: transfer.id, now: now) }
-        return .transfer(transfer, replayed: outcome.replayed)
-    }
-
-    private mutating func resolveReservation(
-        _ id: TransferID, operation: LedgerOperation, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard let reservation = ledger.transfer(id),
-            reservation.metadata[TransferMetadataKey.kind] == TransferKind.reservation.rawValue,
-            let agentID = reservation.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) })
-        else { throw .notFound("reservation \(id) does not exist") }
-        if case .post(_, let amount?) = operation, !amount.isPositive {
-            throw .invalidAmount("settle amount \(amount) must be greater than zero; release the reservation instead")
-        }
-        let outcome: LedgerOutcome
-        do { outcome = try ledger.apply(operation, now: now) } catch {
-            // A late settle expires the reservation on the spot. That lowers usage like any
-            // expiry, so the alert level must follow; otherwise the agent keeps its old level
-            // and the next crossing of that level raises no alert.
-            if case .pendingExpired = error, (try? ledger.apply(.expire(id), now: now)) != nil {
-                updateAlertLevel(agentID, transferID: id, now: now)
-            }
-            throw SafeguardsError(error)
-        }
-        if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }
-        return .transfer(outcome.transfer ?? reservation, replayed: outcome.replayed)
-    }
-
-    private mutating func expireReservations(now: Timestamp) throws(SafeguardsError) -> BudgetResult {
-        var expired: [Transfer] = []
-        for id in ledger.expiredPendingTransfers(at: now) {
-            guard let outcome = try? ledger.apply(.expire(id), now: now), let transfer = outcome.transfer else {
-                continue
-            }
-            expired.append(transfer)
-            if let agentID = transfer.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) }) {
-                updateAlertLevel(agentID, transferID: id, now: now)
-            }
-        }
-        return .expired(expired)
-    }
-
     /// Opens the accounts the posting needs, applies its operations as one linked batch, and
     /// keeps its record for the store. A refused batch changes nothing and keeps no record.
     private mutating func applyFederation(_ posting: FederationPosting, now: Timestamp) throws(SafeguardsError)
@@ -361,7 +313,7 @@ public struct BudgetBook: Sendable {
         }
         operations += posting.operations
         if !operations.isEmpty { try applyLinked(operations, now: now) }
-        if let record = posting.record { unsavedChanges.append(.federationRecorded(record)) }
+        if let posted = posting.record { record(.federationRecorded(posted)) }
         let transfers = posting.operations.compactMap { operation -> Transfer? in
             switch operation {
             case .create(let request): return ledger.transfer(request.id)
@@ -374,23 +326,5 @@ public struct BudgetBook: Sendable {
 
     private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
         do { try ledger.apply(linked: operations, now: now) } catch { throw SafeguardsError(error) }
-    }
-
-    /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
-    private mutating func updateAlertLevel(_ id: AgentID, transferID: TransferID, now: Timestamp) {
-        guard var agent = agents[id], let snapshot = agentSnapshot(id) else { return }
-        let used = Amount.clampedSum([snapshot.spent, snapshot.reserved])
-        let level = UsageLevel.of(used: used, budget: snapshot.total)
-        if level > agent.alertLevel {
-            let alert = UsageAlert(
-                id: "\(id):\(transferID)", agentID: id, poolID: agent.poolID, level: level, used: used,
-                budget: snapshot.total, transferID: transferID, createdAt: now)
-            unsavedChanges.append(.alertRaised(alert))
-        } else if level != .normal || agent.alertLevel == .normal {
-            return
-        }
-        agent.alertLevel = level
-        agents[id] = agent
-        unsavedChanges.append(.agentAlertLevel(id, level))
     }
 }

@@ -5,12 +5,21 @@
 /// at once; a linked batch is applied entirely or not at all. After every successful call the
 /// sum of debits equals the sum of credits.
 public struct Ledger: Sendable {
-    public private(set) var accounts: [AccountID: Account] = [:]
-    public private(set) var transfers: [TransferID: Transfer] = [:]
-    /// Ids of transfers currently pending, for expiry sweeps.
-    public private(set) var pendingTransferIDs: Set<TransferID> = []
+    /// Every account, by slot and by id.
+    public internal(set) var accounts = AccountTable()
+    /// Every transfer, by slot and by id.
+    public internal(set) var transfers = TransferTable()
+    /// The debit and credit account of each transfer, at the transfer's slot.
+    var transferLegs: [TransferLegs] = []
+    /// Pending transfers with a timeout, by expiry, for the sweeps.
+    var expiries = ExpiryQueue()
     /// Changes not yet taken by the store, oldest first.
-    private var unsavedChanges: [LedgerChange] = []
+    var unsavedChanges: [LedgerChange] = []
+    /// While a linked batch runs: how to take back each change it made so far, oldest first.
+    var undoLog: [LedgerUndo]?
+    /// While a linked batch runs: the pending transfers with a timeout it created, queued for
+    /// expiry only once the whole batch succeeded.
+    var expiriesOfBatch: [ExpiryQueue.Entry] = []
 
     public init() {}
 
@@ -19,13 +28,18 @@ public struct Ledger: Sendable {
     public func account(_ id: AccountID) -> Account? { accounts[id] }
     public func transfer(_ id: TransferID) -> Transfer? { transfers[id] }
 
+    /// Ids of the transfers now pending. Found by a pass over every transfer: for checks and
+    /// tests, not for a path that runs per command.
+    public var pendingTransferIDs: Set<TransferID> {
+        Set(transfers.values.lazy.filter { $0.state == .pending }.map(\.id))
+    }
+
     /// Pending transfers whose timeout has passed at `now`, in id order.
     public func expiredPendingTransfers(at now: Timestamp) -> [TransferID] {
-        pendingTransferIDs.filter { id in
-            guard let expiresAt = transfers[id]?.expiresAt else { return false }
-            return expiresAt <= now
-        }.sorted()
+        expiries.due(at: now, isPending: isPending).map { transfers[slot: $0].id }.sorted()
     }
+
+    func isPending(_ slot: TransferSlot) -> Bool { transfers[slot: slot].state == .pending }
 
     /// Totals over all accounts, for the balance check.
     public func totals() -> LedgerTotals {
@@ -47,29 +61,36 @@ public struct Ledger: Sendable {
     /// Applies one operation. On error nothing changes.
     @discardableResult
     public mutating func apply(_ operation: LedgerOperation, now: Timestamp) throws(LedgerError) -> LedgerOutcome {
-        var scratch = Scratch()
-        let outcome = try scratch.apply(operation, on: self, now: now)
-        commit(scratch)
-        return outcome
+        try perform(operation, now: now)
     }
 
     /// Applies a linked batch: every operation succeeds, or none is applied and the error names
     /// the first failing one (``LedgerError/linkedBatchFailed(index:underlying:)``).
+    ///
+    /// Each operation changes the ledger in place, so the next one sees it; the batch keeps an
+    /// undo log (one entry per account or transfer it touched) and, when an operation fails,
+    /// plays it backwards.
     @discardableResult
     public mutating func apply(linked operations: [LedgerOperation], now: Timestamp) throws(LedgerError)
         -> [LedgerOutcome]
     {
-        var scratch = Scratch()
+        let changesBefore = unsavedChanges.count
+        undoLog = []
+        expiriesOfBatch.removeAll(keepingCapacity: true)
         var outcomes: [LedgerOutcome] = []
         outcomes.reserveCapacity(operations.count)
         for (index, operation) in operations.enumerated() {
             do {
-                outcomes.append(try scratch.apply(operation, on: self, now: now))
+                outcomes.append(try perform(operation, now: now))
             } catch {
+                rollBack()
+                unsavedChanges.removeSubrange(changesBefore...)
                 throw .linkedBatchFailed(index: index, underlying: error)
             }
         }
-        commit(scratch)
+        undoLog = nil
+        for entry in expiriesOfBatch where isPending(entry.slot) { queueExpiry(entry) }
+        expiriesOfBatch.removeAll(keepingCapacity: true)
         return outcomes
     }
 
@@ -86,22 +107,26 @@ public struct Ledger: Sendable {
     {
         var ledger = Ledger()
         for (id, flags) in accounts {
-            guard ledger.accounts[id] == nil else { throw .accountAlreadyExists(id) }
-            ledger.accounts[id] = Account(id: id, flags: flags)
+            guard ledger.accounts.insert(Account(id: id, flags: flags)) != nil else { throw .accountAlreadyExists(id) }
         }
+        var expiries: [ExpiryQueue.Entry] = []
         for transfer in transfers {
             guard transfer.debitAccount != transfer.creditAccount else { throw .sameAccount(transfer.debitAccount) }
-            guard var debit = ledger.accounts[transfer.debitAccount] else {
+            guard let debitSlot = ledger.accounts.slot(of: transfer.debitAccount) else {
                 throw .accountNotFound(transfer.debitAccount)
             }
-            guard var credit = ledger.accounts[transfer.creditAccount] else {
+            guard let creditSlot = ledger.accounts.slot(of: transfer.creditAccount) else {
                 throw .accountNotFound(transfer.creditAccount)
             }
+            var debit = ledger.accounts[slot: debitSlot]
+            var credit = ledger.accounts[slot: creditSlot]
             switch transfer.state {
             case .pending:
                 debit.debitsPending = try Self.add(debit.debitsPending, transfer.amount, debit.id)
                 credit.creditsPending = try Self.add(credit.creditsPending, transfer.amount, credit.id)
-                ledger.pendingTransferIDs.insert(transfer.id)
+                if let expiresAt = transfer.expiresAt {
+                    expiries.append(ExpiryQueue.Entry(expiresAt: expiresAt, slot: TransferSlot(ledger.transfers.count)))
+                }
             case .posted:
                 // Summed without the balance check: the journal's order is not the order in which
                 // transfers were posted, so a balance may pass the range between two rows. The
@@ -111,25 +136,14 @@ public struct Ledger: Sendable {
             case .voided, .expired:
                 break
             }
-            ledger.accounts[debit.id] = debit
-            ledger.accounts[credit.id] = credit
-            ledger.transfers[transfer.id] = transfer
+            guard ledger.transfers.insert(transfer) != nil else { throw .transferIDConflict(transfer.id) }
+            ledger.transferLegs.append(TransferLegs(debit: debitSlot, credit: creditSlot))
+            ledger.accounts[slot: debitSlot] = debit
+            ledger.accounts[slot: creditSlot] = credit
         }
         if let account = ledger.accounts.values.first(where: { !$0.isBalanceInRange }) { throw .overflow(account.id) }
+        ledger.expiries = ExpiryQueue(expiries)
         return ledger
-    }
-
-    private mutating func commit(_ scratch: Scratch) {
-        for (id, account) in scratch.accounts { accounts[id] = account }
-        for (id, transfer) in scratch.transfers {
-            transfers[id] = transfer
-            if transfer.state == .pending {
-                pendingTransferIDs.insert(id)
-            } else {
-                pendingTransferIDs.remove(id)
-            }
-        }
-        unsavedChanges.append(contentsOf: scratch.changes)
     }
 
     static func add(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {

@@ -20,9 +20,19 @@ public struct TransferRequest: Sendable, Hashable {
     public var isPending: Bool
     /// For a pending transfer: how long it may stay pending before it expires. `nil`: never.
     public var timeout: Duration?
+    /// Reason and metadata, compact where they can be (see ``TransferNote``).
+    var note: TransferNote
+
     /// Why the budget moves, in words a person can read in the journal.
-    public var reason: String
-    public var metadata: [String: String]
+    public var reason: String {
+        get { note.reason }
+        set { note = TransferNote(reason: newValue, metadata: note.metadata) }
+    }
+
+    public var metadata: [String: String] {
+        get { note.metadata }
+        set { note = TransferNote(reason: note.reason, metadata: newValue) }
+    }
 
     public init(
         id: TransferID, debit: AccountID, credit: AccountID, amount: Amount, isPending: Bool = false,
@@ -34,9 +44,12 @@ public struct TransferRequest: Sendable, Hashable {
         self.amount = amount
         self.isPending = isPending
         self.timeout = timeout
-        self.reason = reason
-        self.metadata = metadata
+        self.note = TransferNote(reason: reason, metadata: metadata)
     }
+
+    /// The timeout as the transfer keeps it: whole milliseconds, and none for a single-phase
+    /// transfer (it has nothing to expire).
+    var timeoutMilliseconds: Int64? { isPending ? timeout.map(Transfer.milliseconds) : nil }
 }
 
 /// A transfer as the ledger holds it. Its id, accounts and amount never change once written;
@@ -50,8 +63,8 @@ public struct Transfer: Sendable, Hashable {
     public let isPending: Bool
     /// Timeout in milliseconds for a two-phase transfer, as requested.
     public let timeoutMilliseconds: Int64?
-    public let reason: String
-    public let metadata: [String: String]
+    /// Reason and metadata, compact where they can be (see ``TransferNote``).
+    let note: TransferNote
     public let createdAt: Timestamp
     public internal(set) var state: TransferState
     /// What actually moved: `amount` for a single-phase transfer, the posted part of a two-phase one.
@@ -65,19 +78,37 @@ public struct Transfer: Sendable, Hashable {
         timeoutMilliseconds: Int64?, reason: String, metadata: [String: String], createdAt: Timestamp,
         state: TransferState, postedAmount: Amount, resolvedAt: Timestamp?
     ) {
+        self.init(
+            id: id, debitAccount: debitAccount, creditAccount: creditAccount, amount: amount, isPending: isPending,
+            timeoutMilliseconds: timeoutMilliseconds, note: TransferNote(reason: reason, metadata: metadata),
+            createdAt: createdAt, state: state, postedAmount: postedAmount, resolvedAt: resolvedAt)
+    }
+
+    init(
+        id: TransferID, debitAccount: AccountID, creditAccount: AccountID, amount: Amount, isPending: Bool,
+        timeoutMilliseconds: Int64?, note: TransferNote, createdAt: Timestamp, state: TransferState,
+        postedAmount: Amount, resolvedAt: Timestamp?
+    ) {
         self.id = id
         self.debitAccount = debitAccount
         self.creditAccount = creditAccount
         self.amount = amount
         self.isPending = isPending
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.reason = reason
-        self.metadata = metadata
+        self.note = note
         self.createdAt = createdAt
         self.state = state
         self.postedAmount = postedAmount
         self.resolvedAt = resolvedAt
     }
+
+    /// Why the budget moved, in words a person can read in the journal.
+    public var reason: String { note.reason }
+    /// What the transfer was for (``TransferMetadataKey``), as written to the journal.
+    public var metadata: [String: String] { note.metadata }
+
+    /// `metadata[key]`, without building the whole dictionary.
+    public func metadataValue(_ key: String) -> String? { note.metadataValue(key) }
 
     /// When a pending transfer expires, if it has a timeout.
     public var expiresAt: Timestamp? {
@@ -95,9 +126,9 @@ public struct Transfer: Sendable, Hashable {
             && amount == request.amount && isPending == request.isPending
             // A single-phase transfer stores no timeout (it has nothing to expire), so the timeout
             // of a single-phase request is ignored here too: otherwise its exact retry would conflict.
-            && timeoutMilliseconds == (request.isPending ? request.timeout.map(Self.milliseconds) : nil)
-            && reason == request.reason
-            && metadata == request.metadata
+            && timeoutMilliseconds == request.timeoutMilliseconds
+            // Notes are canonical: equal notes, equal reasons and metadata.
+            && note == request.note
     }
 
     /// `duration` in whole milliseconds, saturating at the ends of `Int64` instead of wrapping.
