@@ -16,9 +16,10 @@ public struct BudgetBook: Sendable {
     /// Each agent's two ledger accounts by slot, and its alert level: what a reservation, a
     /// spend or a settle needs of the agent, found with one look-up of its id.
     var agentAccounts: [AgentID: AgentAccounts] = [:]
-    /// Changes not yet taken by the store, in the order they were made, the ledger's included
-    /// (``collectLedgerChanges()`` moves them here).
-    var unsavedChanges: [BudgetChange] = []
+    /// Changes to the book beyond the ledger, not yet taken by the store, each with the number
+    /// of the ledger's unsaved changes made before it: ``takeUnsavedChanges()`` merges the two
+    /// lists in the order the changes were made.
+    var unsavedChanges: [(ledgerChangesBefore: Int, change: BudgetChange)] = []
 
     public init() {}
 
@@ -99,8 +100,6 @@ public struct BudgetBook: Sendable {
     /// Applies `command` at `now`. Throws a ``SafeguardsError`` and changes nothing when refused.
     @discardableResult
     public mutating func execute(_ command: BudgetCommand, now: Timestamp) throws(SafeguardsError) -> BudgetResult {
-        // Also when refused: a late settle still expires its reservation.
-        defer { collectLedgerChanges() }
         switch command {
         case .createPool(let id, let name, let priority, let initialBudget, let metadata, let key):
             return try createPool(id, name: name, priority: priority, initialBudget: initialBudget,
@@ -171,25 +170,30 @@ public struct BudgetBook: Sendable {
     }
 
     /// Takes the changes made since the last call, ledger changes included, in the order they
-    /// were made, for the store to write.
+    /// were made (the store inserts rows that refer to earlier ones), for the store to write.
     public mutating func takeUnsavedChanges() -> [BudgetChange] {
-        collectLedgerChanges()
-        defer { unsavedChanges.removeAll(keepingCapacity: true) }
-        return unsavedChanges
-    }
-
-    /// Moves the ledger's unsaved changes to the end of the book's, keeping the order in which
-    /// they were made (the store inserts rows that refer to earlier ones).
-    mutating func collectLedgerChanges() {
-        guard !ledger.unsavedChanges.isEmpty else { return }
-        for change in ledger.unsavedChanges { unsavedChanges.append(.ledger(change)) }
-        ledger.unsavedChanges.removeAll(keepingCapacity: true)
+        let ledgerChanges = ledger.takeUnsavedChanges()
+        var changes: [BudgetChange] = []
+        changes.reserveCapacity(ledgerChanges.count + unsavedChanges.count)
+        var next = 0
+        for (ledgerChangesBefore, change) in unsavedChanges {
+            while next < ledgerChangesBefore {
+                changes.append(.ledger(ledgerChanges[next]))
+                next += 1
+            }
+            changes.append(change)
+        }
+        while next < ledgerChanges.count {
+            changes.append(.ledger(ledgerChanges[next]))
+            next += 1
+        }
+        unsavedChanges.removeAll(keepingCapacity: true)
+        return changes
     }
 
     /// Records a change to the book, after the ledger changes that led to it.
     mutating func record(_ change: BudgetChange) {
-        collectLedgerChanges()
-        unsavedChanges.append(change)
+        unsavedChanges.append((ledger.unsavedChanges.count, change))
     }
 
     private mutating func createPool(

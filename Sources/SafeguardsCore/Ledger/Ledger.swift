@@ -149,16 +149,6 @@ public struct Ledger: Sendable {
     static func add(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {
         do { return try lhs.adding(rhs) } catch { throw .overflow(account) }
     }
-
-    /// Posts `amount` as a debit of `debit` and a credit of `credit` (see ``Account/postDebit(_:)``).
-    static func post(_ amount: Amount, from debit: inout Account, to credit: inout Account) throws(LedgerError) {
-        do { try debit.postDebit(amount) } catch { throw .overflow(debit.id) }
-        do { try credit.postCredit(amount) } catch { throw .overflow(credit.id) }
-    }
-
-    static func subtract(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {
-        do { return try lhs.subtracting(rhs) } catch { throw .overflow(account) }
-    }
 }
 
 /// Sums over every account. Balanced when debits equal credits, posted and pending alike.

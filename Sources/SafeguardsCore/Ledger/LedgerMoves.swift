@@ -72,20 +72,20 @@ extension Ledger {
         case .claimed(let claimed):
             slot = claimed
         }
-        let debit: Account
-        let credit: Account
+        let debit: AccountBalances
+        let credit: AccountBalances
         do {
             (debit, credit) = try balancesAfter(draft)
         } catch {
             transfers.releaseClaim(for: draft.id)
             throw error
         }
-        setAccount(debit, at: draft.debit)
-        setAccount(credit, at: draft.credit)
+        setBalances(debit, at: draft.debit)
+        setBalances(credit, at: draft.credit)
         let transfer = Transfer(
-            id: draft.id, debitAccount: debit.id, creditAccount: credit.id, amount: draft.amount,
-            isPending: draft.isPending, timeoutMilliseconds: draft.timeoutMilliseconds, note: draft.note,
-            createdAt: now, state: draft.isPending ? .pending : .posted,
+            id: draft.id, debitAccount: accounts[slot: draft.debit].id, creditAccount: accounts[slot: draft.credit].id,
+            amount: draft.amount, isPending: draft.isPending, timeoutMilliseconds: draft.timeoutMilliseconds,
+            note: draft.note, createdAt: now, state: draft.isPending ? .pending : .posted,
             postedAmount: draft.isPending ? .zero : draft.amount, resolvedAt: nil)
         transfers.append(transfer)
         transferLegs.append(TransferLegs(debit: draft.debit, credit: draft.credit))
@@ -98,20 +98,25 @@ extension Ledger {
         return LedgerOutcome(transfer: transfer, replayed: false)
     }
 
-    /// The two accounts as `draft` would leave them; throws when it must be refused.
-    private func balancesAfter(_ draft: TransferDraft) throws(LedgerError) -> (debit: Account, credit: Account) {
+    /// The balances of the two accounts as `draft` would leave them; throws when it must be refused.
+    private func balancesAfter(_ draft: TransferDraft) throws(LedgerError) -> (AccountBalances, AccountBalances) {
         guard draft.amount.isPositive else { throw .amountNotPositive(draft.amount) }
-        var debit = accounts[slot: draft.debit]
-        guard draft.debit != draft.credit else { throw .sameAccount(debit.id) }
-        var credit = accounts[slot: draft.credit]
-        if debit.flags.contains(.debitsMustNotExceedCredits), debit.available < draft.amount {
-            throw .insufficientFunds(account: debit.id, available: debit.available, requested: draft.amount)
+        guard draft.debit != draft.credit else { throw .sameAccount(accounts[slot: draft.debit].id) }
+        var debit = accounts[slot: draft.debit].balances
+        var credit = accounts[slot: draft.credit].balances
+        if accounts[slot: draft.debit].flags.contains(.debitsMustNotExceedCredits), debit.available < draft.amount {
+            throw .insufficientFunds(
+                account: accounts[slot: draft.debit].id, available: debit.available, requested: draft.amount)
         }
         if draft.isPending {
-            debit.debitsPending = try Ledger.add(debit.debitsPending, draft.amount, debit.id)
-            credit.creditsPending = try Ledger.add(credit.creditsPending, draft.amount, credit.id)
+            do { debit.debitsPending = try debit.debitsPending.adding(draft.amount) } catch {
+                throw .overflow(accounts[slot: draft.debit].id)
+            }
+            do { credit.creditsPending = try credit.creditsPending.adding(draft.amount) } catch {
+                throw .overflow(accounts[slot: draft.credit].id)
+            }
         } else {
-            try Ledger.post(draft.amount, from: &debit, to: &credit)
+            try post(draft.amount, from: &debit, draft.debit, to: &credit, draft.credit)
         }
         return (debit, credit)
     }
@@ -122,51 +127,65 @@ extension Ledger {
     mutating func resolve(
         _ slot: TransferSlot, to target: TransferState, amount: Amount?, now: Timestamp
     ) throws(LedgerError) -> LedgerOutcome {
-        var transfer = transfers[slot: slot]
-        let id = transfer.id
-        guard transfer.isPending else { throw .notPending(id, transfer.state) }
-        if transfer.state != .pending {
+        let state = transfers[slot: slot].state
+        let reserved = transfers[slot: slot].amount
+        guard transfers[slot: slot].isPending else { throw .notPending(transfers[slot: slot].id, state) }
+        if state != .pending {
             // A retry of the same resolution changes nothing and returns the first result.
-            if transfer.state == target, target != .posted || (amount ?? transfer.amount) == transfer.postedAmount {
-                return LedgerOutcome(transfer: transfer, replayed: true)
+            if state == target, target != .posted || (amount ?? reserved) == transfers[slot: slot].postedAmount {
+                return LedgerOutcome(transfer: transfers[slot: slot], replayed: true)
             }
-            throw .notPending(id, transfer.state)
+            throw .notPending(transfers[slot: slot].id, state)
         }
-        let expired = transfer.expiresAt.map { $0 <= now } ?? false
-        if target == .posted, expired { throw .pendingExpired(id) }
-        if target == .expired, !expired { throw .notYetExpired(id) }
+        let expired = transfers[slot: slot].expiresAt.map { $0 <= now } ?? false
+        if target == .posted, expired { throw .pendingExpired(transfers[slot: slot].id) }
+        if target == .expired, !expired { throw .notYetExpired(transfers[slot: slot].id) }
 
-        let posted = target == .posted ? (amount ?? transfer.amount) : .zero
+        let posted = target == .posted ? (amount ?? reserved) : .zero
         if target == .posted {
             guard posted.isPositive else { throw .amountNotPositive(posted) }
-            guard posted <= transfer.amount else {
-                throw .postExceedsPending(id, pending: transfer.amount, requested: posted)
+            guard posted <= reserved else {
+                throw .postExceedsPending(transfers[slot: slot].id, pending: reserved, requested: posted)
             }
         }
         let legs = transferLegs[slot.index]
-        var debit = accounts[slot: legs.debit]
-        var credit = accounts[slot: legs.credit]
-        debit.debitsPending = try Ledger.subtract(debit.debitsPending, transfer.amount, debit.id)
-        credit.creditsPending = try Ledger.subtract(credit.creditsPending, transfer.amount, credit.id)
-        try Ledger.post(posted, from: &debit, to: &credit)
+        var debit = accounts[slot: legs.debit].balances
+        var credit = accounts[slot: legs.credit].balances
+        do { debit.debitsPending = try debit.debitsPending.subtracting(reserved) } catch {
+            throw .overflow(accounts[slot: legs.debit].id)
+        }
+        do { credit.creditsPending = try credit.creditsPending.subtracting(reserved) } catch {
+            throw .overflow(accounts[slot: legs.credit].id)
+        }
+        try post(posted, from: &debit, legs.debit, to: &credit, legs.credit)
 
-        setAccount(debit, at: legs.debit)
-        setAccount(credit, at: legs.credit)
-        undoLog?.append(.transferChanged(slot, transfer))
-        transfer.state = target
-        transfer.postedAmount = posted
-        transfer.resolvedAt = now
-        transfers[slot: slot] = transfer
+        setBalances(debit, at: legs.debit)
+        setBalances(credit, at: legs.credit)
+        undoLog?.append(.transferResolved(slot))
+        transfers[slot: slot].state = target
+        transfers[slot: slot].postedAmount = posted
+        transfers[slot: slot].resolvedAt = now
+        let transfer = transfers[slot: slot]
         unsavedChanges.append(.transferResolved(transfer))
         return LedgerOutcome(transfer: transfer, replayed: false)
     }
 
-    private mutating func setAccount(_ account: Account, at slot: AccountSlot) {
+    /// Adds `amount` to the posted debits of `debit` and the posted credits of `credit`; throws
+    /// ``LedgerError/overflow(_:)`` naming the account whose balance would leave the range.
+    private func post(
+        _ amount: Amount, from debit: inout AccountBalances, _ debitSlot: AccountSlot,
+        to credit: inout AccountBalances, _ creditSlot: AccountSlot
+    ) throws(LedgerError) {
+        do { try debit.postDebit(amount) } catch { throw .overflow(accounts[slot: debitSlot].id) }
+        do { try credit.postCredit(amount) } catch { throw .overflow(accounts[slot: creditSlot].id) }
+    }
+
+    private mutating func setBalances(_ balances: AccountBalances, at slot: AccountSlot) {
         if undoLog != nil {
-            let before = accounts[slot: slot]
-            undoLog?.append(.accountChanged(slot, before))
+            let before = accounts[slot: slot].balances
+            undoLog?.append(.balancesChanged(slot, before))
         }
-        accounts[slot: slot] = account
+        accounts[slot: slot].balances = balances
     }
 
     mutating func queueExpiry(_ entry: ExpiryQueue.Entry) {
@@ -180,12 +199,18 @@ extension Ledger {
     mutating func rollBack() {
         for undo in (undoLog ?? []).reversed() {
             switch undo {
-            case .accountOpened: accounts.removeLast()
-            case .accountChanged(let slot, let account): accounts[slot: slot] = account
+            case .accountOpened:
+                accounts.removeLast()
+            case .balancesChanged(let slot, let balances):
+                accounts[slot: slot].balances = balances
             case .transferCreated:
                 transfers.removeLast()
                 transferLegs.removeLast()
-            case .transferChanged(let slot, let transfer): transfers[slot: slot] = transfer
+            case .transferResolved(let slot):
+                // Only a pending transfer is resolved, and it has posted nothing yet.
+                transfers[slot: slot].state = .pending
+                transfers[slot: slot].postedAmount = .zero
+                transfers[slot: slot].resolvedAt = nil
             }
         }
         undoLog = nil
@@ -216,10 +241,10 @@ struct TransferDraft {
 enum LedgerUndo: Sendable {
     /// The account opened last: remove it.
     case accountOpened
-    /// An account changed: its balances before.
-    case accountChanged(AccountSlot, Account)
+    /// An account's balances changed: what they were.
+    case balancesChanged(AccountSlot, AccountBalances)
     /// The transfer created last: remove it.
     case transferCreated
-    /// A transfer resolved: as it was before.
-    case transferChanged(TransferSlot, Transfer)
+    /// A pending transfer was resolved: make it pending again.
+    case transferResolved(TransferSlot)
 }

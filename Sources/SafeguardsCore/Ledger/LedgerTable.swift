@@ -59,8 +59,9 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
     func slot(of id: Row.ID) -> Slot<Row>? { slotsByID[id] }
 
     subscript(slot slot: Slot<Row>) -> Row {
-        get { rows[slot.index] }
-        set { rows[slot.index] = newValue }
+        // Read and changed in place: reading one field does not copy the row.
+        _read { yield rows[slot.index] }
+        _modify { yield &rows[slot.index] }
     }
 
     /// What ``claimSlot(for:)`` found.
