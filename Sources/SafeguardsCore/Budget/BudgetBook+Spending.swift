@@ -33,11 +33,8 @@ extension BudgetBook {
     mutating func resolveReservation(
         _ id: TransferID, to target: TransferState, amount: Amount?, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
-        guard let slot = ledger.transfers.slot(of: id) else { throw .notFound("reservation \(id) does not exist") }
-        let reservation = ledger.transfers[slot: slot]
-        guard let agentID = reservation.note.reservingAgent else {
-            throw .notFound("reservation \(id) does not exist")
-        }
+        guard let slot = ledger.transfers.slot(of: id), let agentID = ledger.transfers[slot: slot].note.reservingAgent
+        else { throw .notFound("reservation \(id) does not exist") }
         if target == .posted, let amount, !amount.isPositive {
             throw .invalidAmount("settle amount \(amount) must be greater than zero; release the reservation instead")
         }
@@ -52,7 +49,7 @@ extension BudgetBook {
             throw SafeguardsError(error)
         }
         if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }
-        return .transfer(outcome.transfer ?? reservation, replayed: outcome.replayed)
+        return .transfer(outcome.transfer ?? ledger.transfers[slot: slot], replayed: outcome.replayed)
     }
 
     mutating func expireReservations(now: Timestamp) throws(SafeguardsError) -> BudgetResult {

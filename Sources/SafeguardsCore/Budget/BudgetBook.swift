@@ -172,21 +172,22 @@ public struct BudgetBook: Sendable {
     /// Takes the changes made since the last call, ledger changes included, in the order they
     /// were made (the store inserts rows that refer to earlier ones), for the store to write.
     public mutating func takeUnsavedChanges() -> [BudgetChange] {
-        let ledgerChanges = ledger.takeUnsavedChanges()
+        let ledgerCount = ledger.unsavedChanges.count
         var changes: [BudgetChange] = []
-        changes.reserveCapacity(ledgerChanges.count + unsavedChanges.count)
+        changes.reserveCapacity(ledgerCount + unsavedChanges.count)
         var next = 0
         for (ledgerChangesBefore, change) in unsavedChanges {
             while next < ledgerChangesBefore {
-                changes.append(.ledger(ledgerChanges[next]))
+                changes.append(.ledger(ledger.change(ledger.unsavedChanges[next])))
                 next += 1
             }
             changes.append(change)
         }
-        while next < ledgerChanges.count {
-            changes.append(.ledger(ledgerChanges[next]))
+        while next < ledgerCount {
+            changes.append(.ledger(ledger.change(ledger.unsavedChanges[next])))
             next += 1
         }
+        ledger.unsavedChanges.removeAll(keepingCapacity: true)
         unsavedChanges.removeAll(keepingCapacity: true)
         return changes
     }

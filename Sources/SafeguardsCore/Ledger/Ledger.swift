@@ -13,8 +13,9 @@ public struct Ledger: Sendable {
     var transferLegs: [TransferLegs] = []
     /// Pending transfers with a timeout, by expiry, for the sweeps.
     var expiries = ExpiryQueue()
-    /// Changes not yet taken by the store, oldest first.
-    var unsavedChanges: [LedgerChange] = []
+    /// Changes not yet taken by the store, oldest first, by slot: the ``LedgerChange`` values
+    /// are built when they are taken (``change(_:)``), so a command copies no transfer for them.
+    var unsavedChanges: [UnsavedChange] = []
     /// While a linked batch runs: how to take back each change it made so far, oldest first.
     var undoLog: [LedgerUndo]?
     /// While a linked batch runs: the pending transfers with a timeout it created, queued for
@@ -97,7 +98,28 @@ public struct Ledger: Sendable {
     /// Takes the changes made since the last call, for the store to write.
     public mutating func takeUnsavedChanges() -> [LedgerChange] {
         defer { unsavedChanges.removeAll(keepingCapacity: true) }
-        return unsavedChanges
+        return unsavedChanges.map(change)
+    }
+
+    /// A change the ledger made, by the slot of what it changed.
+    enum UnsavedChange: Sendable {
+        case accountOpened(AccountSlot)
+        case transferCreated(TransferSlot)
+        /// Resolved: pending → posted, voided or expired. A transfer is resolved at most once,
+        /// so its row still shows this change when it is taken.
+        case transferResolved(TransferSlot)
+    }
+
+    /// The change as the store writes it.
+    func change(_ unsaved: UnsavedChange) -> LedgerChange {
+        switch unsaved {
+        case .accountOpened(let slot):
+            return .accountOpened(accounts[slot: slot].id, accounts[slot: slot].flags)
+        case .transferCreated(let slot):
+            return .transferCreated(transfers[slot: slot].asCreated)
+        case .transferResolved(let slot):
+            return .transferResolved(transfers[slot: slot])
+        }
     }
 
     /// Rebuilds the ledger from stored accounts and the final state of every stored transfer.

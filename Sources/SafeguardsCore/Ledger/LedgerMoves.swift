@@ -30,9 +30,9 @@ extension Ledger {
             guard existing.flags == flags else { throw .accountAlreadyExists(id) }
             return LedgerOutcome(transfer: nil, replayed: true)
         }
-        _ = accounts.insert(Account(id: id, flags: flags))
+        guard let slot = accounts.insert(Account(id: id, flags: flags)) else { throw .accountAlreadyExists(id) }
         undoLog?.append(.accountOpened)
-        unsavedChanges.append(.accountOpened(id, flags))
+        unsavedChanges.append(.accountOpened(slot))
         return LedgerOutcome(transfer: nil, replayed: false)
     }
 
@@ -90,7 +90,7 @@ extension Ledger {
         transfers.append(transfer)
         transferLegs.append(TransferLegs(debit: draft.debit, credit: draft.credit))
         undoLog?.append(.transferCreated)
-        unsavedChanges.append(.transferCreated(transfer))
+        unsavedChanges.append(.transferCreated(slot))
         if let expiresAt = transfer.expiresAt {
             let entry = ExpiryQueue.Entry(expiresAt: expiresAt, slot: slot)
             if undoLog == nil { queueExpiry(entry) } else { expiriesOfBatch.append(entry) }
@@ -165,9 +165,8 @@ extension Ledger {
         transfers[slot: slot].state = target
         transfers[slot: slot].postedAmount = posted
         transfers[slot: slot].resolvedAt = now
-        let transfer = transfers[slot: slot]
-        unsavedChanges.append(.transferResolved(transfer))
-        return LedgerOutcome(transfer: transfer, replayed: false)
+        unsavedChanges.append(.transferResolved(slot))
+        return LedgerOutcome(transfer: transfers[slot: slot], replayed: false)
     }
 
     /// Adds `amount` to the posted debits of `debit` and the posted credits of `credit`; throws

@@ -110,6 +110,16 @@ public struct Transfer: Sendable, Hashable {
     /// `metadata[key]`, without building the whole dictionary.
     public func metadataValue(_ key: String) -> String? { note.metadataValue(key) }
 
+    /// The transfer as it was when it was created: its state, posted amount and resolution
+    /// taken back to what creating it gives.
+    var asCreated: Transfer {
+        var created = self
+        created.state = isPending ? .pending : .posted
+        created.postedAmount = isPending ? .zero : amount
+        created.resolvedAt = nil
+        return created
+    }
+
     /// When a pending transfer expires, if it has a timeout.
     public var expiresAt: Timestamp? {
         // Saturating, like `Timestamp.advanced(by:)`: a huge timeout means "practically never",
