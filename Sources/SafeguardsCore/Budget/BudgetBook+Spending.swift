@@ -2,9 +2,10 @@
 /// alerts they raise: the node's hot path.
 ///
 /// They reach the agent's two ledger accounts by slot (``AgentAccounts``) and the reservation by
-/// the slot its id gives, so a command hashes the agent id once and the transfer id once, builds
-/// no account id, no reason and no metadata, and computes the alert level from the two accounts
-/// alone.
+/// the slot its id gives: a reservation or a spend hashes the agent id and the transfer id once
+/// each, a settle only the transfer id (its agent is found from the reservation's debit
+/// account); none builds an account id, a reason or metadata, and the alert level comes from the
+/// two accounts alone.
 extension BudgetBook {
     mutating func reserve(
         _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, now: Timestamp
@@ -15,7 +16,7 @@ extension BudgetBook {
         let draft = TransferDraft(
             id: reservationID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: true,
             timeoutMilliseconds: timeout.map(Transfer.milliseconds), note: .agent(.reservation, id))
-        return try applyAgentTransfer(draft, agent: id, accounts: accounts, now: now)
+        return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 
     mutating func spend(
@@ -26,7 +27,7 @@ extension BudgetBook {
         let draft = TransferDraft(
             id: transferID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: false,
             timeoutMilliseconds: nil, note: .agent(.spend, id))
-        return try applyAgentTransfer(draft, agent: id, accounts: accounts, now: now)
+        return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 
     /// Settles (`.posted`, with the real cost) or releases (`.voided`) a reservation.
@@ -35,6 +36,7 @@ extension BudgetBook {
     ) throws(SafeguardsError) -> BudgetResult {
         guard let slot = ledger.transfers.slot(of: id), let agentID = ledger.transfers[slot: slot].note.reservingAgent
         else { throw .notFound("reservation \(id) does not exist") }
+        let agent = agentAccounts(of: agentID, reservation: slot)
         if target == .posted, let amount, !amount.isPositive {
             throw .invalidAmount("settle amount \(amount) must be greater than zero; release the reservation instead")
         }
@@ -43,12 +45,14 @@ extension BudgetBook {
             // A late settle expires the reservation on the spot. That lowers usage like any
             // expiry, so the alert level must follow; otherwise the agent keeps its old level
             // and the next crossing of that level raises no alert.
-            if case .pendingExpired = error, (try? ledger.resolve(slot, to: .expired, amount: nil, now: now)) != nil {
-                updateAlertLevel(agentID, transferID: id, now: now)
+            if case .pendingExpired = error, (try? ledger.resolve(slot, to: .expired, amount: nil, now: now)) != nil,
+                let agent
+            {
+                updateAlertLevel(agent, transferID: id, now: now)
             }
             throw SafeguardsError(error)
         }
-        if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }
+        if !outcome.replayed, let agent { updateAlertLevel(agent, transferID: id, now: now) }
         return .transfer(outcome.transfer ?? ledger.transfers[slot: slot], replayed: outcome.replayed)
     }
 
@@ -71,13 +75,23 @@ extension BudgetBook {
         guard let budget = ledger.accounts.slot(of: LedgerAccounts.agent(agent.id)),
             let spent = ledger.accounts.slot(of: LedgerAccounts.spent(agent.id))
         else { return }
-        agentAccounts[agent.id] = AgentAccounts(budget: budget, spent: spent, alertLevel: agent.alertLevel)
+        agentAccounts.insert(AgentAccounts(agent: agent.id, budget: budget, spent: spent, alertLevel: agent.alertLevel))
     }
 
     /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
     mutating func updateAlertLevel(_ id: AgentID, transferID: TransferID, now: Timestamp) {
         guard let accounts = agentAccounts[id] else { return }
-        updateAlertLevel(id, accounts, transferID: transferID, now: now)
+        updateAlertLevel(accounts, transferID: transferID, now: now)
+    }
+
+    /// The agent of the reservation at `slot`: found from its debit account, which is the agent's
+    /// budget account for every reservation the book made; by the agent's id otherwise.
+    private func agentAccounts(of agent: AgentID, reservation slot: TransferSlot) -> AgentAccounts? {
+        let legs = ledger.transferLegs[slot.index]
+        if let owner = agentAccounts.owner(ofBudget: legs.debit), owner.spent == legs.credit, owner.agent == agent {
+            return owner
+        }
+        return agentAccounts[agent]
     }
 
     private func spendingAccounts(of id: AgentID) throws(SafeguardsError) -> AgentAccounts {
@@ -88,20 +102,20 @@ extension BudgetBook {
     }
 
     private mutating func applyAgentTransfer(
-        _ draft: TransferDraft, agent: AgentID, accounts: AgentAccounts, now: Timestamp
+        _ draft: TransferDraft, accounts: AgentAccounts, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         let outcome: LedgerOutcome
         do { outcome = try ledger.create(draft, now: now) } catch { throw SafeguardsError(error) }
         guard let transfer = outcome.transfer else { throw .invalidRequest("no transfer was created") }
-        if !outcome.replayed { updateAlertLevel(agent, accounts, transferID: transfer.id, now: now) }
+        if !outcome.replayed { updateAlertLevel(accounts, transferID: transfer.id, now: now) }
         return .transfer(transfer, replayed: outcome.replayed)
     }
 
     /// The level from the agent's two accounts, with the same sums as ``agentSnapshot(_:)``.
-    private mutating func updateAlertLevel(
-        _ id: AgentID, _ accounts: AgentAccounts, transferID: TransferID, now: Timestamp
-    ) {
-        let usage = AgentUsage(budget: ledger.accounts[slot: accounts.budget], spent: ledger.accounts[slot: accounts.spent])
+    private mutating func updateAlertLevel(_ accounts: AgentAccounts, transferID: TransferID, now: Timestamp) {
+        let id = accounts.agent
+        let usage = AgentUsage(
+            budget: ledger.accounts[slot: accounts.budget].balances, spent: ledger.accounts[slot: accounts.spent].balances)
         let level = UsageLevel.of(used: usage.used, budget: usage.total)
         if level > accounts.alertLevel {
             guard let agent = agents[id] else { return }
@@ -113,19 +127,9 @@ extension BudgetBook {
             return
         }
         agents[id]?.alertLevel = level
-        agentAccounts[id]?.alertLevel = level
+        agentAccounts.setAlertLevel(level, of: accounts)
         record(.agentAlertLevel(id, level))
     }
-}
-
-/// An agent's ledger accounts by slot, and the alert level it last reached (kept with
-/// ``Agent/alertLevel`` in step).
-struct AgentAccounts: Sendable {
-    /// `agent:<id>`: what the agent may still use.
-    let budget: AccountSlot
-    /// `spent:<id>`: what it has used.
-    let spent: AccountSlot
-    var alertLevel: UsageLevel
 }
 
 /// An agent's usage: spent plus reserved, out of its budget (available + reserved + spent),
@@ -134,7 +138,7 @@ struct AgentUsage {
     let used: Amount
     let total: Amount
 
-    init(budget: Account, spent sink: Account) {
+    init(budget: AccountBalances, spent sink: AccountBalances) {
         let available = Int128(budget.available.micros)
         let reserved = Int128(budget.debitsPending.micros)
         let spent = Int128(sink.postedBalance.micros)

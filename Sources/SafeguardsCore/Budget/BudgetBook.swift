@@ -14,8 +14,8 @@ public struct BudgetBook: Sendable {
     /// `<reservation id>:<type>`), so a settle finds them without searching the ledger.
     var resourceReservations: [TransferID: [String]] = [:]
     /// Each agent's two ledger accounts by slot, and its alert level: what a reservation, a
-    /// spend or a settle needs of the agent, found with one look-up of its id.
-    var agentAccounts: [AgentID: AgentAccounts] = [:]
+    /// spend or a settle needs of the agent.
+    var agentAccounts = AgentAccountIndex()
     /// Changes to the book beyond the ledger, not yet taken by the store, each with the number
     /// of the ledger's unsaved changes made before it: ``takeUnsavedChanges()`` merges the two
     /// lists in the order the changes were made.
