@@ -36,10 +36,10 @@ public typealias TransferTable = LedgerTable<Transfer>
 /// up) indexes the array and never builds or hashes an id string again. The id index serves the
 /// edge: ``subscript(_:)`` for the API and for operations that name rows by id, and
 /// ``claimSlot(for:)``, which checks that a new transfer's id is unused and takes it in one
-/// look-up.
+/// look-up. The index (``SlotIndex``) keeps no copy of the ids.
 public struct LedgerTable<Row: LedgerRow>: Sendable {
     private(set) var rows: [Row] = []
-    private var slotsByID: [Row.ID: Slot<Row>] = [:]
+    private var index = SlotIndex()
 
     public init() {}
 
@@ -53,10 +53,12 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
 
     /// The row with `id`, if there is one.
     public subscript(id: Row.ID) -> Row? {
-        slotsByID[id].map { rows[$0.index] }
+        slot(of: id).map { rows[$0.index] }
     }
 
-    func slot(of id: Row.ID) -> Slot<Row>? { slotsByID[id] }
+    func slot(of id: Row.ID) -> Slot<Row>? {
+        index.slot(of: id) { rows[$0].id }.map(Slot.init)
+    }
 
     subscript(slot slot: Slot<Row>) -> Row {
         // Read and changed in place: reading one field does not copy the row.
@@ -76,17 +78,18 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
     /// Looks `id` up and, when it is new, holds the next slot for it, with one hash of the id.
     /// Until the claim is filled or released, the index names a slot past the end of the rows.
     mutating func claimSlot(for id: Row.ID) -> Claim {
-        let next = Slot<Row>(rows.count)
-        guard let existing = slotsByID.updateValue(next, forKey: id) else { return .claimed(next) }
-        // A repeated id is the rare case (a retry), so it pays the second look-up that puts the
-        // original slot back.
-        slotsByID[id] = existing
-        return .taken(existing)
+        // A second reference to the rows for the index to read ids through; it ends with this
+        // call, before the rows change, so it never forces a copy.
+        let rows = self.rows
+        guard let existing = index.slotOrInsert(id, newSlot: rows.count, idAt: { rows[$0].id }) else {
+            return .claimed(Slot(rows.count))
+        }
+        return .taken(Slot(existing))
     }
 
     /// Gives back a claim that will not be filled (the row was refused).
     mutating func releaseClaim(for id: Row.ID) {
-        slotsByID[id] = nil
+        index.remove(id, at: rows.count)
     }
 
     /// Fills the slot claimed for `row.id`.
@@ -105,7 +108,7 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
     /// Takes back the row added last (a linked batch that failed added it).
     mutating func removeLast() {
         let row = rows.removeLast()
-        slotsByID[row.id] = nil
+        index.remove(row.id, at: rows.count)
     }
 }
 
