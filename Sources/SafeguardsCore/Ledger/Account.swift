@@ -19,18 +19,22 @@ public struct Account: Sendable, Hashable {
         self.flags = flags
     }
 
+    /// Reserved: the sum of pending transfers that debit this account.
     public internal(set) var debitsPending: Amount {
         get { balances.debitsPending }
         set { balances.debitsPending = newValue }
     }
+    /// Every posted debit over the account's life.
     public internal(set) var debitsPosted: AmountTotal {
         get { balances.debitsPosted }
         set { balances.debitsPosted = newValue }
     }
+    /// The sum of pending transfers that credit this account (not available until posted).
     public internal(set) var creditsPending: Amount {
         get { balances.creditsPending }
         set { balances.creditsPending = newValue }
     }
+    /// Every posted credit over the account's life.
     public internal(set) var creditsPosted: AmountTotal {
         get { balances.creditsPosted }
         set { balances.creditsPosted = newValue }

@@ -4,6 +4,11 @@
 /// transfer with a unique id; constrained accounts count pending debits against their balance
 /// at once; a linked batch is applied entirely or not at all. After every successful call the
 /// sum of debits equals the sum of credits.
+///
+/// Accounts and transfers are kept by slot (``LedgerTable``) and found by id once, at the edge.
+/// An operation checks everything before it writes anything, then writes in place, so a refused
+/// one has changed nothing; a linked batch keeps an undo log and plays it back when one of its
+/// operations is refused (see `LedgerMoves.swift`).
 public struct Ledger: Sendable {
     /// Every account, by slot and by id.
     public internal(set) var accounts = AccountTable()
