@@ -108,7 +108,8 @@ struct ShutdownTests {
                     return error
                 }
             }
-            try await Task.sleep(for: .milliseconds(500))
+            // Time for the ping to reach the node (SIGTERM before it would refuse it instead).
+            try await Task.sleep(for: .seconds(1))
 
             try await Self.requireCleanStop(nodes["system_a"])
             let error = await ping.value
