@@ -16,45 +16,48 @@ public protocol JSONWritable: Encodable {
 extension JSONWritable {
     /// This body as JSON in a new buffer from `allocator`.
     public func jsonBuffer(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        var writer = JSONBodyWriter(buffer: allocator.buffer(capacity: 512))
+        var writer = JSONBodyWriter()
         write(to: &writer)
-        return writer.buffer
+        return allocator.buffer(bytes: writer.bytes)
     }
 }
 
-/// Appends compact JSON to a `ByteBuffer`, escaping strings as Foundation's `JSONEncoder` does
-/// with `.withoutEscapingSlashes`: `"` and `\` and control characters are escaped (`\n`, `\t`...,
+/// Writes compact JSON, escaping strings as Foundation's `JSONEncoder` does with
+/// `.withoutEscapingSlashes`: `"` and `\` and control characters are escaped (`\n`, `\t`...,
 /// others as `\u00XX`), everything else, non-ASCII included, is written as its UTF-8 bytes.
 ///
-/// The writer places the commas; the caller writes keys in order and values after them.
+/// The writer places the commas; the caller writes keys in order and values after them. The
+/// text collects in an array, copied once into the response's `ByteBuffer`: a `ByteBuffer`
+/// write checks capacity and uniqueness each time, which for a body of many small writes cost
+/// more than the copy.
 public struct JSONBodyWriter {
     /// The JSON written so far.
-    public private(set) var buffer: ByteBuffer
+    public private(set) var bytes: [UInt8] = []
     /// Whether a value was just finished, so the next key or element needs a comma first.
     private var afterValue = false
 
-    /// A writer that appends to `buffer`.
-    public init(buffer: ByteBuffer) {
-        self.buffer = buffer
+    /// An empty writer.
+    public init() {
+        bytes.reserveCapacity(512)
     }
 
     public mutating func beginObject() {
         separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        bytes.append(UInt8(ascii: "{"))
         afterValue = false
     }
 
     public mutating func endObject() {
-        buffer.writeInteger(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "}"))
         afterValue = true
     }
 
     /// An object key known when the code is written: ASCII without anything to escape.
     public mutating func key(_ key: StaticString) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(key)
-        buffer.writeStaticString("\":")
+        bytes.append(UInt8(ascii: "\""))
+        append(key)
+        append("\":")
         afterValue = false
     }
 
@@ -62,7 +65,7 @@ public struct JSONBodyWriter {
     public mutating func key(_ key: String) {
         separate()
         writeEscaped(key)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: ":"))
         afterValue = false
     }
 
@@ -77,30 +80,30 @@ public struct JSONBodyWriter {
         separate()
         let magnitude = value.micros.magnitude
         let scale = UInt64(Amount.scale)
-        buffer.writeStaticString(value.micros < 0 ? "\"-" : "\"")
+        append(value.micros < 0 ? "\"-" : "\"")
         writeDigits(magnitude / scale, width: 1)
-        buffer.writeInteger(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "."))
         writeDigits(magnitude % scale, width: Amount.decimalPlaces)
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
         afterValue = true
     }
 
     public mutating func integer(_ value: Int64) {
         separate()
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
         writeDigits(value.magnitude, width: 1)
         afterValue = true
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        buffer.writeStaticString(value ? "true" : "false")
+        append(value ? "true" : "false")
         afterValue = true
     }
 
     public mutating func null() {
         separate()
-        buffer.writeStaticString("null")
+        append("null")
         afterValue = true
     }
 
@@ -121,7 +124,7 @@ public struct JSONBodyWriter {
     }
 
     private mutating func separate() {
-        if afterValue { buffer.writeInteger(UInt8(ascii: ",")) }
+        if afterValue { bytes.append(UInt8(ascii: ",")) }
     }
 
     /// `value` in decimal, padded with zeros to at least `width` digits.
@@ -135,37 +138,41 @@ public struct JSONBodyWriter {
                 digits[start] = UInt8(ascii: "0") + UInt8(remaining % 10)
                 remaining /= 10
             } while remaining > 0 || 20 - start < width
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: digits[start..<20]))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 
     private mutating func writeEscaped(_ text: String) {
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { bytes in
+        text.withUTF8 { utf8 in
             var run = 0
-            for index in bytes.indices {
-                let byte = bytes[index]
+            for index in utf8.indices {
+                let byte = utf8[index]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index]))
                 run = index + 1
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0C: buffer.writeStaticString("\\f")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
                 default:
                     let hex: StaticString = "0123456789abcdef"
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
-                    buffer.writeInteger(hex.utf8Start[Int(byte & 0x0F)])
+                    append("\\u00")
+                    bytes.append(hex.utf8Start[Int(byte >> 4)])
+                    bytes.append(hex.utf8Start[Int(byte & 0x0F)])
                 }
             }
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[run...]))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
