@@ -21,8 +21,7 @@ struct APIRoutes: Sendable {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: metrics.middleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ResponseMiddleware(metrics: metrics.requests))
 
         router.get("/healthz") { _, _ in
             JSONBody.response(HealthBody(status: "ok", systemID: systemID))

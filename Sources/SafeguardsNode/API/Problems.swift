@@ -38,26 +38,24 @@ extension SafeguardsError.Code {
     }
 }
 
-/// Turns every error into `application/problem+json` with a stable `code`, so no handler has to.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as SafeguardsError {
-            return Self.problem(error)
-        } catch is NIOTooManyBytesError {
-            return Self.problem(SafeguardsError(.payloadTooLarge, "the request body is larger than the node accepts"))
-        } catch let error as HTTPError {
+/// Every error as `application/problem+json` with a stable `code`, so no handler has to write one.
+enum Problems {
+    /// The response to a request that failed with `error`; an error that is not the node's own
+    /// (nor the body limit's, nor the router's) is logged and answered 500.
+    static func response(for error: any Error, logger: Logger) -> Response {
+        switch error {
+        case let error as SafeguardsError:
+            return problem(error)
+        case is NIOTooManyBytesError:
+            return problem(SafeguardsError(.payloadTooLarge, "the request body is larger than the node accepts"))
+        case let error as HTTPError:
             let code: SafeguardsError.Code = error.status == .notFound ? .routeNotFound : .invalidRequest
-            var response = Self.problem(
-                SafeguardsError(code, error.body ?? error.status.reasonPhrase), status: error.status)
+            var response = problem(SafeguardsError(code, error.body ?? error.status.reasonPhrase), status: error.status)
             if error.status == .methodNotAllowed { response.status = .methodNotAllowed }
             return response
-        } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return Self.problem(SafeguardsError(.init(rawValue: "internal"), "internal error"), status: .internalServerError)
+        default:
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return problem(SafeguardsError(.init(rawValue: "internal"), "internal error"), status: .internalServerError)
         }
     }
 

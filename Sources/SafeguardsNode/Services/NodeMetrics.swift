@@ -36,24 +36,6 @@ public struct NodeMetrics: Sendable {
         refused.set(Int64(statistics.refused))
         largestGroup.set(Int64(statistics.largestGroup))
     }
-
-    func middleware<Context: RequestContext>() -> RequestMetricsMiddleware<Context> {
-        RequestMetricsMiddleware(metrics: requests)
-    }
-}
-
-/// Counts requests by method and status and times them.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: RequestMetrics
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        let response = try await next(request, context)
-        metrics.record(method: request.method, status: response.status.code, duration: ContinuousClock.now - start)
-        return response
-    }
 }
 
 /// The HTTP request counter of each method and status and the duration histogram of each method,
