@@ -61,8 +61,9 @@ public struct JSONBodyWriter {
         afterValue = false
     }
 
-    /// An object key from data (a metadata key), escaped.
-    public mutating func key(_ key: String) {
+    /// An object key from data (a metadata key), escaped. (Named apart from ``key(_:)``, which
+    /// a string literal would otherwise not reach: literals prefer `String`.)
+    public mutating func dataKey(_ key: String) {
         separate()
         writeEscaped(key)
         bytes.append(UInt8(ascii: ":"))
@@ -112,11 +113,11 @@ public struct JSONBodyWriter {
     public mutating func stringMap(_ map: [String: String]) {
         beginObject()
         if map.count == 1, let (key, value) = map.first {
-            self.key(key)
+            dataKey(key)
             string(value)
         } else if !map.isEmpty {
             for (key, value) in map.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                self.key(key)
+                dataKey(key)
                 string(value)
             }
         }
