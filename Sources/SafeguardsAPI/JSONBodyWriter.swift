@@ -81,18 +81,36 @@ public struct JSONBodyWriter {
         separate()
         let magnitude = value.micros.magnitude
         let scale = UInt64(Amount.scale)
-        append(value.micros < 0 ? "\"-" : "\"")
-        writeDigits(magnitude / scale, width: 1)
-        bytes.append(UInt8(ascii: "."))
-        writeDigits(magnitude % scale, width: Amount.decimalPlaces)
-        bytes.append(UInt8(ascii: "\""))
+        // Composed right to left in one piece: quotes, sign, at most 13 whole digits, '.', 6 places.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            var start = 24
+            func put(_ byte: UInt8) {
+                start -= 1
+                text[start] = byte
+            }
+            put(UInt8(ascii: "\""))
+            var fraction = magnitude % scale
+            for _ in 0..<Amount.decimalPlaces {
+                put(UInt8(ascii: "0") + UInt8(fraction % 10))
+                fraction /= 10
+            }
+            put(UInt8(ascii: "."))
+            var whole = magnitude / scale
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(whole % 10))
+                whole /= 10
+            } while whole > 0
+            if value.micros < 0 { put(UInt8(ascii: "-")) }
+            put(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<24]))
+        }
         afterValue = true
     }
 
     public mutating func integer(_ value: Int64) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        writeDigits(value.magnitude, width: 1)
+        writeDigits(value.magnitude)
         afterValue = true
     }
 
@@ -128,8 +146,8 @@ public struct JSONBodyWriter {
         if afterValue { bytes.append(UInt8(ascii: ",")) }
     }
 
-    /// `value` in decimal, padded with zeros to at least `width` digits.
-    private mutating func writeDigits(_ value: UInt64, width: Int) {
+    /// `value` in decimal.
+    private mutating func writeDigits(_ value: UInt64) {
         // 20 digits hold any UInt64.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var remaining = value
@@ -138,7 +156,7 @@ public struct JSONBodyWriter {
                 start -= 1
                 digits[start] = UInt8(ascii: "0") + UInt8(remaining % 10)
                 remaining /= 10
-            } while remaining > 0 || 20 - start < width
+            } while remaining > 0
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }

@@ -11,7 +11,7 @@ import Logging
 struct RequestLogHandler: LogHandler {
     private var base: any LogHandler
     /// Metadata set on this handler, not yet given to `base`.
-    private var deferred: Logger.Metadata = [:]
+    private var deferred = DeferredMetadata()
 
     init(base: any LogHandler) {
         self.base = base
@@ -20,7 +20,7 @@ struct RequestLogHandler: LogHandler {
     func log(event: LogEvent) {
         guard !deferred.isEmpty else { return base.log(event: event) }
         var event = event
-        event.metadata = deferred.merging(event.metadata ?? [:]) { _, line in line }
+        event.metadata = deferred.all.merging(event.metadata ?? [:]) { _, line in line }
         base.log(event: event)
     }
 
@@ -34,9 +34,9 @@ struct RequestLogHandler: LogHandler {
     }
 
     var metadata: Logger.Metadata {
-        get { base.metadata.merging(deferred) { _, set in set } }
+        get { base.metadata.merging(deferred.all) { _, set in set } }
         set {
-            deferred = newValue
+            deferred = DeferredMetadata(newValue)
             base.metadata = [:]
         }
     }
@@ -49,5 +49,37 @@ struct RequestLogHandler: LogHandler {
     var metadataProvider: Logger.MetadataProvider? {
         get { base.metadataProvider }
         set { base.metadataProvider = newValue }
+    }
+}
+
+/// Metadata kept aside by ``RequestLogHandler``. The one key a request's logger usually gets is
+/// kept without a dictionary (whose storage is allocated on the first insert); more go to one.
+private struct DeferredMetadata {
+    private var first: (key: String, value: Logger.Metadata.Value)?
+    private var rest: Logger.Metadata = [:]
+
+    init(_ metadata: Logger.Metadata = [:]) {
+        rest = metadata
+    }
+
+    var isEmpty: Bool { first == nil && rest.isEmpty }
+
+    var all: Logger.Metadata {
+        var all = rest
+        if let first { all[first.key] = first.value }
+        return all
+    }
+
+    subscript(key: String) -> Logger.Metadata.Value? {
+        get { first?.key == key ? first?.value : rest[key] }
+        set {
+            if first?.key == key {
+                first = newValue.map { (key, $0) }
+            } else if first == nil, rest.isEmpty, let newValue {
+                first = (key, newValue)
+            } else {
+                rest[key] = newValue
+            }
+        }
     }
 }
