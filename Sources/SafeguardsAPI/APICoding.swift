@@ -1,76 +1,55 @@
 import Foundation
 import SafeguardsCore
 
-/// The JSON conventions of the API: snake_case keys on the wire (`agent_id`), Swift names in
-/// code (`agentID`), sorted output for stable bodies.
+/// The JSON conventions of the API: snake_case keys on the wire (`agent_id`), spelled out by each
+/// body's `CodingKeys`; map keys (metadata keys, system ids) exactly as written; sorted keys and
+/// unescaped slashes, for stable bodies.
+///
+/// The coders are plain Foundation coders: no key strategy, so no key is converted at run time.
+/// The busiest bodies also have a direct form (``JSONWritable``, ``JSONMemberDecodable``) that
+/// writes and reads the same bytes without the generic `Codable` machinery.
 public enum APICoding {
+    /// The options every API body is written with.
+    static let outputFormatting: JSONEncoder.OutputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+
+    /// A new encoder with the API's conventions, for a caller that changes its options (the CLI
+    /// pretty-prints). ``encode(_:)`` uses one shared encoder instead.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom { path in
-            let key = path.last?.stringValue ?? ""
-            return WireKey(isMapEntry(path) ? key : snakeCase(key))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = outputFormatting
         return encoder
     }
 
+    /// A new decoder with the API's conventions. ``decode(_:from:)`` uses one shared decoder instead.
     public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .custom { path in
-            let key = path.last?.stringValue ?? ""
-            return WireKey(isMapEntry(path) ? key : camelCase(key))
-        }
-        return decoder
+        JSONDecoder()
+    }
+
+    // Foundation's coders are thread-safe once configured, and these are never changed after.
+    private static let sharedEncoder = encoder()
+    private static let sharedDecoder = decoder()
+
+    /// Encodes an API body.
+    ///
+    /// - Throws: `EncodingError` (never for the API's own bodies).
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        try sharedEncoder.encode(value)
     }
 
     /// Decodes an API body: the strict check first (no duplicate keys, bounded nesting; see
-    /// ``StrictJSON``), then ``decoder()``. Foundation alone would keep the last of two equal keys.
+    /// ``StrictJSON``), then the decoder. Foundation alone would keep the last of two equal keys.
     ///
     /// - Throws: ``StrictJSONError`` when the text is refused by the check, else the decoder's
     ///   `DecodingError`.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try StrictJSON.validate(data)
-        return try decoder().decode(type, from: data)
+        return try decodeChecked(type, from: data)
     }
 
-    /// Properties that are maps keyed by data (metadata keys, system ids), whose keys are left as written.
-    static let mapProperties: Set<String> = ["metadata", "remoteAllocations", "remote_allocations", "grants", "balances", "results", "inputs", "priorityWeights", "priority_weights", "profiles", "budgets", "amounts", "used", "states", "allocations", "agents"]
-
-    /// Whether the last key of `path` is an entry of one of the ``mapProperties``.
-    static func isMapEntry(_ path: [any CodingKey]) -> Bool {
-        path.count >= 2 && mapProperties.contains(path[path.count - 2].stringValue)
-    }
-
-    /// `agentID` → `agent_id`, `retryAfterSeconds` → `retry_after_seconds`.
-    public static func snakeCase(_ name: String) -> String {
-        var words: [String] = []
-        var current = ""
-        for character in name {
-            if character.isUppercase, !current.isEmpty, !(current.last?.isUppercase ?? false) {
-                words.append(current)
-                current = ""
-            }
-            current.append(character)
-        }
-        if !current.isEmpty { words.append(current) }
-        return words.map { $0.lowercased() }.joined(separator: "_")
-    }
-
-    /// `agent_id` → `agentID`, `retry_after_seconds` → `retryAfterSeconds`.
-    public static func camelCase(_ key: String) -> String {
-        let parts = key.split(separator: "_", omittingEmptySubsequences: false)
-        guard let first = parts.first else { return key }
-        return String(first)
-            + parts.dropFirst().map { part in
-                part == "id" ? "ID" : part.prefix(1).uppercased() + part.dropFirst()
-            }.joined()
-    }
-
-    private struct WireKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    /// Decodes text that already passed the strict check.
+    ///
+    /// - Throws: the decoder's `DecodingError`.
+    public static func decodeChecked<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try sharedDecoder.decode(type, from: data)
     }
 }

@@ -1,7 +1,8 @@
 import SafeguardsCore
 
 // The JSON bodies of the node's HTTP API (`/v1`). Field names are snake_case on the wire
-// (see `APICoding`); amounts are decimal strings; times are RFC 3339 strings in UTC.
+// (each body's `CodingKeys`; see `APICoding`); amounts are decimal strings; times are RFC 3339
+// strings in UTC.
 
 /// `GET /healthz`
 public struct HealthBody: Codable, Sendable, Equatable {
@@ -10,6 +11,10 @@ public struct HealthBody: Codable, Sendable, Equatable {
     public init(status: String, systemID: String) {
         self.status = status
         self.systemID = systemID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, systemID = "system_id"
     }
 }
 
@@ -29,6 +34,10 @@ public struct CreatePoolRequest: Codable, Sendable, Equatable {
         self.priority = priority
         self.metadata = metadata
         self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, initialBudget = "initial_budget", priority, metadata, idempotencyKey = "idempotency_key"
     }
 }
 
@@ -56,6 +65,10 @@ public struct PoolBody: Codable, Sendable, Equatable {
         self.spent = spent
         self.metadata = metadata
         self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, priority, total, available, allocated, spent, metadata, createdAt = "created_at"
     }
 }
 
@@ -98,6 +111,11 @@ public struct RegisterAgentRequest: Codable, Sendable, Equatable {
         self.initialBudget = initialBudget
         self.idempotencyKey = idempotencyKey
     }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", poolID = "pool_id", priority, initialBudget = "initial_budget"
+        case idempotencyKey = "idempotency_key"
+    }
 }
 
 /// An agent's budget. `total = available + reserved + spent`.
@@ -136,6 +154,11 @@ public struct AgentBody: Codable, Sendable, Equatable {
         self.alertLevel = alertLevel
         self.createdAt = createdAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", poolID = "pool_id", priority, budget, alertLevel = "alert_level"
+        case createdAt = "created_at"
+    }
 }
 
 /// `GET /v1/agents`
@@ -172,6 +195,10 @@ public struct UpdateBudgetRequest: Codable, Sendable, Equatable {
         self.reason = reason
         self.idempotencyKey = idempotencyKey
     }
+
+    enum CodingKeys: String, CodingKey {
+        case budget, reason, idempotencyKey = "idempotency_key"
+    }
 }
 
 /// `POST /v1/agents/{id}/reservations`
@@ -184,6 +211,10 @@ public struct ReserveRequest: Codable, Sendable, Equatable {
         self.amount = amount
         self.idempotencyKey = idempotencyKey
         self.timeoutSeconds = timeoutSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, idempotencyKey = "idempotency_key", timeoutSeconds = "timeout_seconds"
     }
 }
 
@@ -211,6 +242,11 @@ public struct ReservationBody: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.resolvedAt = resolvedAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case reservationID = "reservation_id", agentID = "agent_id", amount, state, settledAmount = "settled_amount"
+        case expiresAt = "expires_at", createdAt = "created_at", resolvedAt = "resolved_at"
+    }
 }
 
 /// `POST /v1/reservations/{id}/settle`
@@ -226,6 +262,10 @@ public struct SpendRequest: Codable, Sendable, Equatable {
     public init(amount: Amount, idempotencyKey: String? = nil) {
         self.amount = amount
         self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, idempotencyKey = "idempotency_key"
     }
 }
 
@@ -261,82 +301,11 @@ public struct TransferBody: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
         self.resolvedAt = resolvedAt
     }
-}
-
-/// A usage alert.
-public struct AlertBody: Codable, Sendable, Equatable {
-    public var id: String
-    public var agentID: String
-    public var poolID: String
-    /// `warning` (75% used) or `critical` (90% used).
-    public var level: String
-    /// Used share of the budget, e.g. `"76.50"`.
-    public var usagePercent: String
-    public var used: Amount
-    public var budget: Amount
-    public var transferID: String
-    public var createdAt: String
-    public init(
-        id: String, agentID: String, poolID: String, level: String, usagePercent: String, used: Amount,
-        budget: Amount, transferID: String, createdAt: String
-    ) {
-        self.id = id
-        self.agentID = agentID
-        self.poolID = poolID
-        self.level = level
-        self.usagePercent = usagePercent
-        self.used = used
-        self.budget = budget
-        self.transferID = transferID
-        self.createdAt = createdAt
-    }
-}
-
-/// `GET /v1/alerts`
-public struct AlertListBody: PagedList, Equatable {
-    public var alerts: [AlertBody]
-    /// The cursor of the next page (`?after=`), `nil` on the last page.
-    public var next: String?
-    public init(alerts: [AlertBody], next: String? = nil) {
-        self.alerts = alerts
-        self.next = next
-    }
-
-    public var items: [AlertBody] {
-        get { alerts }
-        set { alerts = newValue }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        try PageCoding.encode(alerts, as: "alerts", next: next, to: encoder)
-    }
 
     enum CodingKeys: String, CodingKey {
-        case alerts, next
-    }
-}
-
-/// `GET /v1/ledger/check`: sums over every account. `balanced` when debits equal credits (posted
-/// and pending) and no constrained account is below zero.
-public struct LedgerCheckBody: Codable, Sendable, Equatable {
-    public var balanced: Bool
-    public var debits: String
-    public var credits: String
-    public var debitsPending: String
-    public var creditsPending: String
-    public var accounts: Int
-    public var overdrawnAccounts: [String]
-    public init(
-        balanced: Bool, debits: String, credits: String, debitsPending: String, creditsPending: String, accounts: Int,
-        overdrawnAccounts: [String]
-    ) {
-        self.balanced = balanced
-        self.debits = debits
-        self.credits = credits
-        self.debitsPending = debitsPending
-        self.creditsPending = creditsPending
-        self.accounts = accounts
-        self.overdrawnAccounts = overdrawnAccounts
+        case id, debitAccount = "debit_account", creditAccount = "credit_account", amount
+        case postedAmount = "posted_amount", twoPhase = "two_phase", state, reason, metadata
+        case createdAt = "created_at", expiresAt = "expires_at", resolvedAt = "resolved_at"
     }
 }
 
@@ -358,4 +327,8 @@ public struct ProblemBody: Codable, Sendable, Equatable, Error, CustomStringConv
     }
 
     public var description: String { "\(status) \(code): \(detail)" }
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, code, retryAfterSeconds = "retry_after_seconds"
+    }
 }

@@ -19,6 +19,11 @@ public struct RemoteBudgetRequest: Codable, Sendable, Equatable {
         self.metadata = metadata
         self.idempotencyKey = idempotencyKey
     }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", remoteSystemID = "remote_system_id", amount, metadata
+        case idempotencyKey = "idempotency_key"
+    }
 }
 
 /// `POST /v1/federation/returns`: give unused remote budget of an agent back to the peer it came from.
@@ -33,6 +38,10 @@ public struct RemoteReturnRequest: Codable, Sendable, Equatable {
         self.remoteSystemID = remoteSystemID
         self.amount = amount
         self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", remoteSystemID = "remote_system_id", amount, idempotencyKey = "idempotency_key"
     }
 }
 
@@ -61,6 +70,11 @@ public struct ReceiptBody: Codable, Sendable, Equatable {
         self.reason = reason
         self.decidedAt = decidedAt
         self.signedEnvelope = signedEnvelope
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case transactionID = "transaction_id", requester, giver, amount, status, reason, decidedAt = "decided_at"
+        case signedEnvelope = "signed_envelope"
     }
 }
 
@@ -96,6 +110,11 @@ public struct FederationTransactionBody: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.settledAt = settledAt
         self.receipt = receipt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case transactionID = "transaction_id", direction, kind, peer, agentID = "agent_id", amount, status, reason
+        case createdAt = "created_at", settledAt = "settled_at", receipt
     }
 }
 
@@ -143,6 +162,11 @@ public struct CreateFederatedPoolRequest: Codable, Sendable, Equatable {
         self.remoteAllocations = remoteAllocations
         self.idempotencyKey = idempotencyKey
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, localBudget = "local_budget", priority, metadata, remoteAllocations = "remote_allocations"
+        case idempotencyKey = "idempotency_key"
+    }
 }
 
 /// What one peer granted a federated pool.
@@ -161,6 +185,10 @@ public struct GrantBody: Codable, Sendable, Equatable {
         self.status = status
         self.reason = reason
     }
+
+    enum CodingKeys: String, CodingKey {
+        case proposalID = "proposal_id", requested, granted, status, reason
+    }
 }
 
 /// A federated pool: the local pool and what each peer granted it.
@@ -174,6 +202,10 @@ public struct FederatedPoolBody: Codable, Sendable, Equatable {
         self.pool = pool
         self.grants = grants
     }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", pool, grants
+    }
 }
 
 /// What `safeguards federation verify` found.
@@ -186,6 +218,10 @@ public struct EvidenceReport: Codable, Sendable, Equatable {
             self.transactionID = transactionID
             self.peer = peer
             self.problem = problem
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case transactionID = "transaction_id", peer, problem
         }
     }
 
@@ -212,6 +248,10 @@ public struct AccountBalancesBody: PagedList, Equatable {
             self.balance = balance
             self.debitsPending = debitsPending
             self.creditsPending = creditsPending
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, balance, debitsPending = "debits_pending", creditsPending = "credits_pending"
         }
     }
 
@@ -268,6 +308,10 @@ public struct SyncStatusBody: Codable, Sendable, Equatable {
         self.version = version
         self.peers = peers
     }
+
+    enum CodingKeys: String, CodingKey {
+        case systemID = "system_id", generation, version, peers
+    }
 }
 
 /// One peer in the sync status.
@@ -311,6 +355,13 @@ public struct SyncPeerBody: Codable, Sendable, Equatable {
         self.balances = balances
         self.lastError = lastError
     }
+
+    enum CodingKeys: String, CodingKey {
+        case systemID = "system_id", state, trustLevel = "trust_level", effectiveTrust = "effective_trust"
+        case lastSync = "last_sync", lastSeenVersion = "last_seen_version", versionsBehind = "versions_behind"
+        case pendingTransfers = "pending_transfers", disagreementsFound = "disagreements_found"
+        case disagreementsRepaired = "disagreements_repaired", balances, lastError = "last_error"
+    }
 }
 
 /// `POST /v1/sync`: one exchange with every peer.
@@ -327,6 +378,10 @@ public struct SyncResultBody: Codable, Sendable, Equatable {
         self.success = success
         self.lastSync = lastSync
         self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case success, lastSync = "last_sync", error
     }
 }
 

@@ -15,6 +15,11 @@ public struct PredictionBody: Codable, Sendable, Equatable {
         self.confidence = confidence
         self.dataPoints = dataPoints
     }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", hours, predictedBudget = "predicted_budget", confidence
+        case dataPoints = "data_points"
+    }
 }
 
 /// `GET /v1/agents/{id}/patterns`: the learned weekly usage, bucket by bucket.
@@ -44,6 +49,11 @@ public struct PatternsBody: Codable, Sendable, Equatable {
         self.weeks = weeks
         self.dataPoints = dataPoints
         self.buckets = buckets
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", timeBucketMinutes = "time_bucket_minutes"
+        case learningPeriodDays = "learning_period_days", weeks, dataPoints = "data_points", buckets
     }
 }
 
@@ -89,6 +99,13 @@ public struct UsagePredictionBody: Codable, Sendable, Equatable {
         self.predictionConfidence = predictionConfidence
         self.timeZone = timeZone
     }
+
+    enum CodingKeys: String, CodingKey {
+        case safetyMargin = "safety_margin", predictionWindowHours = "prediction_window_hours"
+        case updateIntervalSeconds = "update_interval_seconds", learningPeriodDays = "learning_period_days"
+        case timeBucketMinutes = "time_bucket_minutes", minDataPoints = "min_data_points"
+        case predictionConfidence = "prediction_confidence", timeZone = "time_zone"
+    }
 }
 
 /// The reward of one step, by weight (see the README's optimizer section).
@@ -106,6 +123,11 @@ public struct RewardWeightsBody: Codable, Sendable, Equatable {
         self.exhaustionPenalty = exhaustionPenalty
         self.completedTasks = completedTasks
         self.stabilityPenalty = stabilityPenalty
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case utilization, exhaustionPenalty = "exhaustion_penalty", completedTasks = "completed_tasks"
+        case stabilityPenalty = "stability_penalty"
     }
 }
 
@@ -142,6 +164,13 @@ public struct ReinforcementLearningBody: Codable, Sendable, Equatable {
         self.timeZone = timeZone
         self.reward = reward
     }
+
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "learning_rate", discountFactor = "discount_factor", explorationRate = "exploration_rate"
+        case maxBudgetChangePercentage = "max_budget_change_percentage", trainingEpisodes = "training_episodes"
+        case updateIntervalSeconds = "update_interval_seconds", learningPeriodDays = "learning_period_days"
+        case minDataPoints = "min_data_points", seed, timeZone = "time_zone", reward
+    }
 }
 
 /// `GET /v1/optimizer/policy`: what the reinforcement-learning optimizer of each pool learned.
@@ -160,6 +189,10 @@ public struct OptimizerPolicyBody: Codable, Sendable, Equatable {
             self.baseline = baseline
             self.allowance = allowance
             self.stepsLearned = stepsLearned
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case agentID = "agent_id", priority, baseline, allowance, stepsLearned = "steps_learned"
         }
     }
 
@@ -187,6 +220,11 @@ public struct OptimizerPolicyBody: Codable, Sendable, Equatable {
             self.action = action
             self.values = values
         }
+
+        enum CodingKeys: String, CodingKey {
+            case state, timeOfDay = "time_of_day", day, priority, recentUsage = "recent_usage"
+            case remainingBudget = "remaining_budget", action, values
+        }
     }
 
     public struct Pool: Codable, Sendable, Equatable {
@@ -209,6 +247,12 @@ public struct OptimizerPolicyBody: Codable, Sendable, Equatable {
             self.maxBudgetChangePercentage = maxBudgetChangePercentage
             self.agents = agents
             self.states = states
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case poolID = "pool_id", trainedAt = "trained_at", trainingEpisodes = "training_episodes"
+            case updateIntervalSeconds = "update_interval_seconds"
+            case maxBudgetChangePercentage = "max_budget_change_percentage", agents, states
         }
     }
 

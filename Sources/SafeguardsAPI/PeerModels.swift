@@ -20,7 +20,7 @@ public struct PeerRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case systemID, address, trustLevel, publicKey
+        case systemID = "system_id", address, trustLevel = "trust_level", publicKey = "public_key"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +74,12 @@ public struct PeerBody: Codable, Sendable, Equatable {
         self.source = source
         self.createdAt = createdAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case systemID = "system_id", address, publicKey = "public_key", trustLevel = "trust_level"
+        case effectiveTrust = "effective_trust", goodMessages = "good_messages", badMessages = "bad_messages"
+        case lastContact = "last_contact", lastOffenseAt = "last_offense_at", source, createdAt = "created_at"
+    }
 }
 
 /// `GET /v1/peers`
@@ -109,5 +115,9 @@ public struct PingResultBody: Codable, Sendable, Equatable {
         self.systemID = systemID
         self.roundTripMs = roundTripMs
         self.effectiveTrust = effectiveTrust
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case systemID = "system_id", roundTripMs = "round_trip_ms", effectiveTrust = "effective_trust"
     }
 }

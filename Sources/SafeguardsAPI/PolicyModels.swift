@@ -45,6 +45,12 @@ public struct AdaptiveSizingBody: Codable, Sendable, Equatable {
         self.shrinkRate = shrinkRate
         self.minAgentsForAdjustment = minAgentsForAdjustment
     }
+
+    enum CodingKeys: String, CodingKey {
+        case adjustmentIntervalSeconds = "adjustment_interval_seconds", minPoolBudget = "min_pool_budget"
+        case maxPoolBudget = "max_pool_budget", utilizationTarget = "utilization_target", growthRate = "growth_rate"
+        case shrinkRate = "shrink_rate", minAgentsForAdjustment = "min_agents_for_adjustment"
+    }
 }
 
 /// `PUT /v1/pools/{id}/policies/priority_reallocation`.
@@ -66,6 +72,12 @@ public struct PriorityReallocationBody: Codable, Sendable, Equatable {
         self.reservePercentage = reservePercentage
         self.priorityWeights = priorityWeights
     }
+
+    enum CodingKeys: String, CodingKey {
+        case reallocationIntervalSeconds = "reallocation_interval_seconds"
+        case emergencyThreshold = "emergency_threshold", minBudgetPercentage = "min_budget_percentage"
+        case reservePercentage = "reserve_percentage", priorityWeights = "priority_weights"
+    }
 }
 
 /// `PUT /v1/pools/{id}/policies/time_profiles`.
@@ -82,6 +94,10 @@ public struct TimeProfilesBody: Codable, Sendable, Equatable {
             self.endTime = endTime
             self.days = days
         }
+
+        enum CodingKeys: String, CodingKey {
+            case budget, startTime = "start_time", endTime = "end_time", days
+        }
     }
 
     public var timeZone: String
@@ -90,6 +106,10 @@ public struct TimeProfilesBody: Codable, Sendable, Equatable {
     public init(timeZone: String, profiles: [String: Profile]) {
         self.timeZone = timeZone
         self.profiles = profiles
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timeZone = "time_zone", profiles
     }
 }
 
@@ -119,6 +139,13 @@ public struct PoolPoliciesBody: Codable, Sendable, Equatable {
         self.reinforcementLearning = reinforcementLearning
         self.activeProfile = activeProfile
     }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", frozen, adaptiveSizing = "adaptive_sizing"
+        case priorityReallocation = "priority_reallocation", timeProfiles = "time_profiles"
+        case usagePrediction = "usage_prediction", reinforcementLearning = "reinforcement_learning"
+        case activeProfile = "active_profile"
+    }
 }
 
 /// `POST /v1/agents/{id}/rate-limit`.
@@ -128,6 +155,10 @@ public struct RateLimitBody: Codable, Sendable, Equatable {
     public init(maxBudget: Amount, timeWindowSeconds: Int) {
         self.maxBudget = maxBudget
         self.timeWindowSeconds = timeWindowSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxBudget = "max_budget", timeWindowSeconds = "time_window_seconds"
     }
 }
 
@@ -156,6 +187,11 @@ public struct DecisionBody: Codable, Sendable, Equatable {
         self.inputs = inputs
         self.transferID = transferID
         self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case policy, poolID = "pool_id", agentID = "agent_id", oldValue = "old_value", newValue = "new_value", reason
+        case inputs, transferID = "transfer_id", at
     }
 }
 
@@ -237,189 +273,5 @@ extension SafeguardsClient {
     /// One page of `GET /v1/decisions`, newest first.
     public func decisions(pool: String? = nil, page: PageQuery) async throws(APIClientError) -> DecisionListBody {
         try await call(.GET, Self.path("/v1/decisions", query: [("pool_id", pool)] + page.parameters))
-    }
-}
-
-/// `POST /v1/agents/{id}/resources`.
-public struct ResourceBudgetsRequest: Codable, Sendable, Equatable {
-    public var budgets: [String: Amount]
-    public var idempotencyKey: String?
-    public init(budgets: [String: Amount], idempotencyKey: String? = nil) {
-        self.budgets = budgets
-        self.idempotencyKey = idempotencyKey
-    }
-}
-
-/// An agent's budget of each resource type.
-public struct ResourcesBody: Codable, Sendable, Equatable {
-    public struct Budget: Codable, Sendable, Equatable {
-        public var total: Amount
-        public var available: Amount
-        public var reserved: Amount
-        public init(total: Amount, available: Amount, reserved: Amount) {
-            self.total = total
-            self.available = available
-            self.reserved = reserved
-        }
-    }
-
-    public var agentID: String
-    public var budgets: [String: Budget]
-    public init(agentID: String, budgets: [String: Budget]) {
-        self.agentID = agentID
-        self.budgets = budgets
-    }
-}
-
-/// `POST /v1/agents/{id}/resources/reserve`: several resources at once, all or none.
-public struct ResourceReserveRequest: Codable, Sendable, Equatable {
-    public var amounts: [String: Amount]
-    public var idempotencyKey: String?
-    public var timeoutSeconds: Int?
-    public init(amounts: [String: Amount], idempotencyKey: String? = nil, timeoutSeconds: Int? = nil) {
-        self.amounts = amounts
-        self.idempotencyKey = idempotencyKey
-        self.timeoutSeconds = timeoutSeconds
-    }
-}
-
-/// A resource reservation: what each type holds and where it stands.
-public struct ResourceReservationBody: Codable, Sendable, Equatable {
-    public var reservationID: String
-    public var agentID: String
-    public var amounts: [String: Amount]
-    /// Per type: pending, posted (settled), voided (released) or expired.
-    public var states: [String: String]
-    public init(reservationID: String, agentID: String, amounts: [String: Amount], states: [String: String]) {
-        self.reservationID = reservationID
-        self.agentID = agentID
-        self.amounts = amounts
-        self.states = states
-    }
-}
-
-/// `POST /v1/resource-reservations/{id}/settle`: what was used of each type (the rest is released).
-public struct ResourceSettleRequest: Codable, Sendable, Equatable {
-    public var used: [String: Amount]
-    public init(used: [String: Amount]) { self.used = used }
-}
-
-extension SafeguardsClient {
-    public func setResources(agent: String, _ request: ResourceBudgetsRequest) async throws(APIClientError) -> ResourcesBody {
-        try await call(.POST, "/v1/agents/\(Self.escape(agent))/resources", body: request)
-    }
-
-    public func resources(agent: String) async throws(APIClientError) -> ResourcesBody {
-        try await call(.GET, "/v1/agents/\(Self.escape(agent))/resources")
-    }
-
-    public func reserveResources(agent: String, _ request: ResourceReserveRequest) async throws(APIClientError)
-        -> ResourceReservationBody
-    {
-        try await call(.POST, "/v1/agents/\(Self.escape(agent))/resources/reserve", body: request)
-    }
-
-    public func settleResources(reservation: String, _ request: ResourceSettleRequest) async throws(APIClientError)
-        -> ResourceReservationBody
-    {
-        try await call(.POST, "/v1/resource-reservations/\(Self.escape(reservation))/settle", body: request)
-    }
-
-    public func releaseResources(reservation: String) async throws(APIClientError) -> ResourceReservationBody {
-        try await call(.POST, "/v1/resource-reservations/\(Self.escape(reservation))/release")
-    }
-}
-
-/// `POST /v1/cost-benefit/operations`.
-public struct OperationProfileBody: Codable, Sendable, Equatable {
-    public var agentID: String
-    public var operationType: String
-    public var averageCost: Amount
-    public var averageBenefit: Amount
-    public var benefitVariability: Amount
-    public init(agentID: String, operationType: String, averageCost: Amount, averageBenefit: Amount, benefitVariability: Amount) {
-        self.agentID = agentID
-        self.operationType = operationType
-        self.averageCost = averageCost
-        self.averageBenefit = averageBenefit
-        self.benefitVariability = benefitVariability
-    }
-}
-
-/// `POST /v1/cost-benefit/optimize`.
-public struct OptimizeRequest: Codable, Sendable, Equatable {
-    public var totalBudget: Amount
-    public var minAllocationPercentage: RatioText
-    public var riskTolerance: RatioText
-    /// Set each agent's budget to its allocation (through the ledger, logged as decisions).
-    public var apply: Bool?
-    public init(totalBudget: Amount, minAllocationPercentage: RatioText, riskTolerance: RatioText, apply: Bool? = nil) {
-        self.totalBudget = totalBudget
-        self.minAllocationPercentage = minAllocationPercentage
-        self.riskTolerance = riskTolerance
-        self.apply = apply
-    }
-}
-
-public struct OptimizeResult: Codable, Sendable, Equatable {
-    public var allocations: [String: Amount]
-    /// The risk-adjusted expected benefit of the allocation (see the objective in the README).
-    public var objective: String
-    public var applied: Bool
-    public init(allocations: [String: Amount], objective: String, applied: Bool) {
-        self.allocations = allocations
-        self.objective = objective
-        self.applied = applied
-    }
-}
-
-/// `POST /v1/cost-benefit/benefits`: a benefit an agent's work actually brought.
-public struct BenefitReport: Codable, Sendable, Equatable {
-    public var agentID: String
-    public var benefit: Amount
-    public init(agentID: String, benefit: Amount) {
-        self.agentID = agentID
-        self.benefit = benefit
-    }
-}
-
-/// `GET /v1/cost-benefit/effectiveness?lookback_days=7&metric=roi`.
-public struct EffectivenessBody: Codable, Sendable, Equatable {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var spent: Amount
-        public var benefit: Amount
-        /// (benefit − spent) / spent, as a decimal; absent when nothing was spent.
-        public var roi: String?
-        public init(spent: Amount, benefit: Amount, roi: String?) {
-            self.spent = spent
-            self.benefit = benefit
-            self.roi = roi
-        }
-    }
-    public var lookbackDays: Int
-    public var metric: String
-    public var agents: [String: Entry]
-    public init(lookbackDays: Int, metric: String, agents: [String: Entry]) {
-        self.lookbackDays = lookbackDays
-        self.metric = metric
-        self.agents = agents
-    }
-}
-
-extension SafeguardsClient {
-    public func registerOperation(_ body: OperationProfileBody) async throws(APIClientError) -> OperationProfileBody {
-        try await call(.POST, "/v1/cost-benefit/operations", body: body)
-    }
-
-    public func optimize(_ request: OptimizeRequest) async throws(APIClientError) -> OptimizeResult {
-        try await call(.POST, "/v1/cost-benefit/optimize", body: request)
-    }
-
-    public func reportBenefit(_ report: BenefitReport) async throws(APIClientError) -> BenefitReport {
-        try await call(.POST, "/v1/cost-benefit/benefits", body: report)
-    }
-
-    public func effectiveness(lookbackDays: Int = 7) async throws(APIClientError) -> EffectivenessBody {
-        try await call(.GET, "/v1/cost-benefit/effectiveness?lookback_days=\(lookbackDays)&metric=roi")
     }
 }

@@ -158,7 +158,7 @@ public struct SafeguardsClient: Sendable {
         _ method: HTTPMethod, _ path: String, body: Request
     ) async throws(APIClientError) -> Response {
         let bytes: [UInt8]
-        do { bytes = Array(try APICoding.encoder().encode(body)) } catch {
+        do { bytes = Array(try APICoding.encode(body)) } catch {
             throw .unexpectedResponse(status: 0, detail: "cannot encode the request: \(error)")
         }
         return try decode(await raw(method, path, body: bytes))
@@ -168,7 +168,7 @@ public struct SafeguardsClient: Sendable {
     func decode<Response: Decodable>(_ response: HTTPResponse) throws(APIClientError) -> Response {
         let data = Data(response.body)
         guard (200..<300).contains(response.status) else {
-            if let problem = try? APICoding.decoder().decode(ProblemBody.self, from: data) {
+            if let problem = try? APICoding.decodeChecked(ProblemBody.self, from: data) {
                 throw .problem(problem)
             }
             throw .unexpectedResponse(status: response.status, detail: String(decoding: response.body.prefix(300), as: UTF8.self))

@@ -82,4 +82,56 @@ struct StrictJSONTests {
         #expect(Self.verdict(#"{"amount":"1","amount":"2"}"#)?.description == "duplicate key 'amount' in a JSON object")
         #expect(Self.verdict("[1,]") == .invalid(offset: 3, reason: "expected a value"))
     }
+    // MARK: Members
+
+    static func members(_ text: String) throws(StrictJSONError) -> JSONMembers? {
+        try StrictJSON.members(of: Array(text.utf8))
+    }
+
+    @Test func membersOfTheTopLevelObjectAreKeptUnescaped() throws {
+        let text = #" {"a\u0062":"x\/y\n\u00e9\ud83d\ude00", "n":-1.5e3, "t":true, "f":false, "z":null, "o":{"a":[1]}, "l":[{}], "é":""} "#
+        let members = try #require(try Self.members(text))
+        #expect(members.entries.map(\.key) == ["ab", "n", "t", "f", "z", "o", "l", "é"])
+        #expect(members["ab"] == .string("x/y\né😀"))
+        #expect(members["n"] == .number("-1.5e3"))
+        #expect(members["t"] == .bool(true))
+        #expect(members["f"] == .bool(false))
+        #expect(members["z"] == .null)
+        #expect(members["o"] == .object)
+        #expect(members["l"] == .array)
+        #expect(members["é"] == .string(""))
+        #expect(members["missing"] == nil)
+        #expect(try Self.members("{}") == JSONMembers([]))
+    }
+
+    @Test(arguments: [#"[]"#, #""text""#, "1", "null", "true", #"[{"a":1}]"#])
+    func aTopLevelValueThatIsNotAnObjectHasNoMembers(_ text: String) throws {
+        #expect(try Self.members(text) == nil)
+    }
+
+    /// The members are read in the check's own pass: every text gets the same verdict from both.
+    @Test(arguments: [
+        "", "{", #"{"a":1,}"#, #"{"a":1,"a":2}"#, #"{"a":{"b":1,"b":2}}"#, #"{"a":"\ud800"}"#, "{\"a\":\"\u{1}\"}",
+        #"{"a":[1,]}"#, #"{"a":01}"#, #"{"a":1}x"#, String(repeating: #"{"a":"#, count: 65) + "1" + String(repeating: "}", count: 65),
+        #"{"a":"x","A":"y"}"#, #"{"k":tru}"#, #"{"k":-}"#, #"{"k":"a\qb"}"#,
+    ])
+    func membersAndValidationAgree(_ text: String) {
+        var membersError: StrictJSONError?
+        do { _ = try Self.members(text) } catch { membersError = error }
+        #expect(membersError == Self.verdict(text), "\(text)")
+    }
+
+    /// Objects with many keys are checked with a set past the first few: a key twice is still
+    /// found wherever it is, also spelled apart.
+    @Test func duplicatesAreFoundInLargeObjects() throws {
+        let object = "{" + (0..<40).map { #""key\#($0)":1"# }.joined(separator: ",")
+        #expect(Self.verdict(object + "}") == nil)
+        #expect(try Self.members(object + "}")?.entries.count == 40)
+        #expect(Self.verdict(object + #","key3":2}"#) == .duplicateKey("key3"))
+        #expect(Self.verdict(object + #","key39":2}"#) == .duplicateKey("key39"))
+        #expect(Self.verdict(object + #","key\u0033\u0039":2}"#) == .duplicateKey("key39"))
+        let spelledApart = #"{"k1":1,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"\u00e9":1,"e\u0301":2}"#
+        #expect(Self.verdict(spelledApart) == .duplicateKey("\u{E9}"))
+        #expect(throws: StrictJSONError.duplicateKey("key7")) { try Self.members(object + #","key7":2}"#) }
+    }
 }

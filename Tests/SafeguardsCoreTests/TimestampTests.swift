@@ -1,4 +1,4 @@
-import SafeguardsCore
+@testable import SafeguardsCore
 import Testing
 
 @Suite("Timestamp arithmetic")
@@ -65,5 +65,23 @@ struct TimestampFormattingTests {
         let highest = Timestamp(millisecondsSince1970: .max).description
         #expect(lowest.hasPrefix("-") && lowest.hasSuffix("Z"))
         #expect(highest.hasSuffix("Z") && !highest.hasPrefix("-"))
+    }
+
+    /// Four-digit years are written in place; every other year field by field. Both spell a time
+    /// the same, over the whole range of four-digit years and at its edges.
+    @Test func fourDigitYearsAreWrittenAsFieldByField() {
+        var random = SeededRandom(seed: 8601)
+        // 0000-01-01 and 9999-12-31T23:59:59.999, in milliseconds since 1970.
+        let first: Int64 = -62_167_219_200_000
+        let last: Int64 = 253_402_300_799_999
+        var times = [first, first - 1, last, last + 1, 0, -1, 951_827_696_789]
+        times += (0..<2000).map { _ in first + Int64(random.next(below: UInt64(last - first + 1))) }
+        for millis in times {
+            let time = Timestamp(millisecondsSince1970: millis)
+            #expect(ISO8601.format(time) == ISO8601.inParts(ISO8601.CivilTime(time)), "\(millis)")
+        }
+        #expect(Timestamp(millisecondsSince1970: first).description == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp(millisecondsSince1970: last).description == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(millisecondsSince1970: last + 1).description == "10000-01-01T00:00:00.000Z")
     }
 }

@@ -48,6 +48,32 @@ struct ConnectionLimitTests {
         }
     }
 
+    /// Each request on a keep-alive connection has its own deadline: requests that together take
+    /// longer than the header timeout are all answered, and a request trickled in after them is
+    /// still cut off.
+    @Test func requestsOnAKeepAliveConnectionEachHaveTheirOwnDeadline() async throws {
+        try await TestNode.with(configure: {
+            $0.api.headerTimeout = .milliseconds(300)
+            $0.api.idleTimeout = .seconds(60)
+        }) { client, _ in
+            let connection = try RawHTTPConnection(port: try await Self.port(of: client))
+            for _ in 0..<8 {
+                try connection.send(RawHTTPConnection.healthCheck)
+                #expect(await connection.response()?.hasPrefix("HTTP/1.1 200") == true)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(!connection.isClosedByPeer)
+            for character in RawHTTPConnection.healthCheck {
+                connection.poll()
+                if connection.isClosedByPeer { break }
+                try? connection.send(String(character))
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(await connection.wait { $0.isClosedByPeer })
+            #expect(connection.text.hasPrefix("HTTP/1.1 408"), "\(connection.text)")
+        }
+    }
+
     @Test func connectionsPastTheCapWaitWhileOpenOnesAreAnswered() async throws {
         try await TestNode.with(configure: { $0.api.maxConnections = 2 }) { client, _ in
             let port = try await Self.port(of: client)

@@ -27,6 +27,18 @@ public enum StrictJSON {
         var scanner = StrictJSONScanner(bytes: Array(bytes), maximumDepth: maximumDepth)
         try scanner.scanDocument()
     }
+
+    /// The same check as ``validate(_:maximumDepth:)``, and in the same pass the members of the
+    /// top-level object: `nil` when the text is JSON but its top-level value is not an object.
+    ///
+    /// - Throws: ``StrictJSONError``, exactly as ``validate(_:maximumDepth:)`` does for the same bytes.
+    public static func members(of bytes: some Collection<UInt8>, maximumDepth: Int = defaultMaximumDepth)
+        throws(StrictJSONError) -> JSONMembers?
+    {
+        var scanner = StrictJSONScanner(bytes: Array(bytes), maximumDepth: maximumDepth, keepsMembers: true)
+        try scanner.scanDocument()
+        return scanner.members
+    }
 }
 
 /// Why bytes were refused by ``StrictJSON/validate(_:maximumDepth:)``.
@@ -54,12 +66,17 @@ public enum StrictJSONError: Error, Sendable, Equatable, CustomStringConvertible
 struct StrictJSONScanner {
     let bytes: [UInt8]
     let maximumDepth: Int
+    /// Whether the members of a top-level object are kept (``StrictJSON/members(of:maximumDepth:)``).
+    let keepsMembers: Bool
     var offset = 0
     var depth = 0
+    /// The top-level object's members, when ``keepsMembers`` and the top-level value is an object.
+    var members: JSONMembers?
 
-    init(bytes: [UInt8], maximumDepth: Int) {
+    init(bytes: [UInt8], maximumDepth: Int, keepsMembers: Bool = false) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.keepsMembers = keepsMembers
     }
 
     mutating func scanDocument() throws(StrictJSONError) {
@@ -114,7 +131,10 @@ struct StrictJSONScanner {
         defer { depth -= 1 }
         offset += 1
         let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
-        var keys: Set<String> = []
+        let keepsThese = keepsMembers && isObject && depth == 1
+        var keys = SeenKeys()
+        var kept: [JSONMembers.Member] = []
+        defer { if keepsThese { members = JSONMembers(kept) } }
         skipWhitespace()
         if current == close {
             offset += 1
@@ -125,12 +145,18 @@ struct StrictJSONScanner {
             if isObject {
                 guard current == UInt8(ascii: "\"") else { throw invalid("expected a key") }
                 let key = try scanString(keepingText: true)
-                guard keys.insert(key).inserted else { throw .duplicateKey(key) }
+                guard keys.insert(key) else { throw .duplicateKey(key) }
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"), "':' after a key")
                 skipWhitespace()
+                if keepsThese {
+                    kept.append(JSONMembers.Member(key: key, value: try scanMemberValue()))
+                } else {
+                    try scanValue()
+                }
+            } else {
+                try scanValue()
             }
-            try scanValue()
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): offset += 1
@@ -139,6 +165,34 @@ struct StrictJSONScanner {
                 return
             default: throw invalid(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
             }
+        }
+    }
+
+    /// A value of a kept member: scanned as ``scanValue()`` does, with the text of a string or a number.
+    private mutating func scanMemberValue() throws(StrictJSONError) -> JSONMembers.Value {
+        // At the end of the text `scanValue()` below throws what it throws for any value.
+        switch current ?? 0 {
+        case UInt8(ascii: "\""): return .string(try scanString(keepingText: true))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = offset
+            try scanNumber()
+            // Sign, digits, '.', 'e', '+': all ASCII.
+            return .number(String(decoding: bytes[start..<offset], as: UTF8.self))
+        case UInt8(ascii: "t"):
+            try scanLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try scanLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try scanLiteral("null")
+            return .null
+        case UInt8(ascii: "{"):
+            try scanValue()
+            return .object
+        default:
+            try scanValue()
+            return .array
         }
     }
 
@@ -168,29 +222,36 @@ struct StrictJSONScanner {
     }
 
     /// A string whose opening quote is the current byte; its unescaped text when `keepingText`
-    /// (for keys), else an empty string.
+    /// (for keys and kept members), else an empty string.
     private mutating func scanString(keepingText: Bool) throws(StrictJSONError) -> String {
         offset += 1
+        // Unescaped text is decoded straight from the input; only escapes need a buffer.
+        var run = offset
         var text: [UInt8] = []
+        var escaped = false
         while true {
             guard let byte = current else { throw invalid("the text ends inside a string") }
             switch byte {
             case UInt8(ascii: "\""):
-                offset += 1
+                defer { offset += 1 }
                 // Every byte run was checked as UTF-8 and every escape written as UTF-8 of a valid scalar.
-                return keepingText ? String(decoding: text, as: UTF8.self) : ""
+                guard keepingText else { return "" }
+                guard escaped else { return String(decoding: bytes[run..<offset], as: UTF8.self) }
+                text.append(contentsOf: bytes[run..<offset])
+                return String(decoding: text, as: UTF8.self)
             case UInt8(ascii: "\\"):
+                if keepingText { text.append(contentsOf: bytes[run..<offset]) }
+                escaped = true
                 offset += 1
                 let scalar = try scanEscape()
-                if keepingText { text.append(contentsOf: Array(String(Character(scalar)).utf8)) }
+                if keepingText { text.append(contentsOf: String(Character(scalar)).utf8) }
+                run = offset
             case 0x00..<0x20:
                 throw invalid("unescaped control character in a string")
             case 0x00..<0x80:
                 offset += 1
-                if keepingText { text.append(byte) }
             default:
-                let length = try scanMultibyteScalar()
-                if keepingText { text.append(contentsOf: bytes[offset - length..<offset]) }
+                _ = try scanMultibyteScalar()
             }
         }
     }

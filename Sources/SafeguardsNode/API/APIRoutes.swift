@@ -21,8 +21,7 @@ struct APIRoutes: Sendable {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: metrics.middleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ResponseMiddleware(metrics: metrics.requests))
 
         router.get("/healthz") { _, _ in
             JSONBody.response(HealthBody(status: "ok", systemID: systemID))
@@ -152,9 +151,24 @@ struct APIRoutes: Sendable {
     }
 
     /// 201 with the body; a replay of an earlier request says so in `Idempotent-Replayed`.
-    static func created<T: Encodable>(_ body: T, replayed: Bool) -> Response {
-        var response = JSONBody.response(body, status: .created)
-        if replayed, let name = HTTPField.Name("Idempotent-Replayed") { response.headers[name] = "true" }
-        return response
+    static func created(_ body: some JSONWritable, replayed: Bool) -> Response {
+        JSONBody.response(body, status: .created, headers: replayed ? replayedHeaders : JSONBody.jsonHeaders)
     }
+
+    /// ``created(_:replayed:)`` for a body encoded by `Codable`.
+    static func created<T: Encodable>(_ body: T, replayed: Bool) -> Response {
+        JSONBody.response(body, status: .created, headers: replayed ? replayedHeaders : JSONBody.jsonHeaders)
+    }
+
+    private static let replayedHeaders: HTTPFields = {
+        var headers = JSONBody.jsonHeaders
+        headers[.idempotentReplayed] = "true"
+        return headers
+    }()
+}
+
+extension HTTPField.Name {
+    /// `Idempotent-Replayed: true` marks the answer to a replay of an earlier request. Made once:
+    /// a name built per response is checked and lowercased each time.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!  // a valid token: cannot fail
 }

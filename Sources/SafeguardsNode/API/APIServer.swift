@@ -24,6 +24,8 @@ enum APIServer {
         let headerTimeout = TimeAmount(api.headerTimeout)
         let limit = APIConnectionLimit(
             limit: ConnectionLimit(maximum: api.maxConnections, listener: "API", logger: logger))
+        var requestLogger = logger
+        requestLogger.handler = RequestLogHandler(base: logger.handler)
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
@@ -33,7 +35,7 @@ enum APIServer {
             configuration: .init(
                 address: .hostname(api.listen.host, port: api.listen.port), serverName: serverName, backlog: 1024,
                 availableConnectionsDelegate: limit),
-            onServerRunning: onServerRunning, logger: logger)
+            onServerRunning: onServerRunning, logger: requestLogger)
     }
 }
 
@@ -44,18 +46,19 @@ struct DeadlineHTTP1Channel: ServerChildChannel {
     let headerTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        // Made and used on the channel's event loop only, by the two handlers that share it.
+        let clock = RequestClock(timeout: headerTimeout)
         do {
-            try channel.pipeline.syncOperations.addHandler(
-                RequestDeadlineHandler(timeout: headerTimeout), position: .first)
+            try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(clock: clock), position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        return base.setup(channel: channel, logger: logger).assumeIsolated().flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(RequestProgressHandler(), position: .after(decoder))
+            try pipeline.addHandler(RequestProgressHandler(clock: clock), position: .after(decoder))
             return value
-        }
+        }.nonisolated()
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -18,106 +18,136 @@ import NIOHTTP1
 ///
 /// Two handlers share the work, because no single place in the pipeline sees both raw bytes and
 /// decoded requests: ``RequestDeadlineHandler`` sits first (bytes) and keeps the clock;
-/// ``RequestProgressHandler`` sits right after the HTTP/1 decoder and reports, as outbound user
-/// events travelling back to the first, when a request has been read and when a response starts
-/// and ends.
-enum HTTPRequestProgress: Sendable {
-    case requestRead
-    case responseStarted
-    case responseEnded
-}
-
-/// Keeps the clock of ``HTTPRequestProgress``'s rules; the first handler of an API connection.
-final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
-
-    private static let requestTimeout = ByteBuffer(
-        string: "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
-
+/// ``RequestProgressHandler`` sits right after the HTTP/1 decoder and tells the clock, which both
+/// hold (``RequestClock``), when a request has been read and when a response starts and ends.
+///
+/// The clock does not schedule and cancel a timer per request: a request's start is only noted,
+/// and one timer at a time checks, when it fires, whether the request then in progress has had
+/// its time; if not, it is set again for that request's deadline. Keep-alive traffic thus costs a
+/// clock read per request, and a connection with no request in progress has no timer.
+final class RequestClock {
     private let timeout: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the request being read started; `nil` while no request is being read.
+    private var requestStarted: NIODeadline?
+    private var timer: Scheduled<Void>?
     private var isResponding = false
+    private var context: ChannelHandlerContext?
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if deadline == nil, unwrapInboundIn(data).readableBytes > 0 {
-            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.expire(context) }
-        }
-        context.fireChannelRead(data)
+    /// Bytes arrived (`context` is the first handler's): starts the clock if no request is being read.
+    func bytesRead(context: ChannelHandlerContext) {
+        guard requestStarted == nil else { return }
+        let now = NIODeadline.now()
+        requestStarted = now
+        self.context = context
+        if timer == nil { schedule(at: now + timeout) }
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard let progress = event as? HTTPRequestProgress else {
-            context.triggerUserOutboundEvent(event, promise: promise)
+    /// The request's end has been decoded: stops the clock.
+    func requestRead() {
+        requestStarted = nil
+    }
+
+    func responseStarted() { isResponding = true }
+    func responseEnded() { isResponding = false }
+
+    /// The connection is gone: no more checks.
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        requestStarted = nil
+        context = nil
+    }
+
+    private func schedule(at deadline: NIODeadline) {
+        guard let context else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.check() }
+    }
+
+    private func check() {
+        timer = nil
+        guard let started = requestStarted, let context else { return }
+        let deadline = started + timeout
+        guard NIODeadline.now() >= deadline else {
+            schedule(at: deadline)
             return
         }
-        switch progress {
-        case .requestRead:
-            stopClock()
-        case .responseStarted:
-            isResponding = true
-        case .responseEnded:
-            isResponding = false
-        }
-        promise?.succeed(())
+        requestStarted = nil
+        expire(context)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        stopClock()
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        stopClock()
-    }
-
-    private func stopClock() {
-        deadline?.cancel()
-        deadline = nil
-    }
+    private static let requestTimeout = ByteBuffer(
+        string: "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
 
     private func expire(_ context: ChannelHandlerContext) {
-        deadline = nil
         guard !isResponding else {
             context.close(promise: nil)
             return
         }
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(Self.requestTimeout)), promise: written)
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(Self.requestTimeout)), promise: written)
     }
 }
 
-/// Reports ``HTTPRequestProgress`` to ``RequestDeadlineHandler``; sits right after the HTTP/1 decoder.
+/// Starts the ``RequestClock`` on bytes; the first handler of an API connection.
+final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let clock: RequestClock
+
+    init(clock: RequestClock) {
+        self.clock = clock
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if unwrapInboundIn(data).readableBytes > 0 { clock.bytesRead(context: context) }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clock.stop()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clock.stop()
+    }
+}
+
+/// Tells the ``RequestClock`` when a request has been read and when a response starts and ends;
+/// sits right after the HTTP/1 decoder.
 final class RequestProgressHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let clock: RequestClock
+
+    init(clock: RequestClock) {
+        self.clock = clock
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) {
-            context.triggerUserOutboundEvent(HTTPRequestProgress.requestRead, promise: nil)
-        }
+        if case .end = unwrapInboundIn(data) { clock.requestRead() }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head:
-            context.triggerUserOutboundEvent(HTTPRequestProgress.responseStarted, promise: nil)
+            clock.responseStarted()
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
             context.write(data, promise: promise)
-            context.triggerUserOutboundEvent(HTTPRequestProgress.responseEnded, promise: nil)
+            clock.responseEnded()
         }
     }
 }

@@ -1,6 +1,8 @@
+import HTTPTypes
 import Hummingbird
 import Prometheus
 import SafeguardsStore
+import Synchronization
 
 /// The node's Prometheus metrics. The registry is the node's own (not a process-wide bootstrap),
 /// so several nodes in one process, as in tests, keep separate figures.
@@ -10,6 +12,7 @@ public struct NodeMetrics: Sendable {
     let commands: Gauge
     let refused: Gauge
     let largestGroup: Gauge
+    let requests: RequestMetrics
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -22,6 +25,7 @@ public struct NodeMetrics: Sendable {
         commands = gauge("commands", "Budget commands applied")
         refused = gauge("commands_refused", "Budget commands refused")
         largestGroup = gauge("largest_commit_group", "Most commands served by one commit")
+        requests = RequestMetrics(registry: registry)
     }
 
     /// Copies the writer's counters into the gauges.
@@ -32,36 +36,63 @@ public struct NodeMetrics: Sendable {
         refused.set(Int64(statistics.refused))
         largestGroup.set(Int64(statistics.largestGroup))
     }
-
-    func middleware<Context: RequestContext>() -> RequestMetricsMiddleware<Context> {
-        RequestMetricsMiddleware(registry: registry)
-    }
 }
 
-/// Counts requests by method and status and times them.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let registry: PrometheusCollectorRegistry
+/// The HTTP request counter of each method and status and the duration histogram of each method,
+/// made through the registry the first time they are needed and then kept: making one through
+/// the registry checks its name, builds its labels and takes the registry's lock, which cost more
+/// per request than routing it. Methods and statuses are few (the HTTP parser knows a fixed list
+/// of methods), so the maps stay small.
+final class RequestMetrics: Sendable {
+    private struct Key: Hashable {
+        var method: HTTPRequest.Method
+        var status: Int
+    }
 
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        let response = try await next(request, context)
-        let labels = [("method", request.method.rawValue), ("status", String(response.status.code))]
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "safeguards", subsystem: "http", metricName: "requests", unitName: "total",
-                helpText: "HTTP requests by method and status"),
-            labels: labels
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(
-                namespace: "safeguards", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-                helpText: "HTTP request duration"),
-            labels: [("method", request.method.rawValue)],
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
-                .seconds(2)]
-        ).record(ContinuousClock.now - start)
-        return response
+    // Computed (the descriptor is not `Sendable`); needed only when a metric is first made.
+    private static var requestsDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "safeguards", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests by method and status")
+    }
+    private static var durationDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "safeguards", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "HTTP request duration")
+    }
+    private static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2),
+    ]
+
+    private let registry: PrometheusCollectorRegistry
+    private let counters = Mutex<[Key: Counter]>([:])
+    private let durations = Mutex<[HTTPRequest.Method: DurationHistogram]>([:])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// Counts one request answered with `status` and records how long it took.
+    func record(method: HTTPRequest.Method, status: Int, duration: Duration) {
+        counter(method: method, status: status).increment()
+        histogram(method: method).record(duration)
+    }
+
+    private func counter(method: HTTPRequest.Method, status: Int) -> Counter {
+        let key = Key(method: method, status: status)
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        // The registry returns the one counter of these labels however often it is asked.
+        let counter = registry.makeCounter(
+            descriptor: Self.requestsDescriptor, labels: [("method", method.rawValue), ("status", String(status))])
+        counters.withLock { $0[key] = counter }
+        return counter
+    }
+
+    private func histogram(method: HTTPRequest.Method) -> DurationHistogram {
+        if let histogram = durations.withLock({ $0[method] }) { return histogram }
+        let histogram = registry.makeDurationHistogram(
+            descriptor: Self.durationDescriptor, labels: [("method", method.rawValue)], buckets: Self.durationBuckets)
+        durations.withLock { $0[method] = histogram }
+        return histogram
     }
 }
