@@ -36,6 +36,8 @@ public actor SettlementService: Service {
     /// Grant events, one at a time in arrival order.
     let grantLock = EventLock()
     var delivering: Set<TransferID> = []
+    /// Agents seen to exist (agents are never removed).
+    private var knownAgents: Set<AgentID> = []
     /// Callers waiting for a transfer's outcome, each with the timer that ends its wait.
     var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
     var nextWaiter = 0
@@ -207,7 +209,7 @@ public actor SettlementService: Service {
     ) async throws(SafeguardsError) -> FederationTransactionBody {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         _ = try await federation.registry.registered(peer)
-        guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
+        try await requireAgent(agent)
         let id = Self.transactionID(key: key, kind: kind)
         let time = now()
         let stepped: SettlementWrites.Step
@@ -228,6 +230,14 @@ public actor SettlementService: Service {
         await awaitOutcome(id, within: settings.answerWait)
         guard let body = transaction(id) else { throw .notFound("transaction \(id) does not exist") }
         return body
+    }
+
+    /// Checks that `agent` exists. Agents are never removed, so each is looked up once: the
+    /// writer answers reads between its commits, and a request should not wait for one.
+    private func requireAgent(_ agent: AgentID) async throws(SafeguardsError) {
+        guard !knownAgents.contains(agent) else { return }
+        guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
+        knownAgents.insert(agent)
     }
 
     /// A transaction id from an idempotency key (the same key always names the same transfer),
@@ -280,7 +290,9 @@ public actor SettlementService: Service {
         } catch {
             return ErrorBody(code: .malformed, message: "\(error)")
         }
-        let trust = await federation.registry.effectiveTrust(of: peer, now: now())
+        // Only a giver deciding a transfer weighs the peer's trust.
+        var trust = TrustLevel.zero
+        if case .transferRequest = message { trust = await federation.registry.effectiveTrust(of: peer, now: now()) }
         let stepped = await step { $0.receive(message, from: peer, peerTrust: trust, now: now()) }
         if case .statusAnswer = message, !stepped.sequences.isEmpty { repaired[peer, default: 0] += 1 }
         guard case .carriedOut = await complete(stepped, evidence: envelope) else { return nil }
