@@ -45,6 +45,8 @@ enum RemoteSettlementFigure {
         /// SQLite commits of each node's writer during the run (requester `a`, giver `b`).
         var commitsA = 0
         var commitsB = 0
+        /// CPU time and context switches of the whole process (both nodes) during the run.
+        var work = ProcessWork(cpuMicroseconds: 0, contextSwitches: 0)
     }
 
     static func measure(
@@ -102,6 +104,7 @@ enum RemoteSettlementFigure {
         writers: (BudgetWriter, BudgetWriter)
     ) async -> Run {
         let commitsBefore = (await writers.0.statistics.commits, await writers.1.statistics.commits)
+        let workBefore = ProcessWork.now()
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + plan.settlementTimeLimit
@@ -140,6 +143,7 @@ enum RemoteSettlementFigure {
             }
         }
         total.elapsed = start.duration(to: clock.now)
+        total.work = ProcessWork.now().since(workBefore)
         total.commitsA = await writers.0.statistics.commits - commitsBefore.0
         total.commitsB = await writers.1.statistics.commits - commitsBefore.1
         return total
@@ -154,6 +158,10 @@ enum RemoteSettlementFigure {
         // Each settlement writes two records on the requester and one on the giver.
         line.add("requester_records_per_commit", perCommit(2 * run.accepted, run.commitsA), decimals: 2)
         line.add("giver_records_per_commit", perCommit(run.accepted, run.commitsB), decimals: 2)
+        // Both nodes run in this process: the work of a whole settlement, requester and giver.
+        let settled = max(1, run.accepted)
+        line.add("cpu_us_per_settled", run.work.cpuMicroseconds / settled)
+        line.add("switches_per_settled", Double(run.work.contextSwitches) / Double(settled), decimals: 1)
         line.add("seconds", run.elapsed.seconds, decimals: 3)
         return line
     }
