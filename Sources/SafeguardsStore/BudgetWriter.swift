@@ -2,18 +2,26 @@ import Logging
 import NIOCore
 import NIOPosix
 import SafeguardsCore
+import Synchronization
 
-/// The one writer of a node's budget state, with group commit.
+/// The one writer of a node's budget state, with pipelined group commit.
 ///
 /// Callers ``submit(_:)`` a command and wait. The writer takes every command queued so far,
 /// applies each to the in-memory book in order (a refused one changes nothing and does not
-/// affect the others), writes all their changes in one SQLite transaction, and only then answers
-/// each caller. Under load one fsync serves many requests; alone, a request costs one fsync.
+/// affect the others) and hands the group's changes to its ``GroupCommitter``, which writes
+/// them to SQLite and only then answers each caller. While one group is being synced, the
+/// writer applies the next: groups that queue up behind a sync are written together, in order,
+/// in the next transaction. Under load one fsync serves many requests; alone, a request costs
+/// one fsync.
 ///
-/// The actor runs on a thread of its own, so the synchronous SQLite commit never blocks Swift's
-/// cooperative pool, and no reader can observe a change before it is durable: apply and commit
-/// happen with no suspension point between them. When a commit fails, the book is reloaded from
-/// SQLite, so memory never holds what the disk does not.
+/// Every answer waits for the commit of its own group and of every group before it, refusals
+/// and replays included, so a caller is never told of state that is not durable. Readers use
+/// ``view(_:)``, which shows what is committed and never waits for the writer. When a commit
+/// fails, every group applied after it fails too, and the book is reloaded from SQLite, so
+/// memory never holds what the disk does not.
+///
+/// The actor runs on a thread of its own and the commits on the committer's, so the
+/// synchronous SQLite work never blocks Swift's cooperative pool.
 public actor BudgetWriter {
     let store: LedgerStore
     private var book: BudgetBook
@@ -21,11 +29,17 @@ public actor BudgetWriter {
     private let logger: Logger
     private let thread: MultiThreadedEventLoopGroup
     private let executor: any SerialExecutor
-    private var queue: [(BudgetCommand, CheckedContinuation<Result<BudgetResult, SafeguardsError>, Never>)] = []
-    private var flushScheduled = false
+    private let inbox = Mutex(Inbox())
+    private let committer: GroupCommitter
+    /// Bumped when the book is reloaded after a failed commit; groups applied before carry the old value.
+    private var epoch = 0
     private var failure: StoreError?
-    /// Counters for metrics and benchmarks.
-    public private(set) var statistics = Statistics()
+
+    /// Commands waiting for the writer.
+    private struct Inbox: ~Copyable {
+        var commands: [(BudgetCommand, GroupCommitter.Continuation)] = []
+        var flushScheduled = false
+    }
 
     /// How hard group commit is working.
     public struct Statistics: Sendable {
@@ -39,16 +53,28 @@ public actor BudgetWriter {
         public var largestGroup = 0
     }
 
+    /// Counters for metrics and benchmarks.
+    public var statistics: Statistics { committer.statistics }
+
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Loads the book from `store` and starts the writer. `now` is the clock every change is stamped with.
     public init(store: LedgerStore, now: @escaping @Sendable () -> Timestamp, logger: Logger) throws(StoreError) {
         self.store = store
-        self.book = try store.loadBook()
+        let book = try store.loadBook()
+        self.book = book
         self.now = now
         self.logger = logger
         self.thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.executor = thread.next().executor
+        self.committer = GroupCommitter(store: store, view: BudgetView(book), logger: logger)
+        committer.onFailure { [weak self] epoch, callers, error in
+            guard let self else {
+                for caller in callers { caller.resume(returning: .failure(error)) }
+                return
+            }
+            Task { await self.recover(afterFailureIn: epoch, answering: callers, with: error) }
+        }
     }
 
     deinit {
@@ -57,26 +83,35 @@ public actor BudgetWriter {
 
     /// Applies `command` durably. Returns once its change is committed to SQLite, or throws the
     /// reason it was refused (nothing changed) or could not be made durable (``SafeguardsError/Code/unavailable``).
-    public func submit(_ command: BudgetCommand) async throws(SafeguardsError) -> BudgetResult {
+    public nonisolated func submit(_ command: BudgetCommand) async throws(SafeguardsError) -> BudgetResult {
         let result = await withCheckedContinuation { continuation in
-            queue.append((command, continuation))
-            if !flushScheduled {
-                flushScheduled = true
-                Task { self.flush() }
+            let schedule = inbox.withLock { inbox in
+                inbox.commands.append((command, continuation))
+                defer { inbox.flushScheduled = true }
+                return !inbox.flushScheduled
             }
+            if schedule { Task { await self.flush() } }
         }
         return try result.get()
     }
 
-    /// Reads the current (committed) state.
+    /// Reads the writer's own state: every command applied so far, including those whose commit
+    /// is still in flight. For decisions that lead to further commands; never to answer a caller
+    /// or a peer (use ``view(_:)``).
     public func read<T: Sendable>(_ body: (borrowing BudgetBook) throws -> T) rethrows -> T {
         try body(book)
     }
 
+    /// Reads the committed state, without waiting for the writer (see ``BudgetView``).
+    public nonisolated func view<T: Sendable>(_ body: (BudgetView) -> T) -> T {
+        committer.view(body)
+    }
+
     private func flush() {
-        let batch = queue
-        queue.removeAll(keepingCapacity: true)
-        flushScheduled = false
+        let batch = inbox.withLock { inbox in
+            inbox.flushScheduled = false
+            return inbox.commands.take()
+        }
         guard !batch.isEmpty else { return }
         if let failure {
             let error = SafeguardsError(.unavailable, failure.description)
@@ -84,35 +119,45 @@ public actor BudgetWriter {
             return
         }
         let time = now()
-        var results: [Result<BudgetResult, SafeguardsError>] = []
-        results.reserveCapacity(batch.count)
-        for (command, _) in batch {
+        var group = GroupCommitter.Group(epoch: epoch)
+        group.waiters.reserveCapacity(batch.count)
+        for (command, continuation) in batch {
             do throws(SafeguardsError) {
-                results.append(.success(try book.execute(command, now: time)))
+                group.waiters.append((continuation, .success(try book.execute(command, now: time))))
             } catch {
-                results.append(.failure(error))
-                statistics.refused += 1
+                group.waiters.append((continuation, .failure(error)))
+                group.refused += 1
             }
         }
-        statistics.commands += batch.count
-        let changes = book.takeUnsavedChanges()
+        group.changes = book.takeUnsavedChanges()
+        if !group.changes.isEmpty { group.delta = book.viewDelta(of: group.changes) }
+        committer.enqueue(group)
+    }
+
+    /// After the commit of a group of `failedEpoch` failed: the book holds changes that are not
+    /// on disk, so it is reloaded from SQLite (once per failure; later groups start a new epoch),
+    /// and only then are the `callers` whose groups were not written told `error`.
+    private func recover(
+        afterFailureIn failedEpoch: Int, answering callers: [GroupCommitter.Continuation], with error: SafeguardsError
+    ) {
+        defer { for caller in callers { caller.resume(returning: .failure(error)) } }
+        guard failedEpoch == epoch else { return }
+        epoch += 1
+        logger.error("commit failed; reloading state from disk")
         do {
-            try store.write(changes)
-            if !changes.isEmpty {
-                statistics.commits += 1
-                statistics.largestGroup = max(statistics.largestGroup, batch.count)
-            }
+            book = try store.loadBook()
+            committer.reset(to: BudgetView(book), epoch: epoch)
         } catch {
-            logger.error("commit failed; reloading state from disk", metadata: ["error": "\(error)"])
-            let unavailable = SafeguardsError(.unavailable, "the change could not be made durable: \(error)")
-            results = Array(repeating: .failure(unavailable), count: batch.count)
-            do {
-                book = try store.loadBook()
-            } catch {
-                logger.critical("reloading state failed; refusing all changes", metadata: ["error": "\(error)"])
-                failure = error
-            }
+            logger.critical("reloading state failed; refusing all changes", metadata: ["error": "\(error)"])
+            failure = error
         }
-        for ((_, continuation), result) in zip(batch, results) { continuation.resume(returning: result) }
+    }
+}
+
+extension Array {
+    /// Returns the elements and leaves the array empty with its capacity.
+    fileprivate mutating func take() -> [Element] {
+        defer { removeAll(keepingCapacity: true) }
+        return self
     }
 }

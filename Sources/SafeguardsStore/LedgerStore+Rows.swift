@@ -3,16 +3,17 @@ import GRDB
 import SafeguardsCore
 
 /// Mapping between domain values and rows. Amounts are stored as micro-units, times as
-/// milliseconds since 1970, metadata as sorted JSON.
+/// milliseconds since 1970, metadata as sorted JSON. Each statement is compiled once per
+/// connection and reused (`cachedStatement`).
 extension LedgerStore {
     static func apply(_ change: BudgetChange, _ db: Database) throws {
         switch change {
         case .ledger(.accountOpened(let id, let flags)):
-            try db.execute(
-                sql: "INSERT INTO accounts(id, flags) VALUES (?, ?)", arguments: [id.rawValue, flags.rawValue])
+            try execute(
+                db, sql: "INSERT INTO accounts(id, flags) VALUES (?, ?)", arguments: [id.rawValue, flags.rawValue])
         case .ledger(.transferCreated(let transfer)):
-            try db.execute(
-                sql: """
+            try execute(
+                db, sql: """
                     INSERT INTO transfers(id, debit_account, credit_account, amount, is_pending, timeout_ms, reason,
                         metadata, created_at, state, posted_amount, resolved_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -20,13 +21,13 @@ extension LedgerStore {
                 arguments: [
                     transfer.id.rawValue, transfer.debitAccount.rawValue, transfer.creditAccount.rawValue,
                     transfer.amount.micros, transfer.isPending, transfer.timeoutMilliseconds, transfer.reason,
-                    try encode(transfer.metadata), transfer.createdAt.millisecondsSince1970,
+                    encode(transfer.metadata), transfer.createdAt.millisecondsSince1970,
                     transfer.state.rawValue, transfer.postedAmount.micros,
                     transfer.resolvedAt?.millisecondsSince1970,
                 ])
         case .ledger(.transferResolved(let transfer)):
-            try db.execute(
-                sql: "UPDATE transfers SET state = ?, posted_amount = ?, resolved_at = ? WHERE id = ? AND state = 'pending'",
+            try execute(
+                db, sql: "UPDATE transfers SET state = ?, posted_amount = ?, resolved_at = ? WHERE id = ? AND state = 'pending'",
                 arguments: [
                     transfer.state.rawValue, transfer.postedAmount.micros, transfer.resolvedAt?.millisecondsSince1970,
                     transfer.id.rawValue,
@@ -35,15 +36,15 @@ extension LedgerStore {
                 throw DatabaseError(message: "transfer \(transfer.id) was not pending in the journal")
             }
         case .poolCreated(let pool):
-            try db.execute(
-                sql: "INSERT INTO pools(id, name, priority, metadata, creation_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            try execute(
+                db, sql: "INSERT INTO pools(id, name, priority, metadata, creation_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    pool.id.rawValue, pool.name, pool.priority.value, try encode(pool.metadata),
+                    pool.id.rawValue, pool.name, pool.priority.value, encode(pool.metadata),
                     pool.creationKey?.rawValue, pool.createdAt.millisecondsSince1970,
                 ])
         case .agentRegistered(let agent):
-            try db.execute(
-                sql: """
+            try execute(
+                db, sql: """
                     INSERT INTO agents(id, pool_id, priority, initial_budget, creation_key, alert_level, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -52,26 +53,26 @@ extension LedgerStore {
                     agent.creationKey?.rawValue, agent.alertLevel.rawValue, agent.createdAt.millisecondsSince1970,
                 ])
         case .federationRecorded(let record):
-            try db.execute(
-                sql: "INSERT INTO federation_records(kind, record_id, peer, body) VALUES (?, ?, ?, ?)",
+            try execute(
+                db, sql: "INSERT INTO federation_records(kind, record_id, peer, body) VALUES (?, ?, ?, ?)",
                 arguments: [record.kind, record.recordID, record.peer, record.body])
         case .decisionLogged(let decision):
-            try db.execute(
-                sql: """
+            try execute(
+                db, sql: """
                     INSERT INTO decisions(policy, pool_id, agent_id, old_value, new_value, reason, inputs, transfer_id, at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     decision.policy, decision.poolID?.rawValue, decision.agentID?.rawValue, decision.oldValue.micros,
-                    decision.newValue.micros, decision.reason, try encode(decision.inputs), decision.transferID?.rawValue,
+                    decision.newValue.micros, decision.reason, encode(decision.inputs), decision.transferID?.rawValue,
                     decision.at.millisecondsSince1970,
                 ])
         case .agentAlertLevel(let id, let level):
-            try db.execute(
-                sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])
+            try execute(
+                db, sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])
         case .alertRaised(let alert):
-            try db.execute(
-                sql: """
+            try execute(
+                db, sql: """
                     INSERT INTO alerts(id, agent_id, pool_id, level, used, budget, transfer_id, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -80,6 +81,11 @@ extension LedgerStore {
                     alert.budget.micros, alert.transferID.rawValue, alert.createdAt.millisecondsSince1970,
                 ])
         }
+    }
+
+    /// Runs `sql` through the connection's statement cache: compiled on first use, then reused.
+    private static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
     static func transfer(from row: Row) throws -> Transfer {
@@ -122,10 +128,45 @@ extension LedgerStore {
             createdAt: Timestamp(millisecondsSince1970: row["created_at"]))
     }
 
-    private static func encode(_ metadata: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+    /// Metadata as a JSON object with its keys in byte order: the same text for the same map.
+    static func encode(_ metadata: [String: String]) -> String {
+        guard !metadata.isEmpty else { return "{}" }
+        var text = "{"
+        for (index, key) in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if index > 0 { text += "," }
+            appendQuoted(key, to: &text)
+            text += ":"
+            appendQuoted(metadata[key] ?? "", to: &text)
+        }
+        return text + "}"
+    }
+
+    /// Appends `value` as a JSON string: quotes, backslashes and control characters escaped.
+    private static func appendQuoted(_ value: String, to text: inout String) {
+        text += "\""
+        var plain = true
+        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            text += value
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        text += "\""
     }
 
     static func decode(_ text: String) throws -> [String: String] {

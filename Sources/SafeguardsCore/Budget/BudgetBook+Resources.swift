@@ -1,20 +1,6 @@
 /// Multi-resource budgets: each resource type of an agent is an account of its own, funded from
 /// that type's source, so types never mix and each balances on its own.
 extension BudgetBook {
-    /// An agent's resources: type → (total, available, reserved), total = available + reserved + used.
-    public func resourceBudgets(of agent: AgentID) -> [String: (total: Amount, available: Amount, reserved: Amount)] {
-        let prefix = "res:\(agent.rawValue):"
-        var budgets: [String: (total: Amount, available: Amount, reserved: Amount)] = [:]
-        for (id, account) in ledger.accounts where id.rawValue.hasPrefix(prefix) {
-            let type = String(id.rawValue.dropFirst(prefix.count))
-            let used = ledger.account(LedgerAccounts.resourceUsed(agent, type))?.postedBalance ?? .zero
-            budgets[type] = (
-                Amount.clampedSum([account.postedBalance, used]), account.available, account.debitsPending
-            )
-        }
-        return budgets
-    }
-
     mutating func setResourceBudgets(
         _ agent: AgentID, budgets: [String: Amount], transferID: TransferID, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {

@@ -4,7 +4,7 @@
 /// as one linked batch, and only then records pools, agents and alerts. A refused command
 /// changes nothing, with one exception: a settle that arrives after its reservation's timeout
 /// expires the reservation (as the next sweep would) before it is refused.
-public struct BudgetBook: Sendable {
+public struct BudgetBook: BudgetReading, Sendable {
     public internal(set) var ledger = Ledger()
     public private(set) var pools: [PoolID: Pool] = [:]
     public private(set) var poolIDsByName: [String: PoolID] = [:]
@@ -39,51 +39,10 @@ public struct BudgetBook: Sendable {
 
     // MARK: Reading
 
-    public func poolSnapshot(_ id: PoolID) -> PoolSnapshot? {
-        pools[id].map(snapshot(of:))
-    }
+    public func account(_ id: AccountID) -> Account? { ledger.account(id) }
 
-    private func snapshot(of pool: Pool) -> PoolSnapshot {
-        let id = pool.id
-        let available = ledger.account(LedgerAccounts.pool(id))?.available ?? .zero
-        // Summed in 128 bits: many agents' balances together can pass an amount's range.
-        var allocated: Int128 = 0
-        var spent: Int128 = 0
-        for agentID in agentIDsByPool[id] ?? [] {
-            allocated += Int128(ledger.account(LedgerAccounts.agent(agentID))?.postedBalance.micros ?? 0)
-            spent += Int128(ledger.account(LedgerAccounts.spent(agentID))?.postedBalance.micros ?? 0)
-        }
-        return PoolSnapshot(
-            pool: pool, available: available, allocated: Amount(clamping: allocated), spent: Amount(clamping: spent),
-            total: Amount(clamping: Int128(available.micros) + allocated + spent)
-        )
-    }
-
-    public func agentSnapshot(_ id: AgentID) -> AgentSnapshot? {
-        agents[id].map(snapshot(of:))
-    }
-
-    private func snapshot(of agent: Agent) -> AgentSnapshot {
-        let id = agent.id
-        let account = ledger.account(LedgerAccounts.agent(id))
-        let available = account?.available ?? .zero
-        let reserved = account?.debitsPending ?? .zero
-        let spent = ledger.account(LedgerAccounts.spent(id))?.postedBalance ?? .zero
-        return AgentSnapshot(
-            agent: agent, available: available, reserved: reserved, spent: spent,
-            total: Amount.clampedSum([available, reserved, spent])
-        )
-    }
-
-    /// Pools ordered by name.
-    public func poolSnapshots() -> [PoolSnapshot] {
-        pools.values.sorted { $0.name < $1.name }.compactMap { poolSnapshot($0.id) }
-    }
-
-    /// Agents ordered by id, optionally of one pool.
-    public func agentSnapshots(in pool: PoolID? = nil) -> [AgentSnapshot] {
-        let ids = pool.map { Array(agentIDsByPool[$0] ?? []) } ?? Array(agents.keys)
-        return ids.sorted().compactMap { agentSnapshot($0) }
+    public func forEachAccount(_ body: (Account) throws -> Void) rethrows {
+        for account in ledger.accounts.values { try body(account) }
     }
 
     // MARK: Changing
@@ -204,7 +163,7 @@ public struct BudgetBook: Sendable {
         pools[id] = pool
         poolIDsByName[name] = id
         unsavedChanges.append(.poolCreated(pool))
-        return .pool(snapshot(of: pool), replayed: false)
+        return .pool(poolSnapshot(of: pool), replayed: false)
     }
 
     private mutating func registerAgent(
@@ -241,7 +200,7 @@ public struct BudgetBook: Sendable {
         agents[id] = agent
         agentIDsByPool[poolID, default: []].insert(id)
         unsavedChanges.append(.agentRegistered(agent))
-        return .agent(snapshot(of: agent), replayed: false)
+        return .agent(agentSnapshot(of: agent), replayed: false)
     }
 
     private mutating func setAgentBudget(
@@ -274,7 +233,7 @@ public struct BudgetBook: Sendable {
             throw SafeguardsError(error)
         }
         updateAlertLevel(id, transferID: transferID, now: now)
-        return .agent(agents[id].map(snapshot(of:)) ?? snapshot, replayed: false)
+        return .agent(agents[id].map(agentSnapshot(of:)) ?? snapshot, replayed: false)
     }
 
     private mutating func reserve(

@@ -30,14 +30,7 @@ public struct Ledger: Sendable {
     /// Totals over all accounts, for the balance check.
     public func totals() -> LedgerTotals {
         var totals = LedgerTotals()
-        for account in accounts.values {
-            totals.debitsPosted += Int128(account.debitsPosted.micros)
-            totals.creditsPosted += Int128(account.creditsPosted.micros)
-            totals.debitsPending += Int128(account.debitsPending.micros)
-            totals.creditsPending += Int128(account.creditsPending.micros)
-            if !account.isWithinConstraints { totals.overdrawnAccounts.append(account.id) }
-        }
-        totals.accountCount = accounts.count
+        for account in accounts.values { totals.add(account) }
         totals.overdrawnAccounts.sort()
         return totals
     }
@@ -156,6 +149,16 @@ public struct LedgerTotals: Sendable, Equatable {
     public var accountCount = 0
     /// Constrained accounts below zero (always empty unless the journal was tampered with).
     public var overdrawnAccounts: [AccountID] = []
+
+    /// Counts `account` in the sums.
+    public mutating func add(_ account: Account) {
+        debitsPosted += Int128(account.debitsPosted.micros)
+        creditsPosted += Int128(account.creditsPosted.micros)
+        debitsPending += Int128(account.debitsPending.micros)
+        creditsPending += Int128(account.creditsPending.micros)
+        if !account.isWithinConstraints { overdrawnAccounts.append(account.id) }
+        accountCount += 1
+    }
 
     public var isBalanced: Bool {
         debitsPosted == creditsPosted && debitsPending == creditsPending && overdrawnAccounts.isEmpty

@@ -69,8 +69,8 @@ struct APIRoutes: Sendable {
             let after = page.after
             let limit = page.limit
             // One more than the page, read in id order after the cursor: no copy of every account.
-            let entries = await operations.writer.read { book in
-                book.ledger.accounts.values
+            let entries = operations.writer.view { book in
+                book.accounts.values
                     .filter { account in
                         account.id.rawValue.hasPrefix(prefix) && (after.map { account.id.rawValue > $0 } ?? true)
                     }

@@ -308,7 +308,7 @@ struct PolicyRoutes: Sendable {
     }
 
     private func resources(_ agent: AgentID) async -> ResourcesBody {
-        let budgets = await operations.writer.read { $0.resourceBudgets(of: agent) }
+        let budgets = operations.writer.view { $0.resourceBudgets(of: agent) }
         return ResourcesBody(
             agentID: agent.rawValue,
             budgets: budgets.mapValues { ResourcesBody.Budget(total: $0.total, available: $0.available, reserved: $0.reserved) })

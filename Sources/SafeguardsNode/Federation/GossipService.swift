@@ -154,7 +154,8 @@ public actor GossipService: Service {
     /// Reads the registry (trust, keys) and this node's books into our record.
     private func refresh() async {
         let registered = await refreshKeys()
-        let balances = await writer.read { book in
+        // What peers are told must be durable: the committed view, not the writer's book.
+        let balances = writer.view { book in
             Dictionary(uniqueKeysWithValues: book.poolSnapshots().map { ($0.pool.name, $0.available) })
         }
         let view = await settlement.gossipView(peers: registered.map(\.systemID))

@@ -1,6 +1,7 @@
 import SafeguardsCore
 import SafeguardsPolicies
 import SafeguardsStore
+import Synchronization
 
 /// Per-agent rate limits, enforced on reserve and spend.
 ///
@@ -17,7 +18,12 @@ import SafeguardsStore
 /// - Uses made before a limit was set count once it is set: the window is what the agent
 ///   reserved and spent in its last length of time, limited or not.
 public actor AgentRateLimits {
-    private var limiters: [AgentID: SlidingWindowLimiter] = [:]
+    private var limiters: [AgentID: SlidingWindowLimiter] = [:] {
+        didSet { limitedAgents.withLock { $0 = Set(limiters.keys) } }
+    }
+    /// The agents with a limit, readable without a hop to the actor: most agents have none, and
+    /// their spends should not queue here to learn it.
+    private nonisolated let limitedAgents = Mutex<Set<AgentID>>([])
     private var admissions: [Int: Admission] = [:]
     private var nextAdmission = 0
     private let store: LedgerStore
@@ -40,15 +46,19 @@ public actor AgentRateLimits {
     init(store: LedgerStore, now: @escaping @Sendable () -> Timestamp = Timestamp.now) throws(NodeStartupError) {
         self.store = store
         self.now = now
+        var loaded: [AgentID: SlidingWindowLimiter] = [:]
         do {
             let time = now()
             for (agent, maxBudget, window) in try store.rateLimits() {
                 let limit = RateLimit(maxBudget: maxBudget, window: window)
-                limiters[agent] = try Self.window(of: agent, limit, at: time, store: store, waiting: []).limiter
+                loaded[agent] = try Self.window(of: agent, limit, at: time, store: store, waiting: []).limiter
             }
         } catch {
             throw NodeStartupError("cannot load the rate limits: \(error)")
         }
+        limiters = loaded
+        // Observers do not run in an initializer.
+        limitedAgents.withLock { $0 = Set(loaded.keys) }
     }
 
     /// Stores `limit` for `agent`; the window keeps what the journal shows the agent used in it.
@@ -61,7 +71,7 @@ public actor AgentRateLimits {
         }
     }
 
-    func hasLimit(_ agent: AgentID) -> Bool { limiters[agent] != nil }
+    nonisolated func hasLimit(_ agent: AgentID) -> Bool { limitedAgents.withLock { $0.contains(agent) } }
 
     /// What `agent`'s window holds at `now`, committed and in flight; `nil` without a limit.
     func used(_ agent: AgentID, at now: Timestamp) -> Amount? {

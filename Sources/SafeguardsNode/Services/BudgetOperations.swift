@@ -29,7 +29,7 @@ public struct BudgetOperations: Sendable {
         _ operation: () async throws(SafeguardsError) -> (Transfer, replayed: Bool)
     ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         // Most agents have no limit: their calls touch nothing more.
-        guard let rateLimits, await rateLimits.hasLimit(agent) else { return try await operation() }
+        guard let rateLimits, rateLimits.hasLimit(agent) else { return try await operation() }
         // A retry of a request already made is answered as a replay, never counted again.
         if await writer.read({ $0.ledger.transfer(id) != nil }) { return try await operation() }
         let ticket = try await rateLimits.admit(agent, amount, transfer: id, at: Timestamp.now())
@@ -78,19 +78,21 @@ public struct BudgetOperations: Sendable {
 
     public func pool(_ id: String) async throws(SafeguardsError) -> PoolSnapshot {
         let poolID = try Self.identifier(PoolID.self, id, field: "pool id", notFound: true)
-        guard let snapshot = await writer.read({ $0.poolSnapshot(poolID) }) else {
+        guard let snapshot = writer.view({ $0.poolSnapshot(poolID) }) else {
             throw .notFound("pool \(poolID) does not exist")
         }
         return snapshot
     }
 
+    // Reads show what is committed (``BudgetWriter/view(_:)`` and the store) and never wait for the writer.
+
     public func pools() async -> [PoolSnapshot] {
-        await writer.read { $0.poolSnapshots() }
+        writer.view { $0.poolSnapshots() }
     }
 
     public func agent(_ id: String) async throws(SafeguardsError) -> AgentSnapshot {
         let agentID = try Self.agentID(id)
-        guard let snapshot = await writer.read({ $0.agentSnapshot(agentID) }) else {
+        guard let snapshot = writer.view({ $0.agentSnapshot(agentID) }) else {
             throw .notFound("agent \(agentID) does not exist")
         }
         return snapshot
@@ -98,7 +100,7 @@ public struct BudgetOperations: Sendable {
 
     public func agents(pool: String?) async throws(SafeguardsError) -> [AgentSnapshot] {
         let poolID = try pool.map { (text) throws(SafeguardsError) in try Self.identifier(PoolID.self, text, field: "pool_id") }
-        return await writer.read { $0.agentSnapshots(in: poolID) }
+        return writer.view { $0.agentSnapshots(in: poolID) }
     }
 
     // MARK: Spending
@@ -148,9 +150,11 @@ public struct BudgetOperations: Sendable {
 
     public func transfer(_ id: String) async throws(SafeguardsError) -> Transfer {
         let transferID = try Self.identifier(TransferID.self, id, field: "transfer id", notFound: true)
-        guard let transfer = await writer.read({ $0.ledger.transfer(transferID) }) else {
-            throw .notFound("transfer \(transferID) does not exist")
+        let stored: Transfer?
+        do { stored = try store.transfer(transferID) } catch {
+            throw SafeguardsError(.unavailable, "cannot read transfer \(transferID)")
         }
+        guard let transfer = stored else { throw .notFound("transfer \(transferID) does not exist") }
         return transfer
     }
 
@@ -175,7 +179,7 @@ public struct BudgetOperations: Sendable {
     }
 
     public func ledgerTotals() async -> LedgerTotals {
-        await writer.read { $0.ledger.totals() }
+        writer.view { $0.ledgerTotals() }
     }
 
     // MARK: Helpers
