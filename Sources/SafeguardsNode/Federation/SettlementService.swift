@@ -36,8 +36,6 @@ public actor SettlementService: Service {
     /// Grant events, one at a time in arrival order.
     let grantLock = EventLock()
     var delivering: Set<TransferID> = []
-    /// Agents seen to exist (agents are never removed).
-    private var knownAgents: Set<AgentID> = []
     /// Callers waiting for a transfer's outcome, each with the timer that ends its wait.
     var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
     var nextWaiter = 0
@@ -209,7 +207,7 @@ public actor SettlementService: Service {
     ) async throws(SafeguardsError) -> FederationTransactionBody {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         _ = try await federation.registry.registered(peer)
-        try await requireAgent(agent)
+        try requireAgent(agent)
         let id = Self.transactionID(key: key, kind: kind)
         let time = now()
         let stepped: SettlementWrites.Step
@@ -232,12 +230,9 @@ public actor SettlementService: Service {
         return body
     }
 
-    /// Checks that `agent` exists. Agents are never removed, so each is looked up once: the
-    /// writer answers reads between its commits, and a request should not wait for one.
-    private func requireAgent(_ agent: AgentID) async throws(SafeguardsError) {
-        guard !knownAgents.contains(agent) else { return }
-        guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
-        knownAgents.insert(agent)
+    /// Checks that `agent` exists, in the committed state (without waiting for the writer).
+    private func requireAgent(_ agent: AgentID) throws(SafeguardsError) {
+        guard writer.view({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
     }
 
     /// A transaction id from an idempotency key (the same key always names the same transfer),
