@@ -52,16 +52,36 @@ extension SettlementService {
         return .carriedOut
     }
 
-    /// Writes one record durably (a refusal compactly, any other with its ledger movement).
-    /// Returns the error when it could not be made durable.
+    /// Writes one record durably (a refusal compactly, any other with its ledger movement), then
+    /// keeps a settled transfer's evidence and resumes its waiters. Returns the error when it could
+    /// not be made durable.
     private func persist(_ record: SettlementRecord, evidence envelope: Envelope?) async -> SafeguardsError? {
+        let kept: String?
+        switch await Self.write(record, evidence: envelope, to: storage, logger: logger) {
+        case .success(let evidence): kept = evidence
+        case .failure(let error): return error
+        }
+        if case .outgoingSettled(let transfer, _) = record {
+            // The API answers as soon as the outcome is stored.
+            if let kept { evidence[transfer.transactionID] = kept }
+            resumeWaiters(transfer.transactionID)
+        }
+        return nil
+    }
+
+    /// Encodes `record` and writes it: off the actor, so that many events' records are encoded in
+    /// parallel while the actor steps the next events. Returns the evidence kept with it (the
+    /// receipt's signed envelope, base64), if any.
+    private static func write(
+        _ record: SettlementRecord, evidence envelope: Envelope?, to storage: any SettlementStorage, logger: Logger
+    ) async -> Result<String?, SafeguardsError> {
         if case .incomingRefused(let refusal, let forgotten) = record {
             // Compact and bounded: a row without metadata, the peer's oldest forgotten past the cap.
             do { try await storage.recordRefusal(refusal, forgetting: forgotten) } catch {
                 logger.error("a settlement refusal could not be stored", metadata: ["error": "\(error)"])
-                return SafeguardsError(.unavailable, "the refusal could not be made durable")
+                return .failure(SafeguardsError(.unavailable, "the refusal could not be made durable"))
             }
-            return nil
+            return .success(nil)
         }
         var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
         if case .outgoingSettled = record, let envelope {
@@ -75,14 +95,9 @@ extension SettlementService {
             try await storage.write(FederationPosting(accounts: accounts, operations: operations, record: stored))
         } catch {
             logger.error("a settlement record could not be stored", metadata: ["error": "\(error)"])
-            return error
+            return .failure(error)
         }
-        if case .outgoingSettled(let transfer, _) = record {
-            // The API answers as soon as the outcome is stored.
-            if let kept = entry.evidence { evidence[transfer.transactionID] = kept }
-            resumeWaiters(transfer.transactionID)
-        }
-        return nil
+        return .success(entry.evidence)
     }
 
     /// Carries out one directive other than a persist (those are written by ``complete(_:evidence:)``).

@@ -262,7 +262,8 @@ public actor SettlementService: Service {
 
     /// Handles a settlement or allocation message from `peer` (authenticated by the channel) and
     /// returns the answer to send back, if any. Every decision is durable before it is answered.
-    func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
+    /// Decoding happens before the actor is entered: frames of many connections decode in parallel.
+    nonisolated func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
         if envelope.type == .allocationProposal {
             guard let proposal = try? AllocationProposal(decodingBody: envelope.body) else {
                 return ErrorBody(code: .malformed, message: "an allocation_proposal body did not decode")
@@ -288,6 +289,13 @@ public actor SettlementService: Service {
         // Only a giver deciding a transfer weighs the peer's trust.
         var trust = TrustLevel.zero
         if case .transferRequest = message { trust = await federation.registry.effectiveTrust(of: peer, now: now()) }
+        return await receive(message, envelope: envelope, from: peer, trust: trust)
+    }
+
+    /// Steps the machine with a decoded message and carries out what it says; returns the reply.
+    private func receive(
+        _ message: SettlementMessage, envelope: Envelope, from peer: SystemID, trust: TrustLevel
+    ) async -> (any MessageBody)? {
         let stepped = await step { $0.receive(message, from: peer, peerTrust: trust, now: now()) }
         if case .statusAnswer = message, !stepped.sequences.isEmpty { repaired[peer, default: 0] += 1 }
         guard case .carriedOut = await complete(stepped, evidence: envelope) else { return nil }
