@@ -54,7 +54,7 @@ struct StoreFixture {
 struct BookView: Equatable, Sendable {
     var pools: [PoolSnapshot]
     var agents: [AgentSnapshot]
-    var transfers: [TransferID: Transfer]
+    var transfers: TransferTable
     var totals: LedgerTotals
 }
 

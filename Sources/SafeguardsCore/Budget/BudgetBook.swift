@@ -8,12 +8,18 @@ public struct BudgetBook: BudgetReading, Sendable {
     public internal(set) var ledger = Ledger()
     public private(set) var pools: [PoolID: Pool] = [:]
     public private(set) var poolIDsByName: [String: PoolID] = [:]
-    public private(set) var agents: [AgentID: Agent] = [:]
+    public internal(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
     /// The resource types each multi-resource reservation holds (its transfers are
     /// `<reservation id>:<type>`), so a settle finds them without searching the ledger.
     var resourceReservations: [TransferID: [String]] = [:]
-    private var unsavedChanges: [BudgetChange] = []
+    /// Each agent's two ledger accounts by slot, and its alert level: what a reservation, a
+    /// spend or a settle needs of the agent.
+    var agentAccounts = AgentAccountIndex()
+    /// Changes to the book beyond the ledger, not yet taken by the store, each with the number
+    /// of the ledger's unsaved changes made before it: ``takeUnsavedChanges()`` merges the two
+    /// lists in the order the changes were made.
+    var unsavedChanges: [(ledgerChangesBefore: Int, change: BudgetChange)] = []
 
     public init() {}
 
@@ -28,10 +34,13 @@ public struct BudgetBook: BudgetReading, Sendable {
         for agent in agents {
             book.agents[agent.id] = agent
             book.agentIDsByPool[agent.poolID, default: []].insert(agent.id)
+            book.trackAccounts(of: agent)
         }
         for transfer in ledger.transfers.values
-        where transfer.metadata[TransferMetadataKey.kind] == TransferKind.resourceReservation.rawValue {
-            guard let id = transfer.metadata["reservation_id"], let types = transfer.metadata["types"] else { continue }
+        where transfer.metadataValue(TransferMetadataKey.kind) == TransferKind.resourceReservation.rawValue {
+            guard let id = transfer.metadataValue("reservation_id"), let types = transfer.metadataValue("types") else {
+                continue
+            }
             book.resourceReservations[TransferID(unchecked: id)] = types.split(separator: ",").map(String.init)
         }
         return book
@@ -62,9 +71,9 @@ public struct BudgetBook: BudgetReading, Sendable {
         case .reserve(let id, let amount, let reservationID, let timeout):
             return try reserve(id, amount: amount, reservationID: reservationID, timeout: timeout, now: now)
         case .settle(let reservationID, let amount):
-            return try resolveReservation(reservationID, operation: .post(reservationID, amount: amount), now: now)
+            return try resolveReservation(reservationID, to: .posted, amount: amount, now: now)
         case .release(let reservationID):
-            return try resolveReservation(reservationID, operation: .void(reservationID), now: now)
+            return try resolveReservation(reservationID, to: .voided, amount: nil, now: now)
         case .spend(let id, let amount, let transferID):
             return try spend(id, amount: amount, transferID: transferID, now: now)
         case .expireReservations:
@@ -81,9 +90,9 @@ public struct BudgetBook: BudgetReading, Sendable {
             return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
         case .decided(let command, let decision):
             let result = try execute(command, now: now)
-            var record = decision
-            record.at = now
-            unsavedChanges.append(.decisionLogged(record))
+            var logged = decision
+            logged.at = now
+            record(.decisionLogged(logged))
             return result
         }
     }
@@ -119,11 +128,32 @@ public struct BudgetBook: BudgetReading, Sendable {
         return .pool(poolSnapshot(id) ?? snapshot, replayed: false)
     }
 
-    /// Takes the changes made since the last call, ledger changes included, for the store to write.
+    /// Takes the changes made since the last call, ledger changes included, in the order they
+    /// were made (the store inserts rows that refer to earlier ones), for the store to write.
     public mutating func takeUnsavedChanges() -> [BudgetChange] {
-        let ledgerChanges = ledger.takeUnsavedChanges().map(BudgetChange.ledger)
-        defer { unsavedChanges.removeAll(keepingCapacity: true) }
-        return ledgerChanges + unsavedChanges
+        let ledgerCount = ledger.unsavedChanges.count
+        var changes: [BudgetChange] = []
+        changes.reserveCapacity(ledgerCount + unsavedChanges.count)
+        var next = 0
+        for (ledgerChangesBefore, change) in unsavedChanges {
+            while next < ledgerChangesBefore {
+                changes.append(.ledger(ledger.change(ledger.unsavedChanges[next])))
+                next += 1
+            }
+            changes.append(change)
+        }
+        while next < ledgerCount {
+            changes.append(.ledger(ledger.change(ledger.unsavedChanges[next])))
+            next += 1
+        }
+        ledger.unsavedChanges.removeAll(keepingCapacity: true)
+        unsavedChanges.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    /// Records a change to the book, after the ledger changes that led to it.
+    mutating func record(_ change: BudgetChange) {
+        unsavedChanges.append((ledger.unsavedChanges.count, change))
     }
 
     private mutating func createPool(
@@ -162,7 +192,7 @@ public struct BudgetBook: BudgetReading, Sendable {
         let pool = Pool(id: id, name: name, priority: priority, metadata: metadata, createdAt: now, creationKey: key)
         pools[id] = pool
         poolIDsByName[name] = id
-        unsavedChanges.append(.poolCreated(pool))
+        record(.poolCreated(pool))
         return .pool(poolSnapshot(of: pool), replayed: false)
     }
 
@@ -199,7 +229,8 @@ public struct BudgetBook: BudgetReading, Sendable {
             creationKey: key)
         agents[id] = agent
         agentIDsByPool[poolID, default: []].insert(id)
-        unsavedChanges.append(.agentRegistered(agent))
+        trackAccounts(of: agent)
+        record(.agentRegistered(agent))
         return .agent(agentSnapshot(of: agent), replayed: false)
     }
 
@@ -236,80 +267,6 @@ public struct BudgetBook: BudgetReading, Sendable {
         return .agent(agents[id].map(agentSnapshot(of:)) ?? snapshot, replayed: false)
     }
 
-    private mutating func reserve(
-        _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
-        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
-        if let timeout, timeout <= .zero { throw .invalidRequest("timeout must be positive") }
-        let request = TransferRequest(
-            id: reservationID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
-            isPending: true, timeout: timeout, reason: "reservation by agent \(id)",
-            metadata: [TransferMetadataKey.kind: TransferKind.reservation.rawValue,
-                TransferMetadataKey.agent: id.rawValue])
-        return try applyAgentTransfer(request, agent: id, now: now)
-    }
-
-    private mutating func spend(
-        _ id: AgentID, amount: Amount, transferID: TransferID, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard agents[id] != nil else { throw .notFound("agent \(id) does not exist") }
-        guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
-        let request = TransferRequest(
-            id: transferID, debit: LedgerAccounts.agent(id), credit: LedgerAccounts.spent(id), amount: amount,
-            reason: "spend by agent \(id)",
-            metadata: [TransferMetadataKey.kind: TransferKind.spend.rawValue, TransferMetadataKey.agent: id.rawValue])
-        return try applyAgentTransfer(request, agent: id, now: now)
-    }
-
-    private mutating func applyAgentTransfer(
-        _ request: TransferRequest, agent: AgentID, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        let outcome: LedgerOutcome
-        do { outcome = try ledger.apply(.create(request), now: now) } catch { throw SafeguardsError(error) }
-        guard let transfer = outcome.transfer else { throw .invalidRequest("no transfer was created") }
-        if !outcome.replayed { updateAlertLevel(agent, transferID: transfer.id, now: now) }
-        return .transfer(transfer, replayed: outcome.replayed)
-    }
-
-    private mutating func resolveReservation(
-        _ id: TransferID, operation: LedgerOperation, now: Timestamp
-    ) throws(SafeguardsError) -> BudgetResult {
-        guard let reservation = ledger.transfer(id),
-            reservation.metadata[TransferMetadataKey.kind] == TransferKind.reservation.rawValue,
-            let agentID = reservation.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) })
-        else { throw .notFound("reservation \(id) does not exist") }
-        if case .post(_, let amount?) = operation, !amount.isPositive {
-            throw .invalidAmount("settle amount \(amount) must be greater than zero; release the reservation instead")
-        }
-        let outcome: LedgerOutcome
-        do { outcome = try ledger.apply(operation, now: now) } catch {
-            // A late settle expires the reservation on the spot. That lowers usage like any
-            // expiry, so the alert level must follow; otherwise the agent keeps its old level
-            // and the next crossing of that level raises no alert.
-            if case .pendingExpired = error, (try? ledger.apply(.expire(id), now: now)) != nil {
-                updateAlertLevel(agentID, transferID: id, now: now)
-            }
-            throw SafeguardsError(error)
-        }
-        if !outcome.replayed { updateAlertLevel(agentID, transferID: id, now: now) }
-        return .transfer(outcome.transfer ?? reservation, replayed: outcome.replayed)
-    }
-
-    private mutating func expireReservations(now: Timestamp) throws(SafeguardsError) -> BudgetResult {
-        var expired: [Transfer] = []
-        for id in ledger.expiredPendingTransfers(at: now) {
-            guard let outcome = try? ledger.apply(.expire(id), now: now), let transfer = outcome.transfer else {
-                continue
-            }
-            expired.append(transfer)
-            if let agentID = transfer.metadata[TransferMetadataKey.agent].flatMap({ try? AgentID($0) }) {
-                updateAlertLevel(agentID, transferID: id, now: now)
-            }
-        }
-        return .expired(expired)
-    }
-
     /// Opens the accounts the posting needs, applies its operations as one linked batch, and
     /// keeps its record for the store. A refused batch changes nothing and keeps no record.
     private mutating func applyFederation(_ posting: FederationPosting, now: Timestamp) throws(SafeguardsError)
@@ -320,7 +277,7 @@ public struct BudgetBook: BudgetReading, Sendable {
         }
         operations += posting.operations
         if !operations.isEmpty { try applyLinked(operations, now: now) }
-        if let record = posting.record { unsavedChanges.append(.federationRecorded(record)) }
+        if let posted = posting.record { record(.federationRecorded(posted)) }
         let transfers = posting.operations.compactMap { operation -> Transfer? in
             switch operation {
             case .create(let request): return ledger.transfer(request.id)
@@ -333,23 +290,5 @@ public struct BudgetBook: BudgetReading, Sendable {
 
     private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
         do { try ledger.apply(linked: operations, now: now) } catch { throw SafeguardsError(error) }
-    }
-
-    /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
-    private mutating func updateAlertLevel(_ id: AgentID, transferID: TransferID, now: Timestamp) {
-        guard var agent = agents[id], let snapshot = agentSnapshot(id) else { return }
-        let used = Amount.clampedSum([snapshot.spent, snapshot.reserved])
-        let level = UsageLevel.of(used: used, budget: snapshot.total)
-        if level > agent.alertLevel {
-            let alert = UsageAlert(
-                id: "\(id):\(transferID)", agentID: id, poolID: agent.poolID, level: level, used: used,
-                budget: snapshot.total, transferID: transferID, createdAt: now)
-            unsavedChanges.append(.alertRaised(alert))
-        } else if level != .normal || agent.alertLevel == .normal {
-            return
-        }
-        agent.alertLevel = level
-        agents[id] = agent
-        unsavedChanges.append(.agentAlertLevel(id, level))
     }
 }

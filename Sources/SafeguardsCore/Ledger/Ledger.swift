@@ -4,13 +4,28 @@
 /// transfer with a unique id; constrained accounts count pending debits against their balance
 /// at once; a linked batch is applied entirely or not at all. After every successful call the
 /// sum of debits equals the sum of credits.
+///
+/// Accounts and transfers are kept by slot (``LedgerTable``) and found by id once, at the edge.
+/// An operation checks everything before it writes anything, then writes in place, so a refused
+/// one has changed nothing; a linked batch keeps an undo log and plays it back when one of its
+/// operations is refused (see `LedgerMoves.swift`).
 public struct Ledger: Sendable {
-    public private(set) var accounts: [AccountID: Account] = [:]
-    public private(set) var transfers: [TransferID: Transfer] = [:]
-    /// Ids of transfers currently pending, for expiry sweeps.
-    public private(set) var pendingTransferIDs: Set<TransferID> = []
-    /// Changes not yet taken by the store, oldest first.
-    private var unsavedChanges: [LedgerChange] = []
+    /// Every account, by slot and by id.
+    public internal(set) var accounts = AccountTable()
+    /// Every transfer, by slot and by id.
+    public internal(set) var transfers = TransferTable()
+    /// The debit and credit account of each transfer, at the transfer's slot.
+    var transferLegs: [TransferLegs] = []
+    /// Pending transfers with a timeout, by expiry, for the sweeps.
+    var expiries = ExpiryQueue()
+    /// Changes not yet taken by the store, oldest first, by slot: the ``LedgerChange`` values
+    /// are built when they are taken (``change(_:)``), so a command copies no transfer for them.
+    var unsavedChanges: [UnsavedChange] = []
+    /// While a linked batch runs: how to take back each change it made so far, oldest first.
+    var undoLog: [LedgerUndo]?
+    /// While a linked batch runs: the pending transfers with a timeout it created, queued for
+    /// expiry only once the whole batch succeeded.
+    var expiriesOfBatch: [ExpiryQueue.Entry] = []
 
     public init() {}
 
@@ -19,13 +34,18 @@ public struct Ledger: Sendable {
     public func account(_ id: AccountID) -> Account? { accounts[id] }
     public func transfer(_ id: TransferID) -> Transfer? { transfers[id] }
 
+    /// Ids of the transfers now pending. Found by a pass over every transfer: for checks and
+    /// tests, not for a path that runs per command.
+    public var pendingTransferIDs: Set<TransferID> {
+        Set(transfers.values.lazy.filter { $0.state == .pending }.map(\.id))
+    }
+
     /// Pending transfers whose timeout has passed at `now`, in id order.
     public func expiredPendingTransfers(at now: Timestamp) -> [TransferID] {
-        pendingTransferIDs.filter { id in
-            guard let expiresAt = transfers[id]?.expiresAt else { return false }
-            return expiresAt <= now
-        }.sorted()
+        expiries.due(at: now, isPending: isPending).map { transfers[slot: $0].id }.sorted()
     }
+
+    func isPending(_ slot: TransferSlot) -> Bool { transfers[slot: slot].state == .pending }
 
     /// Totals over all accounts, for the balance check.
     public func totals() -> LedgerTotals {
@@ -40,36 +60,64 @@ public struct Ledger: Sendable {
     /// Applies one operation. On error nothing changes.
     @discardableResult
     public mutating func apply(_ operation: LedgerOperation, now: Timestamp) throws(LedgerError) -> LedgerOutcome {
-        var scratch = Scratch()
-        let outcome = try scratch.apply(operation, on: self, now: now)
-        commit(scratch)
-        return outcome
+        try perform(operation, now: now)
     }
 
     /// Applies a linked batch: every operation succeeds, or none is applied and the error names
     /// the first failing one (``LedgerError/linkedBatchFailed(index:underlying:)``).
+    ///
+    /// Each operation changes the ledger in place, so the next one sees it; the batch keeps an
+    /// undo log (one entry per account or transfer it touched) and, when an operation fails,
+    /// plays it backwards.
     @discardableResult
     public mutating func apply(linked operations: [LedgerOperation], now: Timestamp) throws(LedgerError)
         -> [LedgerOutcome]
     {
-        var scratch = Scratch()
+        let changesBefore = unsavedChanges.count
+        undoLog = []
+        expiriesOfBatch.removeAll(keepingCapacity: true)
         var outcomes: [LedgerOutcome] = []
         outcomes.reserveCapacity(operations.count)
         for (index, operation) in operations.enumerated() {
             do {
-                outcomes.append(try scratch.apply(operation, on: self, now: now))
+                outcomes.append(try perform(operation, now: now))
             } catch {
+                rollBack()
+                unsavedChanges.removeSubrange(changesBefore...)
                 throw .linkedBatchFailed(index: index, underlying: error)
             }
         }
-        commit(scratch)
+        undoLog = nil
+        for entry in expiriesOfBatch where isPending(entry.slot) { queueExpiry(entry) }
+        expiriesOfBatch.removeAll(keepingCapacity: true)
         return outcomes
     }
 
     /// Takes the changes made since the last call, for the store to write.
     public mutating func takeUnsavedChanges() -> [LedgerChange] {
         defer { unsavedChanges.removeAll(keepingCapacity: true) }
-        return unsavedChanges
+        return unsavedChanges.map(change)
+    }
+
+    /// A change the ledger made, by the slot of what it changed.
+    enum UnsavedChange: Sendable {
+        case accountOpened(AccountSlot)
+        case transferCreated(TransferSlot)
+        /// Resolved: pending → posted, voided or expired. A transfer is resolved at most once,
+        /// so its row still shows this change when it is taken.
+        case transferResolved(TransferSlot)
+    }
+
+    /// The change as the store writes it.
+    func change(_ unsaved: UnsavedChange) -> LedgerChange {
+        switch unsaved {
+        case .accountOpened(let slot):
+            return .accountOpened(accounts[slot: slot].id, accounts[slot: slot].flags)
+        case .transferCreated(let slot):
+            return .transferCreated(transfers[slot: slot].asCreated)
+        case .transferResolved(let slot):
+            return .transferResolved(transfers[slot: slot])
+        }
     }
 
     /// Rebuilds the ledger from stored accounts and the final state of every stored transfer.
@@ -79,22 +127,26 @@ public struct Ledger: Sendable {
     {
         var ledger = Ledger()
         for (id, flags) in accounts {
-            guard ledger.accounts[id] == nil else { throw .accountAlreadyExists(id) }
-            ledger.accounts[id] = Account(id: id, flags: flags)
+            guard ledger.accounts.insert(Account(id: id, flags: flags)) != nil else { throw .accountAlreadyExists(id) }
         }
+        var expiries: [ExpiryQueue.Entry] = []
         for transfer in transfers {
             guard transfer.debitAccount != transfer.creditAccount else { throw .sameAccount(transfer.debitAccount) }
-            guard var debit = ledger.accounts[transfer.debitAccount] else {
+            guard let debitSlot = ledger.accounts.slot(of: transfer.debitAccount) else {
                 throw .accountNotFound(transfer.debitAccount)
             }
-            guard var credit = ledger.accounts[transfer.creditAccount] else {
+            guard let creditSlot = ledger.accounts.slot(of: transfer.creditAccount) else {
                 throw .accountNotFound(transfer.creditAccount)
             }
+            var debit = ledger.accounts[slot: debitSlot]
+            var credit = ledger.accounts[slot: creditSlot]
             switch transfer.state {
             case .pending:
                 debit.debitsPending = try Self.add(debit.debitsPending, transfer.amount, debit.id)
                 credit.creditsPending = try Self.add(credit.creditsPending, transfer.amount, credit.id)
-                ledger.pendingTransferIDs.insert(transfer.id)
+                if let expiresAt = transfer.expiresAt {
+                    expiries.append(ExpiryQueue.Entry(expiresAt: expiresAt, slot: TransferSlot(ledger.transfers.count)))
+                }
             case .posted:
                 // Summed without the balance check: the journal's order is not the order in which
                 // transfers were posted, so a balance may pass the range between two rows. The
@@ -104,39 +156,18 @@ public struct Ledger: Sendable {
             case .voided, .expired:
                 break
             }
-            ledger.accounts[debit.id] = debit
-            ledger.accounts[credit.id] = credit
-            ledger.transfers[transfer.id] = transfer
+            guard ledger.transfers.insert(transfer) != nil else { throw .transferIDConflict(transfer.id) }
+            ledger.transferLegs.append(TransferLegs(debit: debitSlot, credit: creditSlot))
+            ledger.accounts[slot: debitSlot] = debit
+            ledger.accounts[slot: creditSlot] = credit
         }
         if let account = ledger.accounts.values.first(where: { !$0.isBalanceInRange }) { throw .overflow(account.id) }
+        ledger.expiries = ExpiryQueue(expiries)
         return ledger
-    }
-
-    private mutating func commit(_ scratch: Scratch) {
-        for (id, account) in scratch.accounts { accounts[id] = account }
-        for (id, transfer) in scratch.transfers {
-            transfers[id] = transfer
-            if transfer.state == .pending {
-                pendingTransferIDs.insert(id)
-            } else {
-                pendingTransferIDs.remove(id)
-            }
-        }
-        unsavedChanges.append(contentsOf: scratch.changes)
     }
 
     static func add(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {
         do { return try lhs.adding(rhs) } catch { throw .overflow(account) }
-    }
-
-    /// Posts `amount` as a debit of `debit` and a credit of `credit` (see ``Account/postDebit(_:)``).
-    static func post(_ amount: Amount, from debit: inout Account, to credit: inout Account) throws(LedgerError) {
-        do { try debit.postDebit(amount) } catch { throw .overflow(debit.id) }
-        do { try credit.postCredit(amount) } catch { throw .overflow(credit.id) }
-    }
-
-    static func subtract(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {
-        do { return try lhs.subtracting(rhs) } catch { throw .overflow(account) }
     }
 }
 

@@ -1,58 +1,11 @@
-/// The life of a transfer. It only moves forward: `pending` → `posted` | `voided` | `expired`.
-public enum TransferState: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Two-phase, reserved: the amount counts against the debit account but has not moved.
-    case pending
-    /// Moved: for a single-phase transfer at once, for a two-phase one when it was posted.
-    case posted
-    /// A pending transfer that was released in full.
-    case voided
-    /// A pending transfer whose timeout passed before it was posted.
-    case expired
-}
-
-/// What a caller asks the ledger to create.
-public struct TransferRequest: Sendable, Hashable {
-    public var id: TransferID
-    public var debitAccount: AccountID
-    public var creditAccount: AccountID
-    public var amount: Amount
-    /// Two-phase: create as `pending`, to be posted, voided or expired later.
-    public var isPending: Bool
-    /// For a pending transfer: how long it may stay pending before it expires. `nil`: never.
-    public var timeout: Duration?
-    /// Why the budget moves, in words a person can read in the journal.
-    public var reason: String
-    public var metadata: [String: String]
-
-    public init(
-        id: TransferID, debit: AccountID, credit: AccountID, amount: Amount, isPending: Bool = false,
-        timeout: Duration? = nil, reason: String, metadata: [String: String] = [:]
-    ) {
-        self.id = id
-        self.debitAccount = debit
-        self.creditAccount = credit
-        self.amount = amount
-        self.isPending = isPending
-        self.timeout = timeout
-        self.reason = reason
-        self.metadata = metadata
-    }
-}
-
 /// A transfer as the ledger holds it. Its id, accounts and amount never change once written;
 /// only `state`, `postedAmount` and `resolvedAt` move forward.
+///
+/// What never changes lives in one shared, immutable box (``TransferFacts``), so a copy of a
+/// transfer (into a command's result, into the journal's changes) is one reference and three
+/// small fields, not every id string again; the ledger's table row is as small.
 public struct Transfer: Sendable, Hashable {
-    public let id: TransferID
-    public let debitAccount: AccountID
-    public let creditAccount: AccountID
-    /// The amount created (for a two-phase transfer: the amount reserved).
-    public let amount: Amount
-    public let isPending: Bool
-    /// Timeout in milliseconds for a two-phase transfer, as requested.
-    public let timeoutMilliseconds: Int64?
-    public let reason: String
-    public let metadata: [String: String]
-    public let createdAt: Timestamp
+    private let shared: ImmutableBox<TransferFacts>
     public internal(set) var state: TransferState
     /// What actually moved: `amount` for a single-phase transfer, the posted part of a two-phase one.
     public internal(set) var postedAmount: Amount
@@ -65,18 +18,56 @@ public struct Transfer: Sendable, Hashable {
         timeoutMilliseconds: Int64?, reason: String, metadata: [String: String], createdAt: Timestamp,
         state: TransferState, postedAmount: Amount, resolvedAt: Timestamp?
     ) {
-        self.id = id
-        self.debitAccount = debitAccount
-        self.creditAccount = creditAccount
-        self.amount = amount
-        self.isPending = isPending
-        self.timeoutMilliseconds = timeoutMilliseconds
-        self.reason = reason
-        self.metadata = metadata
-        self.createdAt = createdAt
+        self.init(
+            id: id, debitAccount: debitAccount, creditAccount: creditAccount, amount: amount, isPending: isPending,
+            timeoutMilliseconds: timeoutMilliseconds, note: TransferNote(reason: reason, metadata: metadata),
+            createdAt: createdAt, state: state, postedAmount: postedAmount, resolvedAt: resolvedAt)
+    }
+
+    init(
+        id: TransferID, debitAccount: AccountID, creditAccount: AccountID, amount: Amount, isPending: Bool,
+        timeoutMilliseconds: Int64?, note: TransferNote, createdAt: Timestamp, state: TransferState,
+        postedAmount: Amount, resolvedAt: Timestamp?
+    ) {
+        shared = ImmutableBox(
+            TransferFacts(
+                id: id, debitAccount: debitAccount, creditAccount: creditAccount, amount: amount, isPending: isPending,
+                timeoutMilliseconds: timeoutMilliseconds, note: note, createdAt: createdAt))
         self.state = state
         self.postedAmount = postedAmount
         self.resolvedAt = resolvedAt
+    }
+
+    private var facts: TransferFacts { shared.value }
+
+    public var id: TransferID { facts.id }
+    public var debitAccount: AccountID { facts.debitAccount }
+    public var creditAccount: AccountID { facts.creditAccount }
+    /// The amount created (for a two-phase transfer: the amount reserved).
+    public var amount: Amount { facts.amount }
+    public var isPending: Bool { facts.isPending }
+    /// Timeout in milliseconds for a two-phase transfer, as requested.
+    public var timeoutMilliseconds: Int64? { facts.timeoutMilliseconds }
+    public var createdAt: Timestamp { facts.createdAt }
+    /// Reason and metadata, compact where they can be (see ``TransferNote``).
+    var note: TransferNote { facts.note }
+
+    /// Why the budget moved, in words a person can read in the journal.
+    public var reason: String { note.reason }
+    /// What the transfer was for (``TransferMetadataKey``), as written to the journal.
+    public var metadata: [String: String] { note.metadata }
+
+    /// `metadata[key]`, without building the whole dictionary.
+    public func metadataValue(_ key: String) -> String? { note.metadataValue(key) }
+
+    /// The transfer as it was when it was created: its state, posted amount and resolution
+    /// taken back to what creating it gives.
+    var asCreated: Transfer {
+        var created = self
+        created.state = isPending ? .pending : .posted
+        created.postedAmount = isPending ? .zero : amount
+        created.resolvedAt = nil
+        return created
     }
 
     /// When a pending transfer expires, if it has a timeout.
@@ -95,9 +86,9 @@ public struct Transfer: Sendable, Hashable {
             && amount == request.amount && isPending == request.isPending
             // A single-phase transfer stores no timeout (it has nothing to expire), so the timeout
             // of a single-phase request is ignored here too: otherwise its exact retry would conflict.
-            && timeoutMilliseconds == (request.isPending ? request.timeout.map(Self.milliseconds) : nil)
-            && reason == request.reason
-            && metadata == request.metadata
+            && timeoutMilliseconds == request.timeoutMilliseconds
+            // Notes are canonical: equal notes, equal reasons and metadata.
+            && note == request.note
     }
 
     /// `duration` in whole milliseconds, saturating at the ends of `Int64` instead of wrapping.
@@ -107,5 +98,39 @@ public struct Transfer: Sendable, Hashable {
         guard !overflow else { return seconds > 0 ? .max : .min }
         let (sum, sumOverflow) = millis.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
         return sumOverflow ? (seconds > 0 ? .max : .min) : sum
+    }
+
+    public static func == (lhs: Transfer, rhs: Transfer) -> Bool {
+        lhs.state == rhs.state && lhs.postedAmount == rhs.postedAmount && lhs.resolvedAt == rhs.resolvedAt
+            && (lhs.shared === rhs.shared || lhs.facts == rhs.facts)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(facts)
+        hasher.combine(state)
+        hasher.combine(postedAmount)
+        hasher.combine(resolvedAt)
+    }
+}
+
+/// What never changes about a transfer once it is created.
+struct TransferFacts: Sendable, Hashable {
+    let id: TransferID
+    let debitAccount: AccountID
+    let creditAccount: AccountID
+    let amount: Amount
+    let isPending: Bool
+    let timeoutMilliseconds: Int64?
+    let note: TransferNote
+    let createdAt: Timestamp
+}
+
+/// An immutable value behind one reference: copying the box retains it once, whatever the value
+/// holds.
+final class ImmutableBox<Value: Sendable>: Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
     }
 }
