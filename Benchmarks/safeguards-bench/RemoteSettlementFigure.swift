@@ -42,6 +42,11 @@ enum RemoteSettlementFigure {
         var latencies = LatencySample()
         var elapsed: Duration = .zero
         var amount: Int64 = 0
+        /// SQLite commits of each node's writer during the run (requester `a`, giver `b`).
+        var commitsA = 0
+        var commitsB = 0
+        /// CPU time and context switches of the whole process (both nodes) during the run.
+        var work = ProcessWork(cpuMicroseconds: 0, contextSwitches: 0)
     }
 
     static func measure(
@@ -60,8 +65,9 @@ enum RemoteSettlementFigure {
         _ = try await settlementA.requestBudget(
             agent: try AgentID("agent-0"), from: peer, amount: 1, metadata: [:], key: nil)
 
-        let single = await loop(callers: 1, plan: plan, settlement: settlementA, peer: peer)
-        let concurrent = await loop(callers: callers, plan: plan, settlement: settlementA, peer: peer)
+        let writers = (nodeA.operations.writer, nodeB.operations.writer)
+        let single = await loop(callers: 1, plan: plan, settlement: settlementA, peer: peer, writers: writers)
+        let concurrent = await loop(callers: callers, plan: plan, settlement: settlementA, peer: peer, writers: writers)
         for (label, run) in [("one caller", single), ("\(callers) callers", concurrent)] {
             if let problem = run.firstProblem { note("\(run.other) requests (\(label)) not accepted; the first: \(problem)") }
         }
@@ -91,7 +97,14 @@ enum RemoteSettlementFigure {
         return [line("federation.settle.one_caller", single), line("federation.settle.concurrent_\(callers)", concurrent), check]
     }
 
-    static func loop(callers: Int, plan: BenchPlan, settlement: SettlementService, peer: SystemID) async -> Run {
+    /// `callers` callers asking at once, each again as soon as it has its answer, until the plan's
+    /// count or time runs out. Counts the commits both writers made meanwhile.
+    static func loop(
+        callers: Int, plan: BenchPlan, settlement: SettlementService, peer: SystemID,
+        writers: (BudgetWriter, BudgetWriter)
+    ) async -> Run {
+        let commitsBefore = (await writers.0.statistics.commits, await writers.1.statistics.commits)
+        let workBefore = ProcessWork.now()
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + plan.settlementTimeLimit
@@ -130,6 +143,9 @@ enum RemoteSettlementFigure {
             }
         }
         total.elapsed = start.duration(to: clock.now)
+        total.work = ProcessWork.now().since(workBefore)
+        total.commitsA = await writers.0.statistics.commits - commitsBefore.0
+        total.commitsB = await writers.1.statistics.commits - commitsBefore.1
         return total
     }
 
@@ -139,7 +155,18 @@ enum RemoteSettlementFigure {
         line.add(latency: run.latencies.summary())
         line.add("settled", run.accepted)
         line.add("errors", run.other)
+        // Each settlement writes two records on the requester and one on the giver.
+        line.add("requester_records_per_commit", perCommit(2 * run.accepted, run.commitsA), decimals: 2)
+        line.add("giver_records_per_commit", perCommit(run.accepted, run.commitsB), decimals: 2)
+        // Both nodes run in this process: the work of a whole settlement, requester and giver.
+        let settled = max(1, run.accepted)
+        line.add("cpu_us_per_settled", run.work.cpuMicroseconds / settled)
+        line.add("switches_per_settled", Double(run.work.contextSwitches) / Double(settled), decimals: 1)
         line.add("seconds", run.elapsed.seconds, decimals: 3)
         return line
+    }
+
+    private static func perCommit(_ records: Int, _ commits: Int) -> Double {
+        commits > 0 ? Double(records) / Double(commits) : 0
     }
 }

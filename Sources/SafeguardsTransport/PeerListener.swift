@@ -35,7 +35,8 @@ public protocol FrameResponder: Sendable {
 /// A connection is served only once ``HandshakeIdentityHandler`` has named its system; every
 /// connection that is refused or ends is closed through its `NIOAsyncChannel`'s
 /// `executeThenClose`, never by dropping the wrapper. At most `maxConnections` are open at once
-/// (``ConnectionLimit``).
+/// (``ConnectionLimit``). The frames of one connection are handled concurrently, at most
+/// `maxFramesInFlight` at a time, and answered in the order they arrived (``FramePipeline``).
 public struct PeerListener: Sendable {
     public var host: String
     public var port: Int
@@ -48,13 +49,16 @@ public struct PeerListener: Sendable {
     public var handshakeTimeout: Duration
     /// The most connections open at once; at the cap new ones wait in the backlog.
     public var maxConnections: Int
+    /// The most frames of one connection handled at once (read and not yet answered); at the cap
+    /// the connection is not read until the oldest answer is written.
+    public var maxFramesInFlight: Int
     public var identify: CertificateIdentifier
     public var logger: Logger
 
     public init(
         host: String, port: Int, identity: TLSIdentity, maximumFrameLength: Int = 1 << 20,
         idleTimeout: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(10), maxConnections: Int = 256,
-        identify: @escaping CertificateIdentifier, logger: Logger
+        maxFramesInFlight: Int = 64, identify: @escaping CertificateIdentifier, logger: Logger
     ) {
         self.host = host
         self.port = port
@@ -63,6 +67,7 @@ public struct PeerListener: Sendable {
         self.idleTimeout = idleTimeout
         self.handshakeTimeout = handshakeTimeout
         self.maxConnections = maxConnections
+        self.maxFramesInFlight = maxFramesInFlight
         self.identify = identify
         self.logger = logger
     }
@@ -134,24 +139,12 @@ public struct PeerListener: Sendable {
             return
         }
         let connectionID = ConnectionID.next()
+        let frames = FramePipeline(limit: maxFramesInFlight)
         do {
             try await withTaskCancellationHandler {
                 try await connection.executeThenClose { inbound, outbound in
-                    for try await frame in inbound {
-                        let payload = Array(buffer: frame)
-                        switch await responder.respond(
-                            to: IncomingFrame(peer: peer, payload: payload, connection: connectionID))
-                        {
-                        case .reply(let bytes):
-                            try await outbound.write(ByteBuffer(bytes: bytes))
-                        case .replyAndClose(let bytes):
-                            try await outbound.write(ByteBuffer(bytes: bytes))
-                            return
-                        case .close:
-                            return
-                        case .none:
-                            continue
-                        }
+                    try await frames.serve(connection.channel, inbound: inbound, outbound: outbound) { payload in
+                        await responder.respond(to: IncomingFrame(peer: peer, payload: payload, connection: connectionID))
                     }
                 }
             } onCancel: {

@@ -208,6 +208,7 @@ struct FederationConfigTests {
           idle_timeout: 30s
           handshake_timeout: 3s
           max_connections: 32
+          max_frames_in_flight: 8
           request_timeout: 2s
           replay_window: 1m
           trust_recovery_half_life: 30m
@@ -229,6 +230,7 @@ struct FederationConfigTests {
         #expect(federation.idleTimeout == .seconds(30))
         #expect(federation.handshakeTimeout == .seconds(3))
         #expect(federation.maxConnections == 32)
+        #expect(federation.maxFramesInFlight == 8)
         #expect(federation.requestTimeout == .seconds(2))
         #expect(federation.replayWindow == .seconds(60))
         #expect(federation.trustRecoveryHalfLife == .seconds(1800))
@@ -241,6 +243,7 @@ struct FederationConfigTests {
         let base = "federation:\n  listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n"
         let defaults = try #require(try NodeConfig.parse(yaml: base).federation)
         #expect(defaults.maxMetadataBytes == 4096 && defaults.settlement.refusalsKeptPerPeer == 1000)
+        #expect(defaults.maxFramesInFlight == 64)
         let set = try #require(
             try NodeConfig.parse(
                 yaml: base + "  max_metadata_bytes: 512\n  settlement:\n    refusals_kept_per_peer: 20\n"
@@ -252,6 +255,7 @@ struct FederationConfigTests {
         ("federation:\n  listen: 127.0.0.1:1", "federation.ca"),
         ("listen: 127.0.0.1:9081\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  tls: yes", "federation.tls"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  max_connections: -1", "federation.max_connections"),
+        ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  max_frames_in_flight: 0", "federation.max_frames_in_flight"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  handshake_timeout: 10", "federation.handshake_timeout"),
         ("listen: nowhere\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d", "federation.listen"),
         ("listen: 127.0.0.1:1\n  ca: a\n  certificate: b\n  private_key: c\n  signing_key: d\n  peers: 5", "federation.peers"),

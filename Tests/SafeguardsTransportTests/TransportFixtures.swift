@@ -65,18 +65,33 @@ func withListener<T: Sendable>(
     maxConnections: Int = 64, maximumFrameLength: Int = 64 * 1024, logger: Logger = TestCertificates.logger,
     _ body: @Sendable (Int, RecordingResponder) async throws -> T
 ) async throws -> T {
+    let responder = RecordingResponder()
+    return try await withListener(
+        responder: responder, identity: identity, idleTimeout: idleTimeout, handshakeTimeout: handshakeTimeout,
+        maxConnections: maxConnections, maximumFrameLength: maximumFrameLength, logger: logger
+    ) { port in try await body(port, responder) }
+}
+
+/// Runs a listener for system_b that answers with `responder`, on a free loopback port for the
+/// length of `body`.
+func withListener<T: Sendable>(
+    responder: some FrameResponder, identity: TLSIdentity? = nil, idleTimeout: Duration = .seconds(30),
+    handshakeTimeout: Duration = .seconds(10), maxConnections: Int = 64, maxFramesInFlight: Int = 64,
+    maximumFrameLength: Int = 64 * 1024, logger: Logger = TestCertificates.logger,
+    _ body: @Sendable (Int) async throws -> T
+) async throws -> T {
     let listener = PeerListener(
         host: "127.0.0.1", port: 0, identity: try identity ?? TestCertificates.identity("system_b"),
         maximumFrameLength: maximumFrameLength, idleTimeout: idleTimeout, handshakeTimeout: handshakeTimeout,
-        maxConnections: maxConnections, identify: TestCertificates.identify, logger: logger)
-    let responder = RecordingResponder()
+        maxConnections: maxConnections, maxFramesInFlight: maxFramesInFlight, identify: TestCertificates.identify,
+        logger: logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await listener.run(responder: responder, onBound: { continuation.yield($0) }) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TransportError.shutDown }
         let outcome: Result<T, any Error>
-        do { outcome = .success(try await body(port, responder)) } catch { outcome = .failure(error) }
+        do { outcome = .success(try await body(port)) } catch { outcome = .failure(error) }
         group.cancelAll()
         try? await group.waitForAll()
         return try outcome.get()

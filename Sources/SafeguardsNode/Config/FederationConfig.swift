@@ -15,6 +15,7 @@ import SafeguardsFederation
 ///   idle_timeout: 60s                    # a connection with nothing to read this long is closed
 ///   handshake_timeout: 10s               # TLS handshake and certificate check must finish this long after accept
 ///   max_connections: 256                 # peer connections open at once; at the cap new ones wait
+///   max_frames_in_flight: 64             # frames of one connection handled at once; answers leave in order
 ///   request_timeout: 10s                 # how long to wait for a peer's answer
 ///   replay_window: 5m                    # nonces are remembered, and older messages refused, for this long
 ///   max_metadata_bytes: 4096             # metadata of a request (compact JSON), here and on the API
@@ -46,6 +47,8 @@ public struct FederationConfig: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(60)
     public var handshakeTimeout: Duration = .seconds(10)
     public var maxConnections = 256
+    /// The most frames of one peer connection handled at once (``PeerListener/maxFramesInFlight``).
+    public var maxFramesInFlight = 64
     public var requestTimeout: Duration = .seconds(10)
     public var replayWindow: Duration = .seconds(300)
     /// The largest metadata map a remote request (incoming, or made through the API) and every API
@@ -120,6 +123,12 @@ public struct FederationConfig: Sendable, Equatable {
                 throw ConfigError(key: section.qualified("max_connections"), "must be between 1 and 1000000")
             }
             config.maxConnections = value
+        }
+        if let value = try section.integer("max_frames_in_flight") {
+            guard (1...4096).contains(value) else {
+                throw ConfigError(key: section.qualified("max_frames_in_flight"), "must be between 1 and 4096")
+            }
+            config.maxFramesInFlight = value
         }
         if let value = try section.duration("request_timeout") { config.requestTimeout = value }
         if let value = try section.duration("replay_window") { config.replayWindow = value }

@@ -157,9 +157,10 @@ public actor FederationNode: FrameResponder {
         _ body: any MessageBody, with peer: SystemID, deadline: ContinuousClock.Instant? = nil
     ) async throws(SafeguardsError) -> Envelope {
         let record = try await registry.registered(peer)
-        guard let keyInfo = await keyInfo(for: peer) else {
+        guard let key = record.signingKey else {
             throw SafeguardsError(.unknownPeer, "peer \(peer) has no pinned signing key")
         }
+        let keyInfo = PeerKeyInfo(systemID: peer, publicKey: key)
         guard let address = HostPort(parsing: record.address) else {
             throw .invalidRequest("peer \(peer) has no usable address '\(record.address)'")
         }

@@ -56,8 +56,8 @@ enum FederationSetup {
         let listener = PeerListener(
             host: config.listen.host, port: config.listen.port, identity: identity,
             maximumFrameLength: config.maxFrameBytes, idleTimeout: config.idleTimeout,
-            handshakeTimeout: config.handshakeTimeout, maxConnections: config.maxConnections, identify: identify,
-            logger: logger)
+            handshakeTimeout: config.handshakeTimeout, maxConnections: config.maxConnections,
+            maxFramesInFlight: config.maxFramesInFlight, identify: identify, logger: logger)
         return Parts(node: node, listener: listener, signingKey: signingKey)
     }
 

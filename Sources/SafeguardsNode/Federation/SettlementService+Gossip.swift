@@ -30,12 +30,10 @@ extension SettlementService {
 
     /// A peer's digest disagrees with ours: ask it about every transfer to it still pending here.
     func reconcile(with peer: SystemID) async {
-        await lock.run {
-            let queries = machine.reconciliationQueries(with: peer)
-            guard !queries.isEmpty else { return }
-            logger.info("reconciling with a peer", metadata: ["peer.system_id": "\(peer)", "pending": "\(queries.count)"])
-            _ = await carryOut(queries, evidence: nil)
-        }
+        let stepped = await step { $0.reconciliationQueries(with: peer) }
+        guard !stepped.directives.isEmpty else { return }
+        logger.info("reconciling with a peer", metadata: ["peer.system_id": "\(peer)", "pending": "\(stepped.directives.count)"])
+        await complete(stepped, evidence: nil)
     }
 
     func repairedCount(with peer: SystemID) -> Int { repaired[peer] ?? 0 }

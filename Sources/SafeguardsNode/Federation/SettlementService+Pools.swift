@@ -37,7 +37,7 @@ extension SettlementService {
                 name: request.name, initialBudget: request.localBudget, priority: request.priority, metadata: metadata,
                 idempotencyKey: request.idempotencyKey))
         if !replayed {
-            let proposals: [AllocationProposal] = await lock.run {
+            let proposals: [AllocationProposal] = await grantLock.run {
                 var sent: [AllocationProposal] = []
                 for (peer, amount) in peers {
                     let proposal = AllocationProposal(
@@ -103,7 +103,7 @@ extension SettlementService {
             await federation.registry.recordOffense(proposal.giver, .malformed, now: now())
             return
         }
-        await lock.run {
+        await grantLock.run {
             guard grants.accepts(grant, from: proposal.giver) else { return }
             let record = FederationRecord(
                 kind: FederationRecordCoding.grantLearned, recordID: grant.proposalID.rawValue,

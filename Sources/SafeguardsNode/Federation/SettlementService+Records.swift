@@ -2,14 +2,30 @@ import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
 
-/// This side's records of transfers, decisions and refusals, as the API shows them.
+/// This side's records of transfers, decisions and refusals, as the API shows them: as the disk
+/// holds them, so a record still being written is shown as before it (``SettlementWrites/Shadow``).
 extension SettlementService {
     /// This side's record of a transaction id (outgoing first, then incoming from any peer: a
     /// decision, or a refusal still remembered).
     public func transaction(_ id: TransferID) -> FederationTransactionBody? {
-        if let entry = machine.outgoing[id] { return body(entry) }
-        if let decision = machine.incomingDecision(id) { return body(decision) }
-        return machine.incomingRefusal(id).map(body)
+        if let entry = machine.outgoing[id].flatMap(durable) { return body(entry) }
+        if let decision = machine.incomingDecision(id), isDurable(decision.peer, id) { return body(decision) }
+        return machine.incomingRefusal(id).flatMap { isDurable($0.peer, id) ? body($0) : nil }
+    }
+
+    /// `entry` as the disk holds it: absent while its creation is being written, pending while
+    /// its outcome is.
+    private func durable(_ entry: OutgoingEntry) -> OutgoingEntry? {
+        switch writes.shadow(.outgoing(entry.transfer.transactionID)) {
+        case nil: return entry
+        case .absent: return nil
+        case .pending:
+            return OutgoingEntry(transfer: entry.transfer, state: .pending(attempts: 0, nextRetryAt: entry.transfer.createdAt))
+        }
+    }
+
+    private func isDurable(_ peer: SystemID, _ id: TransferID) -> Bool {
+        writes.shadow(.incoming(peer, id)) == nil
     }
 
     /// One page of the transactions (optionally with one peer), oldest first: ordered by the
@@ -17,13 +33,16 @@ extension SettlementService {
     /// sorts before (new records are stamped now).
     func transactions(peer: SystemID?, page: PageRequest) -> FederationTransactionList {
         var rows: [(key: String, record: Record)] = []
-        for entry in machine.outgoing.values where peer == nil || entry.transfer.peer == peer {
+        for stored in machine.outgoing.values where peer == nil || stored.transfer.peer == peer {
+            guard let entry = durable(stored) else { continue }
             rows.append((Self.key(entry.transfer.createdAt, "outgoing", entry.transfer.peer, entry.transfer.transactionID), .outgoing(entry)))
         }
         for decision in machine.incomingDecisions where peer == nil || decision.peer == peer {
+            guard isDurable(decision.peer, decision.receipt.transactionID) else { continue }
             rows.append((Self.key(decision.receipt.decidedAt, "incoming", decision.peer, decision.receipt.transactionID), .decided(decision)))
         }
         for refusal in machine.incomingRefusals where peer == nil || refusal.peer == peer {
+            guard isDurable(refusal.peer, refusal.transactionID) else { continue }
             rows.append((Self.key(refusal.decidedAt, "incoming", refusal.peer, refusal.transactionID), .refused(refusal)))
         }
         if let after = page.after { rows.removeAll { $0.key <= after } }

@@ -3,10 +3,12 @@ import SafeguardsFederation
 
 /// An API request that started a remote request waits for its outcome a little while
 /// (`settlement.answer_wait`) before it answers `pending`: each waiter is resumed when the
-/// outcome is written, or when its own timer runs out, whichever comes first.
+/// outcome is durable, or when its own timer runs out, whichever comes first.
 extension SettlementService {
     func awaitOutcome(_ id: TransferID, within wait: Duration) async {
-        guard machine.outgoingState(id)?.isPending ?? false else { return }
+        guard let state = machine.outgoingState(id) else { return }
+        // An outcome applied in memory whose record is still being written is not known yet.
+        guard state.isPending || writes.shadow(.outgoing(id)) != nil else { return }
         let token = nextWaiter
         nextWaiter += 1
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -8,24 +8,33 @@ import ServiceLifecycle
 
 /// The shell around the pure ``SettlementMachine`` and ``GrantBook``: it feeds them events (API
 /// calls, frames from peers, time), writes every record they emit to SQLite together with its
-/// ledger movement (through the one ``BudgetWriter``), and only then sends or answers.
+/// ledger movement (through ``SettlementStorage``: the one ``BudgetWriter``), and only then sends
+/// or answers.
 ///
-/// Events are handled one at a time (``EventLock``): an event sees only durable state, so a
-/// repeat of a request can never be answered from a decision that is not yet on disk. Network
-/// waits happen outside the lock.
+/// Settlement events are pipelined: the machine steps each one at once, in arrival order, while
+/// the records of earlier events are still being written, so many events' writes are in flight
+/// together and group commit serves them with one SQLite commit. An event acts (sends, answers)
+/// only once the disk holds every record its step saw, so a repeat of a request is never answered
+/// from a decision not yet on disk; after a failed write the machine is rebuilt from the store
+/// before any new event steps (``SettlementWrites``). Grant events (allocation proposals and
+/// grants) are rare and handled one at a time (``EventLock``). Network waits hold nothing.
 public actor SettlementService: Service {
     var machine: SettlementMachine
     var grants = GrantBook()
     /// The signed envelope (base64) each settled outgoing transfer's receipt arrived in.
     var evidence: [TransferID: String] = [:]
     let writer: BudgetWriter
+    let storage: any SettlementStorage
     let store: LedgerStore
     let federation: FederationNode
     let settings: FederationConfig.SettlementSettings
     private let offers: [SystemID: Amount]
     let now: @Sendable () -> Timestamp
     let logger: Logger
-    let lock = EventLock()
+    /// The records applied in memory and not yet durable, and the events waiting on them.
+    var writes = SettlementWrites()
+    /// Grant events, one at a time in arrival order.
+    let grantLock = EventLock()
     var delivering: Set<TransferID> = []
     /// Callers waiting for a transfer's outcome, each with the timer that ends its wait.
     var waiters: [TransferID: [Int: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)]] = [:]
@@ -42,7 +51,8 @@ public actor SettlementService: Service {
     init(
         me: SystemID, settings: FederationConfig.SettlementSettings, offers: [SystemID: Amount],
         maxMetadataBytes: Int = MetadataSize.defaultLimit, writer: BudgetWriter, store: LedgerStore,
-        federation: FederationNode, now: @escaping @Sendable () -> Timestamp, logger: Logger
+        federation: FederationNode, now: @escaping @Sendable () -> Timestamp, logger: Logger,
+        storage: (any SettlementStorage)? = nil
     ) throws(NodeStartupError) {
         let configuration = SettlementConfiguration(
             me: me, offers: offers, minimumTrust: settings.minimumTrust, perRequestCap: settings.perRequestCap,
@@ -62,6 +72,7 @@ public actor SettlementService: Service {
         self.grants = stored.grants
         self.evidence = stored.evidence
         self.writer = writer
+        self.storage = storage ?? writer
         self.store = store
         self.federation = federation
         self.settings = settings
@@ -121,26 +132,25 @@ public actor SettlementService: Service {
     /// then retries on schedule until shutdown.
     public func run() async throws {
         await fundCreditLines()
-        await lock.run {
-            let directives = machine.restart(now: now())
-            _ = await carryOut(directives, evidence: nil)
-        }
+        await complete(await step { $0.restart(now: now()) }, evidence: nil)
         resendPendingProposals()
         var lastProposalRound = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
             if let due = nextTickAt, due <= now() {
                 nextTickAt = nil
-                await lock.run {
-                    let directives = machine.tick(now: now())
-                    _ = await carryOut(directives, evidence: nil)
-                }
+                await complete(await step { $0.tick(now: now()) }, evidence: nil)
             }
             if ContinuousClock.now - lastProposalRound > settings.retryMaximum {
                 lastProposalRound = ContinuousClock.now
                 resendPendingProposals()
             }
         }
+    }
+
+    /// Calls the machine's tick at `due`, or earlier if one is scheduled earlier.
+    func scheduleTick(at due: Timestamp) {
+        if nextTickAt.map({ due < $0 }) ?? true { nextTickAt = due }
     }
 
     /// Moves each credit line to its configured offer: the line holds offer minus what the peer
@@ -197,28 +207,32 @@ public actor SettlementService: Service {
     ) async throws(SafeguardsError) -> FederationTransactionBody {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         _ = try await federation.registry.registered(peer)
-        guard await writer.read({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
+        try requireAgent(agent)
         let id = Self.transactionID(key: key, kind: kind)
-        let outcome: Result<Void, SafeguardsError> = await lock.run {
-            let time = now()
-            let directives: [SettlementDirective]
-            do throws(SettlementError) {
+        let time = now()
+        let stepped: SettlementWrites.Step
+        do throws(SettlementError) {
+            stepped = try await step { machine throws(SettlementError) in
                 switch kind {
                 case .transfer:
-                    directives = try machine.requestBudget(id, from: peer, agent: agent, amount: amount, metadata: metadata, now: time)
+                    try machine.requestBudget(id, from: peer, agent: agent, amount: amount, metadata: metadata, now: time)
                 case .return:
-                    directives = try machine.returnBudget(id, to: peer, agent: agent, amount: amount, now: time)
+                    try machine.returnBudget(id, to: peer, agent: agent, amount: amount, now: time)
                 }
-            } catch {
-                return .failure(Self.apiError(error))
             }
-            if let failure = await carryOut(directives, evidence: nil) { return .failure(failure) }
-            return .success(())
+        } catch {
+            throw Self.apiError(error)
         }
-        try outcome.get()
+        // Held: the transfer is durable and pending; the rebuilt machine sends it again.
+        if case .failed(let failure) = await complete(stepped, evidence: nil) { throw failure }
         await awaitOutcome(id, within: settings.answerWait)
         guard let body = transaction(id) else { throw .notFound("transaction \(id) does not exist") }
         return body
+    }
+
+    /// Checks that `agent` exists, in the committed state (without waiting for the writer).
+    private func requireAgent(_ agent: AgentID) throws(SafeguardsError) {
+        guard writer.view({ $0.agents[agent] != nil }) else { throw .notFound("agent \(agent) does not exist") }
     }
 
     /// A transaction id from an idempotency key (the same key always names the same transfer),
@@ -248,7 +262,8 @@ public actor SettlementService: Service {
 
     /// Handles a settlement or allocation message from `peer` (authenticated by the channel) and
     /// returns the answer to send back, if any. Every decision is durable before it is answered.
-    func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
+    /// Decoding happens before the actor is entered: frames of many connections decode in parallel.
+    nonisolated func handle(_ envelope: Envelope, from peer: SystemID) async -> (any MessageBody)? {
         if envelope.type == .allocationProposal {
             guard let proposal = try? AllocationProposal(decodingBody: envelope.body) else {
                 return ErrorBody(code: .malformed, message: "an allocation_proposal body did not decode")
@@ -271,18 +286,21 @@ public actor SettlementService: Service {
         } catch {
             return ErrorBody(code: .malformed, message: "\(error)")
         }
-        let trust = await federation.registry.effectiveTrust(of: peer, now: now())
-        return await lock.run { () -> (any MessageBody)? in
-            let directives = machine.receive(message, from: peer, peerTrust: trust, now: now())
-            if case .statusAnswer = message, directives.contains(where: { if case .persist = $0 { true } else { false } }) {
-                repaired[peer, default: 0] += 1
-            }
-            if await carryOut(directives, evidence: envelope) != nil { return nil }
-            for directive in directives {
-                if case .reply(_, let reply) = directive { return reply.body }
-            }
-            return nil
-        }
+        // Only a giver deciding a transfer weighs the peer's trust.
+        var trust = TrustLevel.zero
+        if case .transferRequest = message { trust = await federation.registry.effectiveTrust(of: peer, now: now()) }
+        return await receive(message, envelope: envelope, from: peer, trust: trust)
+    }
+
+    /// Steps the machine with a decoded message and carries out what it says; returns the reply.
+    private func receive(
+        _ message: SettlementMessage, envelope: Envelope, from peer: SystemID, trust: TrustLevel
+    ) async -> (any MessageBody)? {
+        let stepped = await step { $0.receive(message, from: peer, peerTrust: trust, now: now()) }
+        if case .statusAnswer = message, !stepped.sequences.isEmpty { repaired[peer, default: 0] += 1 }
+        guard case .carriedOut = await complete(stepped, evidence: envelope) else { return nil }
+        for case .reply(_, let reply) in stepped.directives { return reply.body }
+        return nil
     }
 
     /// Decides a peer's allocation proposal and stores the grant before answering it. Only an
@@ -294,7 +312,7 @@ public actor SettlementService: Service {
             return ErrorBody(code: .malformed, message: "pool_name must be 1-100 printable characters")
         }
         let trust = await federation.registry.effectiveTrust(of: peer, now: now())
-        return await lock.run { () -> any MessageBody in
+        return await grantLock.run { () -> any MessageBody in
             let (grant, isNew) = grants.decide(
                 proposal, from: peer, me: me, offer: offers[peer], trust: trust, minimumTrust: settings.minimumTrust,
                 now: now())
@@ -313,118 +331,6 @@ public actor SettlementService: Service {
             } catch {
                 return ErrorBody(code: .unavailable, message: "the grant could not be stored; ask again")
             }
-        }
-    }
-
-    // MARK: Directives
-
-    /// Carries out directives in order: a persist is durable before anything after it happens.
-    /// Returns the error when a persist failed; the machine is then rebuilt from the store and
-    /// nothing after the failed persist is carried out.
-    func carryOut(_ directives: [SettlementDirective], evidence envelope: Envelope?) async -> SafeguardsError? {
-        for directive in directives {
-            switch directive {
-            case .persist(.incomingRefused(let refusal, let forgotten)):
-                // Compact and bounded: a row without metadata, the peer's oldest forgotten past the cap.
-                do { try await writer.recordRefusal(refusal, forgetting: forgotten) } catch {
-                    logger.error("a settlement refusal could not be stored", metadata: ["error": "\(error)"])
-                    reloadMachine()
-                    return SafeguardsError(.unavailable, "the refusal could not be made durable")
-                }
-            case .persist(let record):
-                digests.removeValue(forKey: Self.peer(record))
-                var entry = FederationRecordCoding.SettlementEntry(record: record, evidence: nil)
-                if case .outgoingSettled = record, let envelope {
-                    entry.evidence = Data(envelope.encode()).base64EncodedString()
-                }
-                let (accounts, operations) = FederationLedger.operations(for: record)
-                let stored = FederationRecord(
-                    kind: FederationRecordCoding.settlement, recordID: Self.recordID(record).rawValue,
-                    peer: Self.peer(record).rawValue, body: FederationRecordCoding.encode(entry))
-                do {
-                    _ = try await writer.submit(
-                        .federation(FederationPosting(accounts: accounts, operations: operations, record: stored)))
-                } catch {
-                    logger.error("a settlement record could not be stored", metadata: ["error": "\(error)"])
-                    reloadMachine()
-                    return error
-                }
-                if case .outgoingSettled(let transfer, _) = record {
-                    if let kept = entry.evidence { evidence[transfer.transactionID] = kept }
-                    resumeWaiters(transfer.transactionID)
-                }
-            case .send(let peer, let message):
-                deliver(message, to: peer)
-            case .reply:
-                break  // returned to the channel by `handle`
-            case .scheduleTick(let delay):
-                let due = now().advanced(by: delay)
-                if nextTickAt.map({ due < $0 }) ?? true { nextTickAt = due }
-            case .reportMismatch(let mismatch):
-                logger.warning("a peer's receipt contradicts our records", metadata: [
-                    "peer.system_id": "\(mismatch.peer)", "transaction_id": "\(mismatch.transactionID)",
-                    "problem": "\(mismatch.problem.rawValue)",
-                ])
-                await federation.registry.recordOffense(mismatch.peer, .failedPromise, now: now())
-            }
-        }
-        return nil
-    }
-
-    /// Memory as the store has it, after a write that failed.
-    private func reloadMachine() {
-        do {
-            let stored = try Self.load(store)
-            machine = try SettlementMachine(
-                configuration: machine.configuration, restoring: stored.records, refusalHorizons: stored.refusalHorizons)
-            digests.removeAll()
-            grants = stored.grants
-            evidence = stored.evidence
-            _ = machine.restart(now: now())
-        } catch {
-            logger.critical("cannot reload the settlement records", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Sends a request to its giver (one delivery per id at a time) and feeds the answer back.
-    private func deliver(_ message: SettlementMessage, to peer: SystemID) {
-        let id = Self.transactionID(of: message)
-        if let id {
-            guard !delivering.contains(id) else { return }
-            delivering.insert(id)
-        }
-        Task {
-            let answer = try? await federation.exchange(message.body, with: peer)
-            if let id { self.finishedDelivery(id) }
-            guard let answer else { return }
-            _ = await self.handle(answer, from: peer)
-        }
-    }
-
-    private func finishedDelivery(_ id: TransferID) { delivering.remove(id) }
-
-    private static func transactionID(of message: SettlementMessage) -> TransferID? {
-        switch message {
-        case .transferRequest(let request): return request.transactionID
-        case .returnRequest(let request): return request.transactionID
-        case .statusQuery(let query): return query.transactionID
-        default: return nil
-        }
-    }
-
-    private static func recordID(_ record: SettlementRecord) -> TransferID {
-        switch record {
-        case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.transactionID
-        case .incomingDecided(let decision): return decision.receipt.transactionID
-        case .incomingRefused(let refusal, _): return refusal.transactionID
-        }
-    }
-
-    private static func peer(_ record: SettlementRecord) -> SystemID {
-        switch record {
-        case .outgoingCreated(let transfer), .outgoingSettled(let transfer, _): return transfer.peer
-        case .incomingDecided(let decision): return decision.peer
-        case .incomingRefused(let refusal, _): return refusal.peer
         }
     }
 }
