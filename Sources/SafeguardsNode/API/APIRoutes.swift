@@ -67,17 +67,18 @@ struct APIRoutes: Sendable {
             let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
             let after = page.after
             let limit = page.limit
-            // One more than the page, read in id order after the cursor: no copy of every account.
-            let entries = operations.writer.view { book in
-                book.accounts.values
-                    .filter { account in
-                        account.id.rawValue.hasPrefix(prefix) && (after.map { account.id.rawValue > $0 } ?? true)
-                    }
-                    .sorted { $0.id < $1.id }.prefix(limit + 1).map {
-                        AccountBalancesBody.Entry(
-                            id: $0.id.rawValue, balance: $0.postedBalance, debitsPending: $0.debitsPending,
-                            creditsPending: $0.creditsPending)
-                    }
+            // The matching accounts after the cursor are copied out of the committed view; sorting
+            // them happens outside its lock, which the committer takes after every commit.
+            let matching = operations.writer.view { book in
+                book.accounts.values.filter { account in
+                    account.id.rawValue.hasPrefix(prefix) && (after.map { account.id.rawValue > $0 } ?? true)
+                }
+            }
+            // One more than the page, in id order.
+            let entries = matching.sorted { $0.id < $1.id }.prefix(limit + 1).map {
+                AccountBalancesBody.Entry(
+                    id: $0.id.rawValue, balance: $0.postedBalance, debitsPending: $0.debitsPending,
+                    creditsPending: $0.creditsPending)
             }
             let (accounts, next) = page.page(ascending: entries, key: \.id)
             return JSONBody.response(AccountBalancesBody(accounts: accounts, next: next))
