@@ -69,8 +69,12 @@ public final class LedgerStore: Sendable {
         -> BudgetBook
     {
         var book = try read("load budget state") { db in
-            let ledger = try Ledger.restore(
-                checkpoint: try Self.checkpointAccounts(db), transfers: try Self.liveTransfers(db, windowStart: windowStart))
+            let transfers = try Self.liveTransfers(db, windowStart: windowStart)
+            var ledger = try Ledger.restore(checkpoint: try Self.checkpointAccounts(db), transfers: transfers)
+            // Rows are never deleted, so the journal's last seq is at least its row count: when
+            // it equals the transfers loaded, none stayed on disk.
+            let lastSeq = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM transfers") ?? 0
+            ledger.hasTransfersOutsideMemory = lastSeq > transfers.count
             let pools = try Row.fetchAll(db, sql: "SELECT * FROM pools").map(Self.pool(from:))
             let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents").map(Self.agent(from:))
             return BudgetBook.restore(ledger: ledger, pools: pools, agents: agents)

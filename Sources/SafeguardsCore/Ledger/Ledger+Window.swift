@@ -16,7 +16,7 @@ extension Ledger {
     /// The stored transfer with `id` from the ``archive``; nil without one, and without a look-up
     /// for an id the node minted from random bits (it cannot be in history).
     func archived(_ id: TransferID) -> Transfer? {
-        guard let archive, !id.isMintedByNode else { return nil }
+        guard let archive, hasTransfersOutsideMemory, !id.isMintedByNode else { return nil }
         return archive.transfer(id)
     }
 
@@ -30,7 +30,7 @@ extension Ledger {
     /// Brings the transfers whose ids start with `prefix` back from the archive (those not in
     /// memory already), and returns them.
     mutating func hydrate(withIDPrefix prefix: String, limit: Int) -> [Transfer] {
-        guard let archive else { return [] }
+        guard let archive, hasTransfersOutsideMemory else { return [] }
         return archive.transfers(withIDPrefix: prefix, limit: limit).compactMap { stored in
             if let slot = transfers.slot(of: stored.id) { return transfers[slot: slot] }
             return hydrate(stored).map { transfers[slot: $0] }
@@ -74,6 +74,7 @@ extension Ledger {
             guard transfers.isOccupied(head.slot), transfers[slot: head.slot].state != .pending else { continue }
             evicted.append(transfers[slot: head.slot])
             transfers.vacate(head.slot)
+            hasTransfersOutsideMemory = true
         }
         return evicted
     }

@@ -22,6 +22,10 @@ public struct Ledger: Sendable {
     /// Where transfers that left memory are found by id; nil keeps every transfer in memory
     /// (nothing is then evicted that could not be found again).
     public var archive: (any TransferArchive)?
+    /// Whether the archive may hold transfers that are not in memory: set by whoever loaded the
+    /// ledger (a start that left history on disk) and by every eviction. Until then a new id is
+    /// not looked up, so a fresh node pays no read for it.
+    public var hasTransfersOutsideMemory = true
     /// Transfers that are no longer pending, in the order their last change was taken by the
     /// store: the candidates for eviction, oldest first.
     var retirements = RetirementQueue()
