@@ -43,6 +43,11 @@ do {
         note("memory: \(plan.memoryTransfers) transfers into a fresh book")
         emit(try MemoryFigure.run(plan: plan))
     }
+    // A million transfers twice: only when the memory group is asked for by name.
+    if options.only.contains("memory") {
+        note("memory: 1M spends through the durable writer, and a start-up on 1M transfers")
+        for line in try await WindowMemoryFigure.run(options: options, logger: logger) { emit(line) }
+    }
     if options.runs("in_memory") {
         note("in memory: up to \(plan.inMemoryPairs) reserve+settle pairs over \(plan.inMemoryAgents) agents")
         emit(try InMemoryFigure.run(plan: plan))

@@ -61,7 +61,8 @@ public struct AlertListBody: PagedList, Equatable {
 }
 
 /// `GET /v1/ledger/check`: sums over every account. `balanced` when debits equal credits (posted
-/// and pending) and no constrained account is below zero.
+/// and pending) and no constrained account is below zero; `checkpoint` compares the stored
+/// balances with the journal.
 public struct LedgerCheckBody: Codable, Sendable, Equatable {
     public var balanced: Bool
     public var debits: String
@@ -70,9 +71,11 @@ public struct LedgerCheckBody: Codable, Sendable, Equatable {
     public var creditsPending: String
     public var accounts: Int
     public var overdrawnAccounts: [String]
+    /// The comparison of the checkpointed balances with the journal (absent from older nodes).
+    public var checkpoint: CheckpointCheckBody?
     public init(
         balanced: Bool, debits: String, credits: String, debitsPending: String, creditsPending: String, accounts: Int,
-        overdrawnAccounts: [String]
+        overdrawnAccounts: [String], checkpoint: CheckpointCheckBody? = nil
     ) {
         self.balanced = balanced
         self.debits = debits
@@ -81,10 +84,49 @@ public struct LedgerCheckBody: Codable, Sendable, Equatable {
         self.creditsPending = creditsPending
         self.accounts = accounts
         self.overdrawnAccounts = overdrawnAccounts
+        self.checkpoint = checkpoint
     }
 
     enum CodingKeys: String, CodingKey {
         case balanced, debits, credits, debitsPending = "debits_pending", creditsPending = "credits_pending"
-        case accounts, overdrawnAccounts = "overdrawn_accounts"
+        case accounts, overdrawnAccounts = "overdrawn_accounts", checkpoint
+    }
+}
+
+/// The `checkpoint` part of ``LedgerCheckBody``: whether each account's stored balances equal the
+/// journal's sums (`fast`: summed in SQL; `full`: every transfer read again, and memory compared too).
+public struct CheckpointCheckBody: Codable, Sendable, Equatable {
+    /// `fast` or `full`.
+    public var mode: String
+    /// True when no account differs (in `full` mode, from memory either).
+    public var consistent: Bool
+    /// Accounts compared.
+    public var accounts: Int
+    /// Accounts whose stored balances differ from the journal, in id order (at most 100).
+    public var mismatchedAccounts: [String]
+    /// How many accounts differ from the journal in all.
+    public var mismatchedCount: Int
+    /// `full` only: accounts whose balances in memory differ from the stored ones (at most 100).
+    public var memoryMismatchedAccounts: [String]?
+    /// `full` only: transfers read from the journal.
+    public var transfersRead: Int?
+
+    public init(
+        mode: String, consistent: Bool, accounts: Int, mismatchedAccounts: [String], mismatchedCount: Int,
+        memoryMismatchedAccounts: [String]? = nil, transfersRead: Int? = nil
+    ) {
+        self.mode = mode
+        self.consistent = consistent
+        self.accounts = accounts
+        self.mismatchedAccounts = mismatchedAccounts
+        self.mismatchedCount = mismatchedCount
+        self.memoryMismatchedAccounts = memoryMismatchedAccounts
+        self.transfersRead = transfersRead
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, consistent, accounts, mismatchedAccounts = "mismatched_accounts"
+        case mismatchedCount = "mismatched_count", memoryMismatchedAccounts = "memory_mismatched_accounts"
+        case transfersRead = "transfers_read"
     }
 }

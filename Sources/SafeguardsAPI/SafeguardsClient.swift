@@ -120,8 +120,9 @@ public struct SafeguardsClient: Sendable {
         try await call(.GET, Self.path("/v1/alerts", query: [("agent_id", agent)] + page.parameters))
     }
 
-    public func ledgerCheck() async throws(APIClientError) -> LedgerCheckBody {
-        try await call(.GET, "/v1/ledger/check")
+    /// `GET /v1/ledger/check`; `full` recomputes every balance from the journal (slow on a big one).
+    public func ledgerCheck(full: Bool = false) async throws(APIClientError) -> LedgerCheckBody {
+        try await call(.GET, full ? "/v1/ledger/check?full=true" : "/v1/ledger/check")
     }
 
     /// Fetches the Prometheus text of `/metrics`.

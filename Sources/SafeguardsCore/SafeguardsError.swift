@@ -57,6 +57,8 @@ extension SafeguardsError {
             self.init(.conflict, error.root.description)
         case .sameAccount, .linkedBatchFailed:
             self.init(.invalidRequest, error.root.description)
+        case .checkpointMismatch:
+            self.init(.unavailable, error.root.description)
         }
     }
 }

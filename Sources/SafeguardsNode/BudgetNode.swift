@@ -62,7 +62,8 @@ public struct BudgetNode: Sendable {
                     "data folder \(config.dataDirectory) belongs to system '\(owner)', not '\(config.systemID)'")
             }
             try store.setMetaValue("system_id", config.systemID)
-            writer = try BudgetWriter(store: store, now: Timestamp.now, logger: logger)
+            writer = try BudgetWriter(
+                store: store, now: Timestamp.now, idempotencyWindow: config.ledger.idempotencyWindow, logger: logger)
         } catch let error as NodeStartupError {
             throw error
         } catch {

@@ -26,6 +26,8 @@ public actor BudgetWriter {
     let store: LedgerStore
     private var book: BudgetBook
     private let now: @Sendable () -> Timestamp
+    /// How long a transfer stays in memory after it was created or resolved.
+    private let idempotencyWindow: Duration
     private let logger: Logger
     private let thread: MultiThreadedEventLoopGroup
     private let executor: any SerialExecutor
@@ -58,16 +60,27 @@ public actor BudgetWriter {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    /// Loads the book from `store` and starts the writer. `now` is the clock every change is stamped with.
-    public init(store: LedgerStore, now: @escaping @Sendable () -> Timestamp, logger: Logger) throws(StoreError) {
+    /// How many transfers one flush takes out of memory at most: small steps, so the writer is
+    /// never held up for long, and more than a flush can add, so memory keeps up.
+    static let evictionStep = 1024
+
+    /// Loads the book from `store` and starts the writer. `now` is the clock every change is
+    /// stamped with; transfers stay in memory for `idempotencyWindow` after they were created or
+    /// resolved (pending ones until they are resolved), and are read from the journal after that.
+    public init(
+        store: LedgerStore, now: @escaping @Sendable () -> Timestamp, idempotencyWindow: Duration = .seconds(86_400),
+        logger: Logger
+    ) throws(StoreError) {
         self.store = store
-        let book = try store.loadBook()
+        let book = try store.loadBook(windowStart: now().advanced(by: .zero - idempotencyWindow))
         self.book = book
         self.now = now
+        self.idempotencyWindow = idempotencyWindow
         self.logger = logger
         self.thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.executor = thread.next().executor
-        self.committer = GroupCommitter(store: store, view: BudgetView(book), logger: logger)
+        self.committer = GroupCommitter(
+            store: store, view: BudgetView(book), retirementMark: book.ledger.retirementMark, logger: logger)
         committer.onFailure { [weak self] epoch, callers, error in
             guard let self else {
                 for caller in callers { caller.resume(returning: .failure(error)) }
@@ -130,8 +143,13 @@ public actor BudgetWriter {
             }
         }
         group.changes = book.takeUnsavedChanges()
+        group.retirementMark = book.ledger.retirementMark
         if !group.changes.isEmpty { group.delta = book.viewDelta(of: group.changes) }
         committer.enqueue(group)
+        // While the group syncs: a step of eviction, of transfers whose rows are committed.
+        book.evictRetired(
+            before: time.advanced(by: .zero - idempotencyWindow), through: committer.committedRetirementMark(epoch: epoch),
+            limit: Self.evictionStep)
     }
 
     /// After the commit of a group of `failedEpoch` failed: the book holds changes that are not
@@ -145,8 +163,8 @@ public actor BudgetWriter {
         epoch += 1
         logger.error("commit failed; reloading state from disk")
         do {
-            book = try store.loadBook()
-            committer.reset(to: BudgetView(book), epoch: epoch)
+            book = try store.loadBook(windowStart: now().advanced(by: .zero - idempotencyWindow))
+            committer.reset(to: BudgetView(book), epoch: epoch, retirementMark: book.ledger.retirementMark)
         } catch {
             logger.critical("reloading state failed; refusing all changes", metadata: ["error": "\(error)"])
             failure = error

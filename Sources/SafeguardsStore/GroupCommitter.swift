@@ -26,6 +26,9 @@ final class GroupCommitter: Sendable {
         var changes: [BudgetChange] = []
         var delta = BudgetViewDelta()
         var refused = 0
+        /// The book's ``Ledger/retirementMark`` once the group's changes were taken: when the group
+        /// is committed, every transfer retired before this mark has its rows on disk.
+        var retirementMark = 0
 
         init(epoch: Int) { self.epoch = epoch }
     }
@@ -37,6 +40,8 @@ final class GroupCommitter: Sendable {
         var failedEpoch: Int?
         var statistics = BudgetWriter.Statistics()
         var failureHandler: FailureHandler?
+        /// The retirement mark of the last committed group, and its epoch.
+        var committedMark = (epoch: 0, mark: 0)
     }
 
     private let store: LedgerStore
@@ -45,10 +50,18 @@ final class GroupCommitter: Sendable {
     private let published: Mutex<BudgetView>
     private let queue = DispatchQueue(label: "safeguards.budget-commit")
 
-    init(store: LedgerStore, view: BudgetView, logger: Logger) {
+    /// `retirementMark` is that of the book `view` shows (loaded from disk, so all committed).
+    init(store: LedgerStore, view: BudgetView, retirementMark: Int, logger: Logger) {
         self.store = store
         self.logger = logger
         self.published = Mutex(view)
+        state.withLock { $0.committedMark = (0, retirementMark) }
+    }
+
+    /// The retirement mark up to which the transfers of the book of `epoch` are committed (see
+    /// ``Group/retirementMark``); 0 until a group of that epoch committed.
+    func committedRetirementMark(epoch: Int) -> Int {
+        state.withLock { $0.committedMark.epoch == epoch ? $0.committedMark.mark : 0 }
     }
 
     var statistics: BudgetWriter.Statistics { state.withLock { $0.statistics } }
@@ -72,11 +85,13 @@ final class GroupCommitter: Sendable {
         if start { queue.async { self.drain() } }
     }
 
-    /// After the writer reloaded its book: readers see `view`, and groups of `epoch` are written again.
-    func reset(to view: sending BudgetView, epoch: Int) {
+    /// After the writer reloaded its book: readers see `view`, and groups of `epoch` are written
+    /// again. Everything the reloaded book holds is on disk, up to its `retirementMark`.
+    func reset(to view: sending BudgetView, epoch: Int, retirementMark: Int) {
         published.withLock { $0 = view }
         state.withLock { state in
             if let failed = state.failedEpoch, failed < epoch { state.failedEpoch = nil }
+            state.committedMark = (epoch, retirementMark)
         }
     }
 
@@ -107,7 +122,7 @@ final class GroupCommitter: Sendable {
         changes.reserveCapacity(writable.reduce(0) { $0 + $1.changes.count })
         for group in writable { changes.append(contentsOf: group.changes) }
         do {
-            try store.write(changes)
+            try store.write(changes, balances: Self.balances(after: writable))
         } catch {
             let epoch = writable[0].epoch
             logger.error("commit failed", metadata: ["error": "\(error)", "groups": "\(writable.count)"])
@@ -119,6 +134,7 @@ final class GroupCommitter: Sendable {
             for group in writable where !group.delta.isEmpty { view.apply(group.delta) }
         }
         state.withLock { state in
+            if let last = writable.last { state.committedMark = (last.epoch, last.retirementMark) }
             let commands = writable.reduce(0) { $0 + $1.waiters.count }
             state.statistics.commands += commands
             state.statistics.refused += writable.reduce(0) { $0 + $1.refused }
@@ -130,6 +146,17 @@ final class GroupCommitter: Sendable {
         for group in writable {
             for (continuation, result) in group.waiters { continuation.resume(returning: result) }
         }
+    }
+
+    /// The accounts the groups changed, each once, as the last of them left it: the checkpoint
+    /// written with their changes.
+    private static func balances(after groups: [Group]) -> [Account] {
+        if groups.count == 1 { return groups[0].delta.accounts }
+        var latest: [AccountID: Account] = [:]
+        for group in groups {
+            for account in group.delta.accounts { latest[account.id] = account }
+        }
+        return Array(latest.values)
     }
 
     private func fail(_ groups: [Group], epoch: Int, _ error: SafeguardsError) {

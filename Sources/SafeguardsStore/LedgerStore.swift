@@ -46,31 +46,53 @@ public final class LedgerStore: Sendable {
         try read("list migrations") { db in try StoreSchema.migrator.appliedMigrations(db) }
     }
 
-    /// Writes `changes` in one transaction and returns once it is committed and synced.
-    public func write(_ changes: [BudgetChange]) throws(StoreError) {
+    /// Writes `changes` and the checkpointed counters of the accounts they changed
+    /// (`balances`, each as it stands after the changes) in one transaction, and returns once it
+    /// is committed and synced.
+    public func write(_ changes: [BudgetChange], balances: [Account] = []) throws(StoreError) {
         guard !changes.isEmpty else { return }
         do {
             try database.write { db in
                 for change in changes { try Self.apply(change, db) }
+                try Self.writeCheckpoint(balances, db)
             }
         } catch {
             throw StoreError(operation: "commit \(changes.count) changes", underlying: error)
         }
     }
 
-    /// Rebuilds the whole budget book from the database.
-    public func loadBook() throws(StoreError) -> BudgetBook {
-        try read("load budget state") { db in
-            let accounts = try Row.fetchAll(db, sql: "SELECT id, flags FROM accounts").map { row in
-                (AccountID(unchecked: row["id"]), AccountFlags(rawValue: row["flags"]))
-            }
-            var transfers: [Transfer] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM transfers ORDER BY seq")
-            while let row = try cursor.next() { transfers.append(try Self.transfer(from: row)) }
-            let ledger = try Ledger.restore(accounts: accounts, transfers: transfers)
+    /// Rebuilds the budget book from the database: accounts with their checkpointed balances,
+    /// every pending transfer and the transfers created or resolved at or after `windowStart`
+    /// (all of them by default), not the rest of history. The book finds older transfers
+    /// through this store (``JournalArchive``).
+    public func loadBook(windowStart: Timestamp = Timestamp(millisecondsSince1970: .min)) throws(StoreError)
+        -> BudgetBook
+    {
+        var book = try read("load budget state") { db in
+            let transfers = try Self.liveTransfers(db, windowStart: windowStart)
+            var ledger = try Ledger.restore(checkpoint: try Self.checkpointAccounts(db), transfers: transfers)
+            // Rows are never deleted, so the journal's last seq is at least its row count: when
+            // it equals the transfers loaded, none stayed on disk.
+            let lastSeq = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM transfers") ?? 0
+            ledger.hasTransfersOutsideMemory = lastSeq > transfers.count
             let pools = try Row.fetchAll(db, sql: "SELECT * FROM pools").map(Self.pool(from:))
             let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents").map(Self.agent(from:))
             return BudgetBook.restore(ledger: ledger, pools: pools, agents: agents)
+        }
+        book.archive = JournalArchive(store: self)
+        return book
+    }
+
+    /// The stored transfers whose ids start with `prefix`, in id order (at most `limit`): a
+    /// range of the unique id index.
+    public func transfers(withIDPrefix prefix: String, limit: Int) throws(StoreError) -> [Transfer] {
+        guard let last = prefix.unicodeScalars.last, let next = Unicode.Scalar(last.value + 1) else { return [] }
+        let end = String(prefix.unicodeScalars.dropLast()) + String(next)
+        return try read("read transfers") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM transfers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                arguments: [prefix, end, limit]
+            ).map(Self.transfer(from:))
         }
     }
 

@@ -213,6 +213,28 @@ enum StoreSchema {
                     WHERE trust_effective < trust_configured;
                     """)
         }
+        migrator.registerMigration("v9_ledger_checkpoint") { db in
+            // Each account's four counters, written in the same transaction as the transfers that
+            // change them, so start-up loads balances instead of replaying the journal; and the
+            // indexes that find the transfers of the idempotency window.
+            try db.execute(
+                sql: """
+                    ALTER TABLE accounts ADD COLUMN debits_posted INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE accounts ADD COLUMN credits_posted INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE accounts ADD COLUMN debits_pending INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE accounts ADD COLUMN credits_pending INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX transfers_window_created ON transfers(created_at);
+                    CREATE INDEX transfers_window_resolved ON transfers(resolved_at) WHERE resolved_at IS NOT NULL;
+                    """)
+            for (id, sums) in try LedgerStore.journalSums(db) {
+                try db.execute(
+                    sql: """
+                        UPDATE accounts SET debits_posted = ?, credits_posted = ?, debits_pending = ?, credits_pending = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [sums.debitsPosted, sums.creditsPosted, sums.debitsPending, sums.creditsPending, id])
+            }
+        }
         return migrator
     }
 }

@@ -18,6 +18,7 @@ struct ConfigTests {
         #expect(config.api.idleTimeout == .seconds(60))
         #expect(config.api.headerTimeout == .seconds(10))
         #expect(config.api.shutdownGrace == .seconds(5))
+        #expect(config.ledger.idempotencyWindow == .seconds(86_400))
     }
 
     @Test func everyKeyIsRead() throws {
@@ -37,6 +38,8 @@ struct ConfigTests {
                 reservations:
                   default_timeout: 90s
                   sweep_interval: 250ms
+                ledger:
+                  idempotency_window: 2h
                 """)
         #expect(config.systemID == "system_a")
         #expect(config.dataDirectory == "/var/lib/safeguards")
@@ -50,6 +53,7 @@ struct ConfigTests {
         #expect(config.api.shutdownGrace == .seconds(2))
         #expect(config.reservations.defaultTimeout == .seconds(90))
         #expect(config.reservations.sweepInterval == .milliseconds(250))
+        #expect(config.ledger.idempotencyWindow == .seconds(7200))
     }
 
     @Test(arguments: [
@@ -68,6 +72,10 @@ struct ConfigTests {
         ("reservations:\n  default_timeout: 10", "reservations.default_timeout"),
         ("reservations:\n  default_timeout: -5s", "reservations.default_timeout"),
         ("reservations:\n  sweep_interval: 0s", "reservations.sweep_interval"),
+        ("ledger:\n  idempotency_window: 30s", "ledger.idempotency_window"),
+        ("ledger:\n  idempotency_window: 400d", "ledger.idempotency_window"),
+        ("ledger:\n  idempotency_window: forever", "ledger.idempotency_window"),
+        ("ledger:\n  window: 1h", "ledger.window"),
         ("log_level: loud", "log_level"),
         ("system_id: has space", "system_id"),
         ("data_dir: [a, b]", "data_dir"),

@@ -91,7 +91,7 @@ extension BudgetBook {
         throws(SafeguardsError) -> BudgetResult
     {
         let prefix = "\(reservationID.rawValue):"
-        guard let types = resourceReservations[reservationID] else {
+        guard let types = resourceReservations[reservationID] ?? hydrateResourceReservation(reservationID) else {
             throw .notFound("resource reservation \(reservationID) does not exist")
         }
         if let used, let unknown = used.keys.first(where: { !types.contains($0) }) {
@@ -106,12 +106,36 @@ extension BudgetBook {
                 operations.append(.void(id))
             }
         }
-        do { try ledger.apply(linked: operations, now: now) } catch {
+        let outcomes: [LedgerOutcome]
+        do { outcomes = try ledger.apply(linked: operations, now: now) } catch {
             if case .notPending = error.root {
                 return .resources(types.compactMap { ledger.transfer(TransferID(unchecked: "\(prefix)\($0)")) }, replayed: true)
             }
             throw SafeguardsError(error)
         }
-        return .resources(types.compactMap { ledger.transfer(TransferID(unchecked: "\(prefix)\($0)")) }, replayed: false)
+        // The same settle again resolves nothing: every part answers as a replay.
+        return .resources(
+            types.compactMap { ledger.transfer(TransferID(unchecked: "\(prefix)\($0)")) },
+            replayed: outcomes.allSatisfy(\.replayed))
+    }
+
+    /// A resource reservation that left memory with its window: its transfers brought back from
+    /// the archive (to leave again with the next eviction), and its types.
+    private mutating func hydrateResourceReservation(_ reservationID: TransferID) -> [String]? {
+        let parts = ledger.hydrate(withIDPrefix: "\(reservationID.rawValue):", limit: 32)
+        guard let types = Self.resourceReservationTypes(parts.first, of: reservationID) else { return nil }
+        resourceReservations[reservationID] = types
+        return types
+    }
+
+    /// The types of the multi-resource reservation `reservationID`, as one of its transfers
+    /// names them; nil when `transfer` is not part of one.
+    static func resourceReservationTypes(_ transfer: Transfer?, of reservationID: TransferID) -> [String]? {
+        guard let transfer,
+            transfer.metadataValue(TransferMetadataKey.kind) == TransferKind.resourceReservation.rawValue,
+            transfer.metadataValue("reservation_id") == reservationID.rawValue,
+            let types = transfer.metadataValue("types")
+        else { return nil }
+        return types.split(separator: ",").map(String.init)
     }
 }

@@ -34,7 +34,7 @@ extension BudgetBook {
     mutating func resolveReservation(
         _ id: TransferID, to target: TransferState, amount: Amount?, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
-        guard let slot = ledger.transfers.slot(of: id), let agentID = ledger.transfers[slot: slot].note.reservingAgent
+        guard let slot = ledger.locate(id), let agentID = ledger.transfers[slot: slot].note.reservingAgent
         else { throw .notFound("reservation \(id) does not exist") }
         let agent = agentAccounts(of: agentID, reservation: slot)
         if target == .posted, let amount, !amount.isPositive {

@@ -10,8 +10,9 @@ public struct BudgetBook: BudgetReading, Sendable {
     public private(set) var poolIDsByName: [String: PoolID] = [:]
     public internal(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
-    /// The resource types each multi-resource reservation holds (its transfers are
-    /// `<reservation id>:<type>`), so a settle finds them without searching the ledger.
+    /// The resource types each multi-resource reservation in memory holds (its transfers are
+    /// `<reservation id>:<type>`), so a settle finds them without searching the ledger. An entry
+    /// leaves with its transfers (``evictRetired(before:through:limit:)``).
     var resourceReservations: [TransferID: [String]] = [:]
     /// Each agent's two ledger accounts by slot, and its alert level: what a reservation, a
     /// spend or a settle needs of the agent.
@@ -36,12 +37,11 @@ public struct BudgetBook: BudgetReading, Sendable {
             book.agentIDsByPool[agent.poolID, default: []].insert(agent.id)
             book.trackAccounts(of: agent)
         }
-        for transfer in ledger.transfers.values
-        where transfer.metadataValue(TransferMetadataKey.kind) == TransferKind.resourceReservation.rawValue {
-            guard let id = transfer.metadataValue("reservation_id"), let types = transfer.metadataValue("types") else {
-                continue
-            }
-            book.resourceReservations[TransferID(unchecked: id)] = types.split(separator: ",").map(String.init)
+        for transfer in ledger.transfers.values {
+            guard let id = transfer.metadataValue("reservation_id").map(TransferID.init(unchecked:)),
+                let types = resourceReservationTypes(transfer, of: id)
+            else { continue }
+            book.resourceReservations[id] = types
         }
         return book
     }
@@ -146,7 +146,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             changes.append(.ledger(ledger.change(ledger.unsavedChanges[next])))
             next += 1
         }
-        ledger.unsavedChanges.removeAll(keepingCapacity: true)
+        ledger.clearUnsavedChanges()
         unsavedChanges.removeAll(keepingCapacity: true)
         return changes
     }

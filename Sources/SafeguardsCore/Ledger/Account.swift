@@ -19,6 +19,21 @@ public struct Account: Sendable, Hashable {
         self.flags = flags
     }
 
+    /// An account with its counters as a checkpoint stored them (the store's start-up).
+    public init(
+        id: AccountID, flags: AccountFlags, debitsPosted: AmountTotal, creditsPosted: AmountTotal,
+        debitsPending: Amount, creditsPending: Amount
+    ) {
+        self.id = id
+        self.flags = flags
+        balances = AccountBalances(
+            debitsPending: debitsPending, debitsPosted: debitsPosted, creditsPending: creditsPending,
+            creditsPosted: creditsPosted)
+    }
+
+    /// The placeholder of a slot whose account left (accounts never do; ``LedgerRow`` asks for one).
+    public static let vacancy = Account(id: AccountID(unchecked: ""), flags: [])
+
     /// Reserved: the sum of pending transfers that debit this account.
     public internal(set) var debitsPending: Amount {
         get { balances.debitsPending }

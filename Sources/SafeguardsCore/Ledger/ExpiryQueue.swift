@@ -3,7 +3,9 @@
 ///
 /// Posting or voiding a transfer does not take its entry out (finding it would cost a search or
 /// an index to keep up to date on every command). Such an entry is stale: the readers skip it
-/// (`isPending` says which are not), and the queue drops all stale entries when it has doubled
+/// (`isLive` says which are not: an entry is live while the transfer at its slot is pending and
+/// expires when the entry says, so an old entry of a slot that a newer transfer reuses is stale
+/// too), and the queue drops all stale entries when it has doubled
 /// since it last did, so it holds at most twice the pending transfers it held then (and at least
 /// room for ``minimumCompaction`` entries). Dropping them costs a pass over the queue, one per
 /// as many pushes as entries were kept: constant per push, amortized.
@@ -20,11 +22,11 @@ struct ExpiryQueue: Sendable {
 
     var count: Int { heap.count }
 
-    /// Adds a pending transfer. `isPending` tells, when the queue compacts first, which of the
-    /// entries it holds are still pending.
-    mutating func push(_ entry: Entry, isPending: (TransferSlot) -> Bool) {
+    /// Adds a pending transfer. `isLive` tells, when the queue compacts first, which of the
+    /// entries it holds still stand for a pending transfer.
+    mutating func push(_ entry: Entry, isLive: (Entry) -> Bool) {
         if heap.count >= compactAt {
-            heap.removeAll { !isPending($0.slot) }
+            heap.removeAll { !isLive($0) }
             heapify()
             compactAt = max(Self.minimumCompaction, 2 * heap.count)
         }
@@ -34,13 +36,13 @@ struct ExpiryQueue: Sendable {
 
     /// Slots of the pending transfers whose timeout is at or before `now`, in no order. Visits
     /// only entries that are due (and the children of due entries), never the whole queue.
-    func due(at now: Timestamp, isPending: (TransferSlot) -> Bool) -> [TransferSlot] {
+    func due(at now: Timestamp, isLive: (Entry) -> Bool) -> [TransferSlot] {
         var found: [TransferSlot] = []
         var stack: [Int] = heap.isEmpty ? [] : [0]
         while let index = stack.popLast() {
             let entry = heap[index]
             guard entry.expiresAt <= now else { continue }
-            if isPending(entry.slot) { found.append(entry.slot) }
+            if isLive(entry) { found.append(entry.slot) }
             let left = 2 * index + 1
             if left < heap.count { stack.append(left) }
             if left + 1 < heap.count { stack.append(left + 1) }

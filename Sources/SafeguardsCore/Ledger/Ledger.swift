@@ -9,11 +9,26 @@
 /// An operation checks everything before it writes anything, then writes in place, so a refused
 /// one has changed nothing; a linked batch keeps an undo log and plays it back when one of its
 /// operations is refused (see `LedgerMoves.swift`).
+///
+/// Memory holds the live state, not history: accounts, pending transfers, and the transfers
+/// created or resolved within the idempotency window. Older ones leave when the owner calls
+/// ``evictRetired(before:through:limit:)``, and a look-up by id that misses memory asks the
+/// ``archive`` (see `Ledger+Window.swift`).
 public struct Ledger: Sendable {
     /// Every account, by slot and by id.
     public internal(set) var accounts = AccountTable()
-    /// Every transfer, by slot and by id.
+    /// The transfers in memory (pending ones and the window), by slot and by id.
     public internal(set) var transfers = TransferTable()
+    /// Where transfers that left memory are found by id; nil keeps every transfer in memory
+    /// (nothing is then evicted that could not be found again).
+    public var archive: (any TransferArchive)?
+    /// Whether the archive may hold transfers that are not in memory: set by whoever loaded the
+    /// ledger (a start that left history on disk) and by every eviction. Until then a new id is
+    /// not looked up, so a fresh node pays no read for it.
+    public var hasTransfersOutsideMemory = true
+    /// Transfers that are no longer pending, in the order their last change was taken by the
+    /// store: the candidates for eviction, oldest first.
+    var retirements = RetirementQueue()
     /// The debit and credit account of each transfer, at the transfer's slot.
     var transferLegs: [TransferLegs] = []
     /// Pending transfers with a timeout, by expiry, for the sweeps.
@@ -32,7 +47,9 @@ public struct Ledger: Sendable {
     // MARK: Reading
 
     public func account(_ id: AccountID) -> Account? { accounts[id] }
-    public func transfer(_ id: TransferID) -> Transfer? { transfers[id] }
+
+    /// The transfer with `id`: from memory, else from the ``archive`` (not brought into memory).
+    public func transfer(_ id: TransferID) -> Transfer? { transfers[id] ?? archived(id) }
 
     /// Ids of the transfers now pending. Found by a pass over every transfer: for checks and
     /// tests, not for a path that runs per command.
@@ -42,10 +59,20 @@ public struct Ledger: Sendable {
 
     /// Pending transfers whose timeout has passed at `now`, in id order.
     public func expiredPendingTransfers(at now: Timestamp) -> [TransferID] {
-        expiries.due(at: now, isPending: isPending).map { transfers[slot: $0].id }.sorted()
+        // A slot may be named by more than one live entry (a reused slot whose new transfer
+        // expires at the same time as the old entry says): each id once.
+        Array(Set(expiries.due(at: now, isLive: isLive).map { transfers[slot: $0].id })).sorted()
     }
 
     func isPending(_ slot: TransferSlot) -> Bool { transfers[slot: slot].state == .pending }
+
+    /// Whether an expiry entry stands for the transfer now at its slot: pending, and due when the
+    /// entry says (an entry left by a transfer whose slot was reused is not).
+    func isLive(_ entry: ExpiryQueue.Entry) -> Bool { Self.isLive(entry, in: transfers) }
+
+    static func isLive(_ entry: ExpiryQueue.Entry, in transfers: TransferTable) -> Bool {
+        transfers[slot: entry.slot].state == .pending && transfers[slot: entry.slot].expiresAt == entry.expiresAt
+    }
 
     /// Totals over all accounts, for the balance check.
     public func totals() -> LedgerTotals {
@@ -95,8 +122,26 @@ public struct Ledger: Sendable {
 
     /// Takes the changes made since the last call, for the store to write.
     public mutating func takeUnsavedChanges() -> [LedgerChange] {
-        defer { unsavedChanges.removeAll(keepingCapacity: true) }
+        defer { clearUnsavedChanges() }
         return unsavedChanges.map(change)
+    }
+
+    /// Forgets the changes taken by the store; the transfers they left no longer pending become
+    /// candidates for eviction.
+    mutating func clearUnsavedChanges() {
+        for unsaved in unsavedChanges {
+            switch unsaved {
+            case .accountOpened:
+                continue
+            case .transferCreated(let slot):
+                // A two-phase transfer retires when it is resolved (its own change).
+                guard !transfers[slot: slot].isPending else { continue }
+                retirements.append(slot, at: transfers[slot: slot].createdAt)
+            case .transferResolved(let slot):
+                retirements.append(slot, at: transfers[slot: slot].lastChangedAt)
+            }
+        }
+        unsavedChanges.removeAll(keepingCapacity: true)
     }
 
     /// A change the ledger made, by the slot of what it changed.
@@ -120,8 +165,9 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// Rebuilds the ledger from stored accounts and the final state of every stored transfer.
-    /// Balances are derived from transfers, so memory always agrees with the journal.
+    /// Rebuilds the ledger from stored accounts and the final state of every stored transfer,
+    /// deriving the balances from the whole journal (a replay; the node starts from checkpointed
+    /// balances instead, ``restore(checkpoint:transfers:)``).
     public static func restore(accounts: [(AccountID, AccountFlags)], transfers: [Transfer]) throws(LedgerError)
         -> Ledger
     {
@@ -131,13 +177,8 @@ public struct Ledger: Sendable {
         }
         var expiries: [ExpiryQueue.Entry] = []
         for transfer in transfers {
-            guard transfer.debitAccount != transfer.creditAccount else { throw .sameAccount(transfer.debitAccount) }
-            guard let debitSlot = ledger.accounts.slot(of: transfer.debitAccount) else {
-                throw .accountNotFound(transfer.debitAccount)
-            }
-            guard let creditSlot = ledger.accounts.slot(of: transfer.creditAccount) else {
-                throw .accountNotFound(transfer.creditAccount)
-            }
+            let legs = try ledger.storedLegs(of: transfer)
+            let (debitSlot, creditSlot) = (legs.debit, legs.credit)
             var debit = ledger.accounts[slot: debitSlot]
             var credit = ledger.accounts[slot: creditSlot]
             switch transfer.state {
@@ -145,7 +186,7 @@ public struct Ledger: Sendable {
                 debit.debitsPending = try Self.add(debit.debitsPending, transfer.amount, debit.id)
                 credit.creditsPending = try Self.add(credit.creditsPending, transfer.amount, credit.id)
                 if let expiresAt = transfer.expiresAt {
-                    expiries.append(ExpiryQueue.Entry(expiresAt: expiresAt, slot: TransferSlot(ledger.transfers.count)))
+                    expiries.append(ExpiryQueue.Entry(expiresAt: expiresAt, slot: TransferSlot(ledger.transfers.capacity)))
                 }
             case .posted:
                 // Summed without the balance check: the journal's order is not the order in which
@@ -156,14 +197,25 @@ public struct Ledger: Sendable {
             case .voided, .expired:
                 break
             }
-            guard ledger.transfers.insert(transfer) != nil else { throw .transferIDConflict(transfer.id) }
+            guard let slot = ledger.transfers.insert(transfer) else { throw .transferIDConflict(transfer.id) }
             ledger.transferLegs.append(TransferLegs(debit: debitSlot, credit: creditSlot))
             ledger.accounts[slot: debitSlot] = debit
             ledger.accounts[slot: creditSlot] = credit
+            if transfer.state != .pending { ledger.retirements.append(slot, at: transfer.lastChangedAt) }
         }
         if let account = ledger.accounts.values.first(where: { !$0.isBalanceInRange }) { throw .overflow(account.id) }
         ledger.expiries = ExpiryQueue(expiries)
         return ledger
+    }
+
+    /// The accounts of a stored transfer, by slot; throws when they are the same or unknown.
+    func storedLegs(of transfer: Transfer) throws(LedgerError) -> TransferLegs {
+        guard transfer.debitAccount != transfer.creditAccount else { throw .sameAccount(transfer.debitAccount) }
+        guard let debit = accounts.slot(of: transfer.debitAccount) else { throw .accountNotFound(transfer.debitAccount) }
+        guard let credit = accounts.slot(of: transfer.creditAccount) else {
+            throw .accountNotFound(transfer.creditAccount)
+        }
+        return TransferLegs(debit: debit, credit: credit)
     }
 
     static func add(_ lhs: Amount, _ rhs: Amount, _ account: AccountID) throws(LedgerError) -> Amount {

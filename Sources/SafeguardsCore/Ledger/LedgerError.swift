@@ -19,6 +19,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case notYetExpired(TransferID)
     /// A balance would leave the representable range.
     case overflow(AccountID)
+    /// A stored checkpoint of balances disagrees with itself or with the pending transfers
+    /// (``Ledger/restore(checkpoint:transfers:)``): the account, and what is wrong.
+    case checkpointMismatch(AccountID, String)
     /// In a linked batch, operation `index` failed, so none was applied.
     indirect case linkedBatchFailed(index: Int, underlying: LedgerError)
 
@@ -39,6 +42,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .pendingExpired(let id): return "transfer \(id) expired before it was posted"
         case .notYetExpired(let id): return "transfer \(id) has not reached its timeout"
         case .overflow(let id): return "a balance of account \(id) would leave the representable range"
+        case .checkpointMismatch(let id, let what): return "the checkpoint of account \(id) is wrong: \(what)"
         case .linkedBatchFailed(let index, let underlying):
             return "linked operation \(index) failed (\(underlying)); nothing was applied"
         }

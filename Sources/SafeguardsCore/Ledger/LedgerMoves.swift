@@ -20,8 +20,8 @@ extension Ledger {
         }
     }
 
-    private func slot(of id: TransferID) throws(LedgerError) -> TransferSlot {
-        guard let slot = transfers.slot(of: id) else { throw .transferNotFound(id) }
+    private mutating func slot(of id: TransferID) throws(LedgerError) -> TransferSlot {
+        guard let slot = locate(id) else { throw .transferNotFound(id) }
         return slot
     }
 
@@ -41,7 +41,7 @@ extension Ledger {
         guard let debit = accounts.slot(of: request.debitAccount), let credit = accounts.slot(of: request.creditAccount)
         else {
             // The same checks, in the same order, as for a request whose accounts exist.
-            if let existing = transfers[request.id] {
+            if let existing = transfer(request.id) {
                 guard existing.matches(request) else { throw .transferIDConflict(request.id) }
                 return LedgerOutcome(transfer: existing, replayed: true)
             }
@@ -70,6 +70,15 @@ extension Ledger {
             }
             return LedgerOutcome(transfer: transfer, replayed: true)
         case .claimed(let claimed):
+            if let stored = archived(draft.id) {
+                // Created before the window: answered like the first time, from the journal.
+                transfers.releaseClaim(for: draft.id)
+                guard let existing = hydrate(stored) else { throw .transferIDConflict(draft.id) }
+                guard draft.matches(stored, legs: transferLegs[existing.index]) else {
+                    throw .transferIDConflict(draft.id)
+                }
+                return LedgerOutcome(transfer: stored, replayed: true)
+            }
             slot = claimed
         }
         let debit: AccountBalances
@@ -88,8 +97,8 @@ extension Ledger {
             note: draft.note, createdAt: now, state: draft.isPending ? .pending : .posted,
             postedAmount: draft.isPending ? .zero : draft.amount, resolvedAt: nil)
         transfers.append(transfer)
-        transferLegs.append(TransferLegs(debit: draft.debit, credit: draft.credit))
-        undoLog?.append(.transferCreated)
+        setLegs(TransferLegs(debit: draft.debit, credit: draft.credit), at: slot)
+        undoLog?.append(.transferCreated(slot))
         unsavedChanges.append(.transferCreated(slot))
         if let expiresAt = transfer.expiresAt {
             let entry = ExpiryQueue.Entry(expiresAt: expiresAt, slot: slot)
@@ -191,7 +200,16 @@ extension Ledger {
         // A second reference to the table for the queue to read while it changes; it ends with
         // this call, before the table is written again, so it never forces a copy.
         let transfers = self.transfers
-        expiries.push(entry) { transfers[slot: $0].state == .pending }
+        expiries.push(entry) { Self.isLive($0, in: transfers) }
+    }
+
+    /// Notes the accounts of the transfer at `slot`, which is new or reused.
+    mutating func setLegs(_ legs: TransferLegs, at slot: TransferSlot) {
+        if slot.index == transferLegs.count {
+            transferLegs.append(legs)
+        } else {
+            transferLegs[slot.index] = legs
+        }
     }
 
     /// Takes back everything the linked batch under way has done, newest first.
@@ -202,9 +220,8 @@ extension Ledger {
                 accounts.removeLast()
             case .balancesChanged(let slot, let balances):
                 accounts[slot: slot].balances = balances
-            case .transferCreated:
-                transfers.removeLast()
-                transferLegs.removeLast()
+            case .transferCreated(let slot):
+                transfers.vacate(slot)
             case .transferResolved(let slot):
                 // Only a pending transfer is resolved, and it has posted nothing yet.
                 transfers[slot: slot].state = .pending
@@ -242,8 +259,8 @@ enum LedgerUndo: Sendable {
     case accountOpened
     /// An account's balances changed: what they were.
     case balancesChanged(AccountSlot, AccountBalances)
-    /// The transfer created last: remove it.
-    case transferCreated
+    /// A transfer was created at this slot: remove it.
+    case transferCreated(TransferSlot)
     /// A pending transfer was resolved: make it pending again.
     case transferResolved(TransferSlot)
 }

@@ -2,6 +2,9 @@
 public protocol LedgerRow: Sendable, Equatable {
     associatedtype ID: Hashable & Sendable
     var id: ID { get }
+    /// What a slot holds after its row left the table (``LedgerTable/vacate(_:)``): one shared
+    /// value that holds nothing of the row that was there.
+    static var vacancy: Self { get }
 }
 
 extension Account: LedgerRow {}
@@ -37,19 +40,34 @@ public typealias TransferTable = LedgerTable<Transfer>
 /// edge: ``subscript(_:)`` for the API and for operations that name rows by id, and
 /// ``claimSlot(for:)``, which checks that a new transfer's id is unused and takes it in one
 /// look-up. The index (``SlotIndex``) keeps no copy of the ids.
+///
+/// A row can leave (``vacate(_:)``, for transfers outside the ledger's window): its slot then
+/// holds ``LedgerRow/vacancy`` and is reused by the next row added, so the array stays as long
+/// as the most rows held at once, not as long as history.
 public struct LedgerTable<Row: LedgerRow>: Sendable {
     private(set) var rows: [Row] = []
     private var index = SlotIndex()
+    /// Slots whose row left, reused last-in first-out by the next rows added.
+    private var vacantSlots: [Int32] = []
+    /// Whether each slot holds a row (false for a vacated one), for the passes over every row.
+    private var occupied: [Bool] = []
 
     public init() {}
 
     /// How many rows there are.
-    public var count: Int { rows.count }
-    public var isEmpty: Bool { rows.isEmpty }
-    /// Every row, in the order added.
-    public var values: [Row] { rows }
-    /// Every row's id, in the order added.
-    public var keys: [Row.ID] { rows.map(\.id) }
+    public var count: Int { rows.count - vacantSlots.count }
+    public var isEmpty: Bool { count == 0 }
+    /// How many slots the table has, vacant ones included: what its memory is sized by.
+    public var capacity: Int { rows.count }
+    /// Every row, in slot order.
+    public var values: [Row] {
+        vacantSlots.isEmpty ? rows : rows.indices.lazy.filter { occupied[$0] }.map { rows[$0] }
+    }
+    /// Every row's id, in slot order.
+    public var keys: [Row.ID] { values.map(\.id) }
+
+    /// The slot the next added row takes.
+    private var nextSlot: Int { vacantSlots.last.map(Int.init) ?? rows.count }
 
     /// The row with `id`, if there is one.
     public subscript(id: Row.ID) -> Row? {
@@ -76,25 +94,32 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
     }
 
     /// Looks `id` up and, when it is new, holds the next slot for it, with one hash of the id.
-    /// Until the claim is filled or released, the index names a slot past the end of the rows.
+    /// Until the claim is filled or released, the index names a slot that holds no row.
     mutating func claimSlot(for id: Row.ID) -> Claim {
         // A second reference to the rows for the index to read ids through; it ends with this
         // call, before the rows change, so it never forces a copy.
         let rows = self.rows
-        guard let existing = index.slotOrInsert(id, newSlot: rows.count, idAt: { rows[$0].id }) else {
-            return .claimed(Slot(rows.count))
+        let newSlot = nextSlot
+        guard let existing = index.slotOrInsert(id, newSlot: newSlot, idAt: { rows[$0].id }) else {
+            return .claimed(Slot(newSlot))
         }
         return .taken(Slot(existing))
     }
 
     /// Gives back a claim that will not be filled (the row was refused).
     mutating func releaseClaim(for id: Row.ID) {
-        index.remove(id, at: rows.count)
+        index.remove(id, at: nextSlot)
     }
 
     /// Fills the slot claimed for `row.id`.
     mutating func append(_ row: Row) {
-        rows.append(row)
+        if let vacant = vacantSlots.popLast() {
+            rows[Int(vacant)] = row
+            occupied[Int(vacant)] = true
+        } else {
+            rows.append(row)
+            occupied.append(true)
+        }
     }
 
     /// Adds a row whose id is not in the table yet; returns its slot, or nil (changing nothing)
@@ -105,17 +130,32 @@ public struct LedgerTable<Row: LedgerRow>: Sendable {
         return slot
     }
 
-    /// Takes back the row added last (a linked batch that failed added it).
+    /// Takes back the row added last, in a table whose rows never leave (a linked batch that
+    /// failed opened the account).
     mutating func removeLast() {
         let row = rows.removeLast()
+        occupied.removeLast()
         index.remove(row.id, at: rows.count)
     }
+
+    /// Takes the row at `slot` out: its id is no longer found and the slot is reused by the
+    /// next row added. The caller makes sure nothing still refers to the row by this slot.
+    mutating func vacate(_ slot: Slot<Row>) {
+        guard occupied[slot.index] else { return }
+        index.remove(rows[slot.index].id, at: slot.index)
+        rows[slot.index] = Row.vacancy
+        occupied[slot.index] = false
+        vacantSlots.append(slot.raw)
+    }
+
+    /// Whether `slot` holds a row.
+    func isOccupied(_ slot: Slot<Row>) -> Bool { occupied[slot.index] }
 }
 
 extension LedgerTable: Equatable {
     /// The same rows, in whatever order they were added.
     public static func == (lhs: LedgerTable, rhs: LedgerTable) -> Bool {
-        lhs.count == rhs.count && lhs.rows.allSatisfy { rhs[$0.id] == $0 }
+        lhs.count == rhs.count && lhs.values.allSatisfy { rhs[$0.id] == $0 }
     }
 }
 

@@ -91,6 +91,16 @@ public struct Transfer: Sendable, Hashable {
             && note == request.note
     }
 
+    /// What a slot of the ledger's table holds once its transfer left memory: one shared value,
+    /// never pending, so no sweep and no stale expiry entry takes it for a reservation.
+    public static let vacancy = Transfer(
+        id: TransferID(unchecked: ""), debitAccount: AccountID(unchecked: ""), creditAccount: AccountID(unchecked: ""),
+        amount: .zero, isPending: false, timeoutMilliseconds: nil, note: TransferNote(reason: "", metadata: [:]),
+        createdAt: Timestamp(millisecondsSince1970: 0), state: .voided, postedAmount: .zero, resolvedAt: nil)
+
+    /// When the transfer last changed: its resolution, or its creation.
+    public var lastChangedAt: Timestamp { resolvedAt ?? createdAt }
+
     /// `duration` in whole milliseconds, saturating at the ends of `Int64` instead of wrapping.
     public static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components

@@ -59,8 +59,18 @@ struct APIRoutes: Sendable {
             let (alerts, next) = page.page(rows: rows)
             return JSONBody.response(AlertListBody(alerts: alerts.map(AlertBody.init), next: next))
         }
-        v1.get("ledger/check") { _, _ in
-            JSONBody.response(LedgerCheckBody(await operations.ledgerTotals()))
+        v1.get("ledger/check") { request, _ in
+            let full: Bool
+            switch request.uri.queryParameters["full"].map(String.init) {
+            case nil, "false": full = false
+            case "true": full = true
+            case let other?:
+                throw SafeguardsError.invalidRequest("full must be true or false, not '\(other.prefix(16))'")
+            }
+            let check = try await operations.checkCheckpoint(full: full)
+            var body = LedgerCheckBody(await operations.ledgerTotals())
+            body.checkpoint = CheckpointCheckBody(check)
+            return JSONBody.response(body)
         }
         v1.get("ledger/accounts") { request, _ in
             let page = try PageRequest(request, list: "accounts")

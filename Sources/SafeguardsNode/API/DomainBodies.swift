@@ -1,5 +1,6 @@
 import SafeguardsAPI
 import SafeguardsCore
+import SafeguardsStore
 
 // Domain values as API bodies.
 
@@ -53,6 +54,15 @@ extension AlertBody {
             id: alert.id, agentID: alert.agentID.rawValue, poolID: alert.poolID.rawValue, level: alert.level.name,
             usagePercent: "\(basisPoints / 100).\(fraction.count == 1 ? "0" + fraction : fraction)", used: alert.used,
             budget: alert.budget, transferID: alert.transferID.rawValue, createdAt: alert.createdAt.description)
+    }
+}
+
+extension CheckpointCheckBody {
+    init(_ check: CheckpointCheck) {
+        self.init(
+            mode: check.mode.rawValue, consistent: check.isConsistent, accounts: check.accounts,
+            mismatchedAccounts: check.mismatchedAccounts.map(\.rawValue), mismatchedCount: check.mismatchedCount,
+            memoryMismatchedAccounts: check.memoryMismatchedAccounts?.map(\.rawValue), transfersRead: check.transfersRead)
     }
 }
 

@@ -84,6 +84,15 @@ extension NodeConfig {
             if let value = try reservations.duration("sweep_interval") { config.reservations.sweepInterval = value }
             try reservations.rejectUnknownKeys()
         }
+        if var ledger = try root.section("ledger") {
+            if let value = try ledger.duration("idempotency_window") {
+                guard NodeConfig.LedgerConfig.windowRange.contains(value) else {
+                    throw ConfigError(key: "ledger.idempotency_window", "must be between 1m and 365d")
+                }
+                config.ledger.idempotencyWindow = value
+            }
+            try ledger.rejectUnknownKeys()
+        }
         if var federation = try root.section("federation") {
             config.federation = try FederationConfig.parse(&federation)
             try federation.rejectUnknownKeys()

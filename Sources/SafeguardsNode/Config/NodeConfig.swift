@@ -23,6 +23,9 @@ import SafeguardsPolicies
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
+/// ledger:
+///   idempotency_window: 24h      # 1m-365d: transfers stay in memory this long after they were created
+///                                # or resolved; a retry of an older id is answered from SQLite
 /// federation:                    # see FederationConfig
 ///   listen: 127.0.0.1:9081
 ///   ...
@@ -47,6 +50,7 @@ public struct NodeConfig: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     public var api = APIConfig()
     public var reservations = ReservationConfig()
+    public var ledger = LedgerConfig()
     /// The `federation` section; `nil` when the node does not join a federation.
     public var federation: FederationConfig?
     public var gossip = GossipConfig()
@@ -107,6 +111,15 @@ public struct NodeConfig: Sendable, Equatable {
     public struct ReservationConfig: Sendable, Equatable {
         public var defaultTimeout: Duration = .seconds(600)
         public var sweepInterval: Duration = .seconds(1)
+    }
+
+    /// The `ledger` section.
+    public struct LedgerConfig: Sendable, Equatable {
+        /// How long a transfer stays in memory after it was created or resolved (pending ones
+        /// stay until they are resolved). Bounds the node's memory by its traffic in this window.
+        public var idempotencyWindow: Duration = .seconds(86_400)
+        /// The shortest and longest window the config accepts.
+        public static let windowRange: ClosedRange<Duration> = .seconds(60) ... .seconds(365 * 86_400)
     }
 
     /// The SQLite database file inside the data folder.

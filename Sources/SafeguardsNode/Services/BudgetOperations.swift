@@ -182,6 +182,25 @@ public struct BudgetOperations: Sendable {
         writer.view { $0.ledgerTotals() }
     }
 
+    /// Compares the checkpointed balances with the journal: in SQL, or (`full`) by reading every
+    /// transfer again and comparing memory too. The committed view is published right after
+    /// each commit, so a commit between reading it and reading the database can make them differ
+    /// for a moment: a memory mismatch is looked at again before it is reported.
+    public func checkCheckpoint(full: Bool) async throws(SafeguardsError) -> CheckpointCheck {
+        do {
+            guard full else { return try store.checkCheckpoint() }
+            var check = CheckpointCheck(mode: .full)
+            for _ in 0..<3 {
+                let memory = writer.view { $0.accounts }
+                check = try store.checkCheckpointFully(against: memory)
+                if check.memoryMismatchedAccounts?.isEmpty ?? true { break }
+            }
+            return check
+        } catch {
+            throw SafeguardsError(.unavailable, "cannot check the checkpoint: \(error)")
+        }
+    }
+
     // MARK: Helpers
 
     static func randomHex() -> String {

@@ -22,18 +22,27 @@ struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger", abstract: "Inspect the node's ledger.", subcommands: [Check.self])
 
-    /// Exits 1 when the ledger is not balanced, so scripts and CI can rely on it.
+    /// Exits 1 when the ledger is not balanced or its checkpoint disagrees with the journal, so
+    /// scripts and CI can rely on it.
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that debits equal credits and no account is overdrawn (exit 1 if not).")
+            abstract: "Check that debits equal credits, no account is overdrawn and the stored balances match the "
+                + "journal (exit 1 if not).")
 
         @OptionGroup var api: APIOptions
+        @Flag(help: "Recompute every balance from the journal and compare memory too (slow on a big journal).")
+        var full = false
 
         func run() async throws {
-            let check = try await api.withClient { client in try await client.ledgerCheck() }
+            let full = self.full
+            let check = try await api.withClient { client in try await client.ledgerCheck(full: full) }
             try api.output(check) { BodyTables.ledgerCheck(check).render() }
             if !check.balanced {
                 Console.error("error: the ledger is not balanced")
+                throw ExitCode(1)
+            }
+            if check.checkpoint?.consistent == false {
+                Console.error("error: the stored balances do not match the journal")
                 throw ExitCode(1)
             }
         }

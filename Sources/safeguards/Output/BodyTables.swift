@@ -123,6 +123,18 @@ enum BodyTables {
         if !check.overdrawnAccounts.isEmpty {
             pairs.append(("overdrawn", check.overdrawnAccounts.joined(separator: ", ")))
         }
+        if let checkpoint = check.checkpoint {
+            pairs.append(("checkpoint (\(checkpoint.mode))", checkpoint.consistent ? "matches" : "DIFFERS"))
+            if checkpoint.mismatchedCount > 0 {
+                pairs.append(
+                    ("differs from journal",
+                        "\(checkpoint.mismatchedCount): " + checkpoint.mismatchedAccounts.joined(separator: ", ")))
+            }
+            if let memory = checkpoint.memoryMismatchedAccounts, !memory.isEmpty {
+                pairs.append(("differs from memory", memory.joined(separator: ", ")))
+            }
+            if let read = checkpoint.transfersRead { pairs.append(("transfers read", String(read))) }
+        }
         return .details(pairs)
     }
 
