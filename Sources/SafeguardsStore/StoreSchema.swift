@@ -213,6 +213,25 @@ enum StoreSchema {
                     WHERE trust_effective < trust_configured;
                     """)
         }
+        migrator.registerMigration("v10_transfer_history") { db in
+            // The journal searchable without a scan: who and what each transfer is about, filled
+            // for the rows already written, then one `(column, seq)` index per filter for newest-first
+            // keyset pages, and one on the creation time. See `TransferHistoryColumns`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE transfers ADD COLUMN agent_id TEXT;
+                    ALTER TABLE transfers ADD COLUMN pool_id TEXT;
+                    ALTER TABLE transfers ADD COLUMN kind TEXT;
+                    """)
+            try TransferHistoryColumns.backFill(db)
+            try db.execute(
+                sql: """
+                    CREATE INDEX transfers_by_agent ON transfers(agent_id, seq);
+                    CREATE INDEX transfers_by_pool ON transfers(pool_id, seq);
+                    CREATE INDEX transfers_by_kind ON transfers(kind, seq);
+                    CREATE INDEX transfers_by_time ON transfers(created_at);
+                    """)
+        }
         return migrator
     }
 }
