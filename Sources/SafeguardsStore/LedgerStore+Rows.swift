@@ -13,18 +13,14 @@ extension LedgerStore {
                 db, sql: "INSERT INTO accounts(id, flags) VALUES (?, ?)", arguments: [id.rawValue, flags.rawValue])
         case .ledger(.transferCreated(let transfer)):
             try execute(
-                db, sql: """
-                    INSERT INTO transfers(id, debit_account, credit_account, amount, is_pending, timeout_ms, reason,
-                        metadata, created_at, state, posted_amount, resolved_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                db, sql: insertTransfer,
                 arguments: [
                     transfer.id.rawValue, transfer.debitAccount.rawValue, transfer.creditAccount.rawValue,
                     transfer.amount.micros, transfer.isPending, transfer.timeoutMilliseconds, transfer.reason,
                     encode(transfer.metadata), transfer.createdAt.millisecondsSince1970,
                     transfer.state.rawValue, transfer.postedAmount.micros,
                     transfer.resolvedAt?.millisecondsSince1970,
-                ])
+                ] + TransferHistoryColumns(transfer).arguments)
         case .ledger(.transferResolved(let transfer)):
             try execute(
                 db, sql: "UPDATE transfers SET state = ?, posted_amount = ?, resolved_at = ? WHERE id = ? AND state = 'pending'",
@@ -82,6 +78,13 @@ extension LedgerStore {
                 ])
         }
     }
+
+    /// Made once: the statement cache is keyed by this text.
+    private static let insertTransfer = """
+        INSERT INTO transfers(id, debit_account, credit_account, amount, is_pending, timeout_ms, reason,
+            metadata, created_at, state, posted_amount, resolved_at, agent_id, pool_id, kind)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(TransferHistoryColumns.poolExpression), ?)
+        """
 
     /// Runs `sql` through the connection's statement cache: compiled on first use, then reused.
     private static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {

@@ -223,7 +223,7 @@ enum StoreSchema {
                     ALTER TABLE accounts ADD COLUMN credits_posted INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE accounts ADD COLUMN debits_pending INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE accounts ADD COLUMN credits_pending INTEGER NOT NULL DEFAULT 0;
-                    CREATE INDEX transfers_window_created ON transfers(created_at);
+                    CREATE INDEX transfers_by_time ON transfers(created_at);
                     CREATE INDEX transfers_window_resolved ON transfers(resolved_at) WHERE resolved_at IS NOT NULL;
                     """)
             for (id, sums) in try LedgerStore.journalSums(db) {
@@ -234,6 +234,25 @@ enum StoreSchema {
                         """,
                     arguments: [sums.debitsPosted, sums.creditsPosted, sums.debitsPending, sums.creditsPending, id])
             }
+        }
+        migrator.registerMigration("v10_transfer_history") { db in
+            // The journal searchable without a scan: who and what each transfer is about, filled
+            // for the rows already written, then one `(column, seq)` index per filter for newest-first
+            // keyset pages (the creation time has its index since `v9_ledger_checkpoint`). See
+            // `TransferHistoryColumns`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE transfers ADD COLUMN agent_id TEXT;
+                    ALTER TABLE transfers ADD COLUMN pool_id TEXT;
+                    ALTER TABLE transfers ADD COLUMN kind TEXT;
+                    """)
+            try TransferHistoryColumns.backFill(db)
+            try db.execute(
+                sql: """
+                    CREATE INDEX transfers_by_agent ON transfers(agent_id, seq);
+                    CREATE INDEX transfers_by_pool ON transfers(pool_id, seq);
+                    CREATE INDEX transfers_by_kind ON transfers(kind, seq);
+                    """)
         }
         return migrator
     }

@@ -10,6 +10,7 @@ struct Safeguards: AsyncParsableCommand {
         subcommands: [
             NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
             ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,
+            TransfersCommand.self,
             DemoCommand.self,
             PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self,
             UsageCommand.self,

@@ -127,7 +127,7 @@ public enum TransferMetadataKey {
 }
 
 /// The values of ``TransferMetadataKey/kind``.
-public enum TransferKind: String, Sendable {
+public enum TransferKind: String, Sendable, CaseIterable {
     case poolFunding = "pool_funding"
     case agentAllocation = "agent_allocation"
     case budgetUpdate = "budget_update"

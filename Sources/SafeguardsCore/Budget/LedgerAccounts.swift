@@ -25,6 +25,28 @@ public enum LedgerAccounts {
             && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
     }
 
+    /// The agent an account belongs to: its budget (`agent:`), its spent sink (`spent:`) and its
+    /// resource accounts (`res:`, `resused:`, whose last `:` part is the resource type). `nil` for
+    /// every other account.
+    public static func agent(owning account: AccountID) -> AgentID? {
+        let text = account.rawValue
+        for prefix in ["agent:", "spent:"] where text.hasPrefix(prefix) {
+            return AgentID(unchecked: String(text.dropFirst(prefix.count)))
+        }
+        for prefix in ["res:", "resused:"] where text.hasPrefix(prefix) {
+            let rest = text.dropFirst(prefix.count)
+            // Agent ids may hold `:`; resource types never do.
+            guard let colon = rest.lastIndex(of: ":"), colon > rest.startIndex else { return nil }
+            return AgentID(unchecked: String(rest[..<colon]))
+        }
+        return nil
+    }
+
+    /// The pool whose budget account `account` is (`pool:`), or `nil`.
+    public static func pool(owning account: AccountID) -> PoolID? {
+        account.rawValue.hasPrefix("pool:") ? PoolID(unchecked: String(account.rawValue.dropFirst(5))) : nil
+    }
+
     /// An account id in words: `agent:a1` → `agent a1`.
     public static func describe(_ account: AccountID) -> String {
         for kind in ["pool", "agent", "spent"] where account.rawValue.hasPrefix(kind + ":") {

@@ -48,6 +48,7 @@ struct APIRoutes: Sendable {
         peers.add(to: v1)
         federation.add(to: v1)
         policies.add(to: v1)
+        addTransferHistory(v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
         }

@@ -95,6 +95,21 @@ enum BodyTables {
         return .details(pairs)
     }
 
+    /// One line per ledger transfer, as the history lists them.
+    static func transfers(_ transfers: [TransferBody]) -> TextTable {
+        var table = TextTable([
+            .left("TRANSFER"), .left("KIND"), .left("STATE"), .left("DEBIT"), .left("CREDIT"), .right("AMOUNT"),
+            .right("POSTED"), .left("CREATED"),
+        ])
+        for transfer in transfers {
+            table.append([
+                transfer.id, transfer.metadata["kind"] ?? "-", transfer.state, transfer.debitAccount,
+                transfer.creditAccount, transfer.amount.display, transfer.postedAmount.display, transfer.createdAt,
+            ])
+        }
+        return table
+    }
+
     // MARK: Alerts and the ledger
 
     /// One line per usage alert.
