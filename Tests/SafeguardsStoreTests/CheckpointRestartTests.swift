@@ -275,7 +275,7 @@ struct CheckpointRestartTests {
         }
         try database.close()
         let store = try LedgerStore(path: path)
-        #expect(try store.appliedMigrations().last == "v9_ledger_checkpoint")
+        #expect(try store.appliedMigrations().contains("v9_ledger_checkpoint"))
         #expect(try store.checkCheckpoint().isConsistent)
         let book = try store.loadBook(windowStart: Timestamp(millisecondsSince1970: 1000))
         #expect(book.ledger.transfers.count == 1)
