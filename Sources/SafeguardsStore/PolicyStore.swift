@@ -182,24 +182,44 @@ extension LedgerStore {
 extension LedgerStore {
     /// Posted spends and settled reservations at or after `since`, of `agents` (every agent when
     /// nil): (agent, when it was posted, amount posted).
+    ///
+    /// Read through indexes, never a scan of the journal: a settled reservation by its resolution
+    /// time, a spend (never resolved) by its creation time, or the agents' own index. State and
+    /// kind are checked on the rows found (`+`): their indexes would walk every spend ever made.
     public func postedUses(agents: [AgentID]? = nil, since: Timestamp) throws(StoreError) -> [(AgentID, Timestamp, Amount)] {
         try read("read spending history") { db in
-            var sql = """
-                SELECT json_extract(metadata, '$.agent_id') AS agent, COALESCE(resolved_at, created_at) AS at, posted_amount
-                FROM transfers
-                WHERE state = 'posted' AND json_extract(metadata, '$.kind') IN ('spend', 'reservation')
-                    AND COALESCE(resolved_at, created_at) >= ?
-                """
-            var arguments: StatementArguments = [since.millisecondsSince1970]
-            if let agents {
-                guard !agents.isEmpty else { return [] }
-                sql += " AND json_extract(metadata, '$.agent_id') IN (\(Array(repeating: "?", count: agents.count).joined(separator: ",")))"
-                arguments += StatementArguments(agents.map(\.rawValue))
-            }
+            let (sql, arguments) = Self.postedUsesQuery(agents: agents, since: since)
+            guard let sql else { return [] }
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
                 guard let agent: String = row["agent"] else { return nil }
                 return (AgentID(unchecked: agent), Timestamp(millisecondsSince1970: row["at"]), Amount(micros: row["posted_amount"]))
             }
+        }
+    }
+
+    /// The query of ``postedUses(agents:since:)``; `nil` SQL when `agents` is empty.
+    static func postedUsesQuery(agents: [AgentID]?, since: Timestamp) -> (String?, StatementArguments) {
+        var sql = """
+            SELECT agent_id AS agent, COALESCE(resolved_at, created_at) AS at, posted_amount
+            FROM transfers
+            WHERE +state = 'posted' AND +kind IN ('spend', 'reservation')
+                AND (resolved_at >= ? OR (resolved_at IS NULL AND created_at >= ?))
+            """
+        var arguments: StatementArguments = [since.millisecondsSince1970, since.millisecondsSince1970]
+        if let agents {
+            guard !agents.isEmpty else { return (nil, []) }
+            sql += " AND agent_id IN (\(Array(repeating: "?", count: agents.count).joined(separator: ",")))"
+            arguments += StatementArguments(agents.map(\.rawValue))
+        }
+        return (sql, arguments)
+    }
+
+    /// The `EXPLAIN QUERY PLAN` lines of ``postedUses(agents:since:)``'s query, for tests.
+    public func postedUsesPlan(agents: [AgentID]?, since: Timestamp) throws(StoreError) -> [String] {
+        let (sql, arguments) = Self.postedUsesQuery(agents: agents, since: since)
+        guard let sql else { return [] }
+        return try read("explain the spending history query") { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] }
         }
     }
 }
