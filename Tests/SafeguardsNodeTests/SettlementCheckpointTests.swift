@@ -51,6 +51,42 @@ struct SettlementCheckpointTests {
         }
     }
 
+    @Test func aRequesterRestartKeepsWhatItDrewAndFindsSettledTransfersInTheStore() async throws {
+        try await TestNode.withFederated("system_b", configure: { config in
+            config.federation?.offers = [SystemID(unchecked: "system_a"): 1000]
+        }) { clientB, _, portB in
+            try await DevelopmentFederation.register("system_a", port: 1, with: clientB)
+            try await HeldSettlement.with(system: "system_a", peer: "system_b", peerPort: portB, offer: nil) { requester in
+                await requester.storage.stopHolding()
+                let operations = requester.node.operations
+                let pool = try await operations.createPool(CreatePoolRequest(name: "pool", initialBudget: 100, priority: 5))
+                _ = try await operations.registerAgent(
+                    RegisterAgentRequest(agentID: "agent", poolID: pool.0.pool.id.rawValue, priority: "HIGH", initialBudget: 10))
+                let giver = SystemID(unchecked: "system_b")
+                for index in 0..<8 {
+                    let body = try await requester.service.requestBudget(
+                        agent: AgentID(unchecked: "agent"), from: giver, amount: 2, metadata: [:],
+                        key: IdempotencyKey(unchecked: "k\(index)"))
+                    #expect(body.status == "accepted")
+                }
+                #expect(await requester.service.machine.heldRecordCount == 0)
+                // A client retry of a settled id answers the stored outcome, and starts nothing.
+                let retried = try await requester.service.requestBudget(
+                    agent: AgentID(unchecked: "agent"), from: giver, amount: 2, metadata: [:],
+                    key: IdempotencyKey(unchecked: "k0"))
+                #expect(retried.status == "accepted")
+                let after = try requester.restarted()
+                #expect(await after.machine.heldRecordCount == 0)
+                #expect(await after.machine.creditTaken[giver]?.drawn == 16)
+                #expect(await after.machine.totals == requester.service.machine.totals)
+                #expect(await after.settlementDigest(with: giver) == requester.service.settlementDigest(with: giver))
+                #expect(await after.machine.outgoingState(TransferID(unchecked: "tx:k3"))?.receipt?.status == .accepted)
+                #expect(await after.transactions(peer: giver).count == 8)
+                #expect(try EvidenceCheck.run(store: operations.store).problems.isEmpty)
+            }
+        }
+    }
+
     @Test func pagingReturnsEachTransactionOnceWhileNewOnesAreSettled() async throws {
         try await HeldSettlement.giver { giver in
             await giver.storage.stopHolding()
