@@ -88,6 +88,11 @@ enum RemoteSettlementFigure {
             book.ledger.account(AccountID(unchecked: "given:\(DevelopmentCertificates.systemA)"))?.postedBalance ?? .zero
         }
         check.add("given_b", given.description)
+        // Memory: what the two machines still hold once every request settled (it must not grow
+        // with the number settled: decided records leave memory once durable).
+        let held = (await settlementA.heldRecordCount, await settlementB.heldRecordCount)
+        check.add("held_records_a", held.0)
+        check.add("held_records_b", held.1)
         guard accepted.count == requested, sameIDs, agreeing, given == Amount(micros: Int64(requested) * Amount.scale), single.other == 0, concurrent.other == 0 else {
             check.status = "FAILED"
             emit(check)

@@ -52,6 +52,9 @@ extension LedgerStore {
             try execute(
                 db, sql: "INSERT INTO federation_records(kind, record_id, peer, body) VALUES (?, ?, ?, ?)",
                 arguments: [record.kind, record.recordID, record.peer, record.body])
+            if let settlement = record.settlement {
+                try Self.index(db, settlement, peer: record.peer, recordSeq: db.lastInsertedRowID)
+            }
         case .decisionLogged(let decision):
             try execute(
                 db, sql: """

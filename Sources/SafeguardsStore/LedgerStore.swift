@@ -109,15 +109,6 @@ public final class LedgerStore: Sendable {
         try alertPage(agent: agent, before: nil, limit: limit).map(\.item)
     }
 
-    /// Every federation record, in the order it was written.
-    public func federationRecords() throws(StoreError) -> [FederationRecord] {
-        try read("read federation records") { db in
-            try Row.fetchAll(db, sql: "SELECT kind, record_id, peer, body FROM federation_records ORDER BY seq").map { row in
-                FederationRecord(kind: row["kind"], recordID: row["record_id"], peer: row["peer"], body: row["body"])
-            }
-        }
-    }
-
     /// A value kept by the node across restarts (its system id, for example).
     public func metaValue(_ key: String) throws(StoreError) -> String? {
         try read("read \(key)") { db in

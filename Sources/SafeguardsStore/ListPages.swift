@@ -31,7 +31,7 @@ extension LedgerStore {
 
     /// `SELECT * FROM table [WHERE column = value] [AND seq < before] ORDER BY seq DESC LIMIT limit`;
     /// `table` and `column` are names from this file, never from input.
-    private static func page(
+    static func page(
         _ db: Database, table: String, filter: (column: String, value: String)?, before: Int64?, limit: Int
     ) throws -> [Row] {
         var conditions: [String] = []

@@ -44,6 +44,9 @@ extension LedgerStore {
                     try db.execute(
                         sql: "DELETE FROM federation_refusals WHERE peer = ? AND transaction_id = ?",
                         arguments: [forgotten.peer.rawValue, id.rawValue])
+                    try db.execute(
+                        sql: "DELETE FROM federation_transactions WHERE direction = 'incoming' AND peer = ? AND transaction_id = ?",
+                        arguments: [forgotten.peer.rawValue, id.rawValue])
                 }
                 try db.execute(
                     sql: """
@@ -63,10 +66,17 @@ extension LedgerStore {
                     refusal.agentID.rawValue, refusal.amount.micros, refusal.reason.rawValue,
                     refusal.requestedAt.millisecondsSince1970, refusal.decidedAt.millisecondsSince1970,
                 ])
+            // Its row in the paged transaction index, deleted with it when forgotten.
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO federation_transactions(direction, peer, transaction_id, record_seq, pending)
+                    VALUES ('incoming', ?, ?, NULL, 0)
+                    """,
+                arguments: [refusal.peer.rawValue, refusal.transactionID.rawValue])
         }
     }
 
-    private static func refusal(from row: Row) throws -> IncomingRefusal {
+    static func refusal(from row: Row) throws -> IncomingRefusal {
         let kindText: String = row["kind"]
         guard let kind = SettlementKind(rawValue: kindText) else {
             throw DatabaseError(message: "federation refusal of unknown kind '\(kindText)'")

@@ -254,6 +254,40 @@ enum StoreSchema {
                     CREATE INDEX transfers_by_kind ON transfers(kind, seq);
                     """)
         }
+        migrator.registerMigration("v11_federation_checkpoint") { db in
+            try db.execute(
+                sql: """
+                    -- One row per settlement transaction, in the order it was first written: its
+                    -- latest record (NULL for a refusal, kept in federation_refusals and deleted with
+                    -- it) and whether it is pending. Pages newest first by seq, finds an id, and lists
+                    -- the pending ones at start-up without reading the history.
+                    CREATE TABLE federation_transactions (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        direction TEXT NOT NULL CHECK (direction IN ('outgoing', 'incoming')),
+                        peer TEXT NOT NULL,
+                        transaction_id TEXT NOT NULL,
+                        record_seq INTEGER REFERENCES federation_records(seq),
+                        pending INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (direction, peer, transaction_id)
+                    );
+                    CREATE INDEX federation_transactions_by_peer ON federation_transactions(peer, seq);
+                    CREATE INDEX federation_transactions_by_id ON federation_transactions(transaction_id);
+                    CREATE INDEX federation_transactions_pending ON federation_transactions(seq) WHERE pending = 1;
+                    -- Each peer's running totals (credit used on our line, credit drawn from theirs,
+                    -- the settlement digest's sums), changed in the transaction of each record.
+                    CREATE TABLE federation_totals (
+                        peer TEXT PRIMARY KEY NOT NULL,
+                        credit_used INTEGER NOT NULL DEFAULT 0,
+                        drawn INTEGER NOT NULL DEFAULT 0,
+                        digest_count INTEGER NOT NULL DEFAULT 0,
+                        digest_a INTEGER NOT NULL DEFAULT 0,
+                        digest_b INTEGER NOT NULL DEFAULT 0,
+                        digest_c INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    -- Grant records are read at start-up without the settlement history.
+                    CREATE INDEX federation_records_by_kind ON federation_records(kind, seq);
+                    """)
+        }
         return migrator
     }
 }

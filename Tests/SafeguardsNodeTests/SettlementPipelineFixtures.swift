@@ -70,6 +70,8 @@ struct HeldSettlement: Sendable {
     let node: BudgetNode
     let service: SettlementService
     let storage: HeldStorage
+    /// A new service over the same node and store, as a restarted process would build it (not run).
+    let restarted: @Sendable () throws -> SettlementService
 
     /// system_b giving to system_a.
     static func giver(offer: Amount = 1000, _ body: @Sendable (HeldSettlement) async throws -> Void) async throws {
@@ -95,10 +97,13 @@ struct HeldSettlement: Sendable {
             publicKeyBase64: try DevelopmentFederation.publicKey(of: peer), source: PeerRecord.Source.api,
             now: Timestamp.now())
         let storage = HeldStorage(writer: node.operations.writer)
-        let service = try SettlementService(
-            me: SystemID(unchecked: system), settings: settings, offers: config.federation?.offers ?? [:],
-            writer: node.operations.writer, store: node.operations.store, federation: federation, now: Timestamp.now,
-            logger: logger, storage: storage)
+        let offers = config.federation?.offers ?? [:]
+        let makeService: @Sendable () throws -> SettlementService = {
+            try SettlementService(
+                me: SystemID(unchecked: system), settings: settings, offers: offers, writer: node.operations.writer,
+                store: node.operations.store, federation: federation, now: Timestamp.now, logger: logger, storage: storage)
+        }
+        let service = try makeService()
         let running = Task { try await service.run() }
         defer { running.cancel() }
         if let offer {
@@ -109,7 +114,7 @@ struct HeldSettlement: Sendable {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
-        try await body(HeldSettlement(node: node, service: service, storage: storage))
+        try await body(HeldSettlement(node: node, service: service, storage: storage, restarted: makeService))
     }
 
     /// A transfer request from system_a, as its frame arrives.

@@ -57,12 +57,16 @@ public struct FederationRecord: Sendable, Hashable {
     public var recordID: String
     public var peer: String
     public var body: String
+    /// For a settlement record: its transaction's row in the paged index and its change to the
+    /// peer's checkpointed totals, written in the same transaction as the record.
+    public var settlement: FederationSettlementIndex?
 
-    public init(kind: String, recordID: String, peer: String, body: String) {
+    public init(kind: String, recordID: String, peer: String, body: String, settlement: FederationSettlementIndex? = nil) {
         self.kind = kind
         self.recordID = recordID
         self.peer = peer
         self.body = body
+        self.settlement = settlement
     }
 }
 

@@ -56,23 +56,10 @@ extension SettlementMachine {
     /// the same value on both nodes exactly when they agree on every id that moved budget. A
     /// transfer still pending here but accepted there makes them differ. Rejections are left out:
     /// they move nothing, and a giver keeps only a bounded number of them, while its requester
-    /// keeps every rejection it learned.
+    /// keeps every rejection it learned. Kept as a running sum (``SettlementDigestSum``), so it
+    /// needs none of the decided records the machine no longer holds.
     public func settlementDigest(with peer: SystemID) -> SettlementDigest {
-        var lines: [String] = []
-        for entry in outgoing.values where entry.transfer.peer == peer {
-            guard let receipt = entry.state.receipt, receipt.isAccepted else { continue }
-            lines.append(Self.digestLine(requester: me, giver: peer, kind: entry.transfer.kind, receipt: receipt))
-        }
-        for (key, decision) in incoming where key.peer == peer && decision.receipt.isAccepted {
-            lines.append(Self.digestLine(requester: peer, giver: me, kind: decision.kind, receipt: decision.receipt))
-        }
-        return SettlementDigest(lines: lines)
-    }
-
-    private static func digestLine(requester: SystemID, giver: SystemID, kind: SettlementKind, receipt: TransferReceipt)
-        -> String
-    {
-        "\(requester)>\(giver) \(kind.rawValue) \(receipt.transactionID) \(receipt.status.rawValue) \(receipt.amount.micros)"
+        (digests[peer] ?? SettlementDigestSum()).digest
     }
 
     /// Status queries for every transfer to `peer` still pending here: what reconciliation sends

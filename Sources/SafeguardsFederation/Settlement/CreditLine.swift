@@ -45,6 +45,9 @@ public struct CreditTaken: Sendable, Hashable {
         self.returning = returning
     }
 
+    /// Whether it says nothing: no grant known, nothing drawn or being returned.
+    public var isEmpty: Bool { granted == nil && drawn.isZero && returning.isZero }
+
     /// What may still be returned: drawn minus what is being returned.
     public var returnable: Amount {
         (try? drawn.subtracting(returning)) ?? .zero

@@ -12,6 +12,8 @@ public enum SettlementError: Error, Sendable, Hashable, CustomStringConvertible 
     case exceedsDrawn(requested: Amount, available: Amount)
     /// Checked arithmetic left the representable range.
     case amountOverflow
+    /// The id may be a settled one, and the store that holds settled ones could not be read.
+    case historyUnavailable(TransferID)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum SettlementError: Error, Sendable, Hashable, CustomStringConvertible 
         case .exceedsDrawn(let requested, let available):
             return "cannot return \(requested): only \(available) drawn and not already returned"
         case .amountOverflow: return "the amount is outside the representable range"
+        case .historyUnavailable(let id): return "the settled transactions could not be read to check '\(id)'; try again"
         }
     }
 }

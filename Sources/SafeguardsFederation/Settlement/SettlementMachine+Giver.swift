@@ -10,6 +10,9 @@ extension SettlementMachine {
         /// Not a request this node can decide (reused id with other fields, or misaddressed):
         /// answer a rejection with this reason and store nothing.
         case refuseUnstored(SettlementRejectReason)
+        /// The id may be decided, but the history could not be read: answer nothing (the
+        /// requester sends it again), decide nothing.
+        case unanswerable
     }
 
     /// A `transfer_request` arrived from `peer` (the authenticated sender), whose current trust is
@@ -39,6 +42,8 @@ extension SettlementMachine {
             return [.reply(to: peer, .transferReceipt(receipt))]
         case .refuseUnstored(let reason):
             return [.reply(to: peer, .transferReceipt(rejected(decision.receipt, reason)))]
+        case .unanswerable:
+            return []
         case .decide:
             let reason: SettlementRejectReason?
             if MetadataSize.fits(request.metadata, limit: configuration.maxMetadataBytes) {
@@ -71,6 +76,8 @@ extension SettlementMachine {
             return [.reply(to: peer, .returnReceipt(ReturnReceipt(receipt)))]
         case .refuseUnstored(let reason):
             return [.reply(to: peer, .returnReceipt(ReturnReceipt(rejected(decision.receipt, reason))))]
+        case .unanswerable:
+            return []
         case .decide:
             let reason: SettlementRejectReason?
             if let line = creditLines[peer] {
@@ -94,7 +101,10 @@ extension SettlementMachine {
     /// horizon refuses.
     public func onStatusQuery(from peer: SystemID, _ query: StatusQuery, now: Timestamp) -> [SettlementDirective] {
         var receipt: TransferReceipt?
-        if let stored = incoming[IncomingKey(peer: peer, transactionID: query.transactionID)] {
+        // Unreadable history: no answer rather than a wrong "unknown"; the requester asks again.
+        let decided: IncomingDecision?
+        do { decided = try storedDecision(from: peer, query.transactionID) } catch { return [] }
+        if let stored = decided {
             receipt = stored.kind == query.kind ? stored.receipt : nil
         } else if let refusal = refusals[peer]?.byID[query.transactionID], refusal.kind == query.kind {
             receipt = refusal.receipt(giver: me)
@@ -111,7 +121,9 @@ extension SettlementMachine {
             return .refuseUnstored(.misaddressed)
         }
         let id = candidate.receipt.transactionID
-        if let stored = incoming[IncomingKey(peer: peer, transactionID: id)] {
+        let decided: IncomingDecision?
+        do { decided = try storedDecision(from: peer, id) } catch { return .unanswerable }
+        if let stored = decided {
             let same =
                 stored.kind == candidate.kind && stored.agentID == candidate.agentID
                 && stored.metadata == candidate.metadata && stored.receipt.amount == candidate.receipt.amount

@@ -10,6 +10,9 @@ extension SettlementMachine {
         case ignoreDuplicate
         /// The receipt cannot be applied; report it, change nothing.
         case mismatch(EvidenceMismatch.Problem, stored: TransferReceipt?)
+        /// The transfer may be settled, but the history could not be read: do nothing now (a
+        /// pending transfer is held in memory, so this is only ever a late copy).
+        case unreadable
     }
 
     // MARK: - Starting transfers
@@ -52,7 +55,7 @@ extension SettlementMachine {
     /// Asks `giver` what it decided for a transfer this node started (reconciliation). The answer
     /// goes to ``onStatusAnswer(from:_:now:)``. Returns nothing for an unknown id.
     public func queryStatus(_ transactionID: TransferID) -> [SettlementDirective] {
-        guard let entry = outgoing[transactionID] else { return [] }
+        guard let entry = try? outgoingEntry(transactionID) else { return [] }
         let query = StatusQuery(transactionID: transactionID, kind: entry.transfer.kind)
         return [.send(to: entry.transfer.peer, .statusQuery(query))]
     }
@@ -62,7 +65,9 @@ extension SettlementMachine {
     {
         guard transfer.peer != me else { throw .selfAsPeer(transfer.peer) }
         guard transfer.amount.isPositive else { throw .invalidAmount(transfer.amount) }
-        if let existing = outgoing[transfer.transactionID] {
+        let known: OutgoingEntry?
+        do { known = try outgoingEntry(transfer.transactionID) } catch { throw .historyUnavailable(transfer.transactionID) }
+        if let existing = known {
             guard existing.transfer.sameRequest(as: transfer) else { throw .conflict(transfer.transactionID) }
             guard existing.state.isPending else { return [] }
             // The stored request, with its first `created_at`: a client retry is the same request.
@@ -115,7 +120,9 @@ extension SettlementMachine {
 
     /// Decides what a receipt does, without changing anything.
     func receiptAction(_ receipt: TransferReceipt, from peer: SystemID, kind: SettlementKind) -> ReceiptAction {
-        guard let entry = outgoing[receipt.transactionID], entry.transfer.kind == kind, entry.transfer.peer == peer
+        let known: OutgoingEntry?
+        do { known = try outgoingEntry(receipt.transactionID) } catch { return .unreadable }
+        guard let entry = known, entry.transfer.kind == kind, entry.transfer.peer == peer
         else { return .mismatch(.unknownTransaction, stored: nil) }
         let stored = entry.state.receipt
         guard receipt.requester == me, receipt.giver == peer, receipt.amount == entry.transfer.amount else {
@@ -140,7 +147,7 @@ extension SettlementMachine {
         case .settle(let transfer):
             guard let persist = record(.outgoingSettled(transfer, receipt)) else { return [] }
             return [persist]
-        case .ignoreDuplicate:
+        case .ignoreDuplicate, .unreadable:
             return []
         case .mismatch(let problem, let stored):
             let mismatch = EvidenceMismatch(

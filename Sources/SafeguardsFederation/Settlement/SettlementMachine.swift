@@ -14,10 +14,21 @@ import SafeguardsCore
 ///   learns it, and never resolves a transfer by itself.
 /// - **One state change per record.** Live events change state only through ``apply(_:)``, the
 ///   same function that rebuilds the machine from records, so a restarted node equals the one
-///   that crashed (apart from retry timers and rate-limit windows, which are volatile).
+///   that crashed (apart from retry timers and rate-limit windows, which are volatile). A record
+///   changes its peer's ``SettlementTotals`` by an amount that depends on that record alone
+///   (``SettlementTotals/Change``), so a store can keep the totals as a checkpoint and a node can
+///   start from it and the pending transfers (``init(configuration:totals:pending:refusals:refusalHorizons:history:)``).
+/// - **Only what is live stays in memory.** Pending transfers, the totals, the refusal books and
+///   rate windows are held; an accepted decision or a settled transfer is dropped as soon as the
+///   shell reports its record durable (``forgetDurable(_:)``), never before, and from then on it is
+///   read through ``SettlementHistory`` whenever an event needs it: a repeat of a decided request
+///   gets the stored receipt, a status query the stored answer, a late receipt is a duplicate. So
+///   forgetting changes no answer, and the machine's memory grows with what is in flight, not
+///   with the years. (Dropping at once rather than after a window: a retry of a settled id is
+///   rare, and one indexed read serves it.)
 /// - **A refusal is final, and bounded.** An accepted decision moved budget and is kept in full
-///   forever. A refusal moved nothing and is kept compactly (``IncomingRefusal``: no metadata), at
-///   most ``SettlementConfiguration/refusalsKeptPerPeer`` per peer; past that the peer's oldest
+///   forever (in the store). A refusal moved nothing and is kept compactly (``IncomingRefusal``: no
+///   metadata), at most ``SettlementConfiguration/refusalsKeptPerPeer`` per peer; past that the peer's oldest
 ///   refusal (by the request's `created_at`) is forgotten and the peer's horizon rises to its
 ///   `created_at`. An id from that peer that this node does not know and whose request was
 ///   created at or before the horizon is refused as `expired`, unstored. Why no id can then end
@@ -54,13 +65,18 @@ public struct SettlementMachine: Sendable {
     var rateWindows: [SystemID: PeerRateWindow] = [:]
     /// Ids of ``outgoing`` still pending, kept beside it so a tick with nothing pending is cheap.
     var pendingIDs: Set<TransferID> = []
+    /// The digest of the accepted transactions with each peer, as a running sum.
+    var digests: [SystemID: SettlementDigestSum] = [:]
+    /// Where decided records are found once they left memory.
+    public let history: any SettlementHistory
 
     /// This node.
     public var me: SystemID { configuration.me }
 
-    /// A node with no history.
-    public init(configuration: SettlementConfiguration) {
+    /// A node with no history, which finds the records it forgets through `history`.
+    public init(configuration: SettlementConfiguration, history: any SettlementHistory = NoSettlementHistory()) {
         self.configuration = configuration
+        self.history = history
         for (peer, offer) in configuration.offers { creditLines[peer] = CreditLine(offer: offer) }
         for (peer, granted) in configuration.grants { creditTaken[peer] = CreditTaken(granted: granted) }
     }
@@ -76,9 +92,9 @@ public struct SettlementMachine: Sendable {
     ///   representable range (they cannot, if this machine wrote them).
     public init(
         configuration: SettlementConfiguration, restoring records: [SettlementRecord],
-        refusalHorizons: [SystemID: Timestamp] = [:]
+        refusalHorizons: [SystemID: Timestamp] = [:], history: any SettlementHistory = NoSettlementHistory()
     ) throws(SettlementError) {
-        self.init(configuration: configuration)
+        self.init(configuration: configuration, history: history)
         for (peer, horizon) in refusalHorizons {
             refusals[peer, default: RefusalBook()].forget(ForgottenRefusals(peer: peer, transactionIDs: [], horizon: horizon))
         }
@@ -87,25 +103,103 @@ public struct SettlementMachine: Sendable {
         }
     }
 
-    // MARK: - Queries
-
-    /// The state of a transfer or return this node started.
-    public func outgoingState(_ transactionID: TransferID) -> OutgoingState? {
-        outgoing[transactionID]?.state
+    /// The node rebuilt from a checkpoint: each peer's `totals`, the transfers and returns still
+    /// `pending` (in the order they were created), the refusals still kept and each peer's horizon.
+    /// Decided records stay in the store and are read through `history` when needed. Call
+    /// ``restart(now:)`` next to resume the pending transfers.
+    ///
+    /// - Throws: ``SettlementError/amountOverflow`` when the pending returns add up past the
+    ///   representable range (they cannot, if this machine wrote them).
+    public init(
+        configuration: SettlementConfiguration, totals: [SystemID: SettlementTotals], pending: [OutgoingTransfer],
+        refusals kept: [IncomingRefusal], refusalHorizons: [SystemID: Timestamp], history: any SettlementHistory
+    ) throws(SettlementError) {
+        self.init(configuration: configuration, history: history)
+        for (peer, total) in totals {
+            if total.creditUsed != .zero || creditLines[peer] != nil {
+                creditLines[peer, default: CreditLine(offer: configuration.offers[peer] ?? .zero)].used = total.creditUsed
+            }
+            if total.drawn != .zero || creditTaken[peer] != nil { creditTaken[peer, default: CreditTaken()].drawn = total.drawn }
+            if total.digest.count > 0 { digests[peer] = total.digest }
+        }
+        for (peer, horizon) in refusalHorizons {
+            refusals[peer, default: RefusalBook()].forget(ForgottenRefusals(peer: peer, transactionIDs: [], horizon: horizon))
+        }
+        let records: [SettlementRecord] =
+            pending.map { .outgoingCreated($0) } + kept.map { .incomingRefused($0, forgotten: nil) }
+        for record in records {
+            do { try apply(record) } catch { throw .amountOverflow }
+        }
     }
 
-    /// This node's decision (as a giver) for `transactionID` from `peer`.
+    /// Each peer's running totals, as a store checkpoints them (peers with nothing settled are left out).
+    public var totals: [SystemID: SettlementTotals] {
+        var totals: [SystemID: SettlementTotals] = [:]
+        for (peer, line) in creditLines where line.used != .zero { totals[peer, default: SettlementTotals()].creditUsed = line.used }
+        for (peer, taken) in creditTaken where taken.drawn != .zero { totals[peer, default: SettlementTotals()].drawn = taken.drawn }
+        for (peer, digest) in digests where digest.count > 0 { totals[peer, default: SettlementTotals()].digest = digest }
+        return totals
+    }
+
+    /// How many transfers and decisions the machine holds in memory: the pending ones, and the
+    /// decided ones whose records are not reported durable yet.
+    public var heldRecordCount: Int { outgoing.count + incoming.count }
+
+    // MARK: - Leaving memory
+
+    /// The shell made `record` durable: a settled transfer or an accepted decision it holds leaves
+    /// memory (the store, through ``history``, answers for it from now on). Other records, and a
+    /// record that is not the one held (after a rebuild), change nothing.
+    public mutating func forgetDurable(_ record: SettlementRecord) {
+        switch record {
+        case .outgoingSettled(let transfer, let receipt):
+            guard let entry = outgoing[transfer.transactionID], entry.state.receipt == receipt else { return }
+            outgoing[transfer.transactionID] = nil
+        case .incomingDecided(let decision):
+            let key = IncomingKey(peer: decision.peer, transactionID: decision.receipt.transactionID)
+            guard incoming[key] == decision else { return }
+            incoming[key] = nil
+        case .outgoingCreated, .incomingRefused:
+            break
+        }
+    }
+
+    /// A transfer this node started: held when pending or not yet durable, else from the history.
+    func outgoingEntry(_ transactionID: TransferID) throws(SettlementHistoryUnavailable) -> OutgoingEntry? {
+        if let held = outgoing[transactionID] { return held }
+        return try history.settled(transactionID)
+    }
+
+    /// The giver's decision for `peer`'s id: held when not yet durable, else from the history.
+    func storedDecision(from peer: SystemID, _ transactionID: TransferID) throws(SettlementHistoryUnavailable)
+        -> IncomingDecision?
+    {
+        if let held = incoming[IncomingKey(peer: peer, transactionID: transactionID)] { return held }
+        return try history.decision(from: peer, transactionID)
+    }
+
+    // MARK: - Queries
+
+    /// The state of a transfer or return this node started (`nil` when unknown, or when the
+    /// history cannot be read).
+    public func outgoingState(_ transactionID: TransferID) -> OutgoingState? {
+        (try? outgoingEntry(transactionID))?.state
+    }
+
+    /// This node's decision (as a giver) for `transactionID` from `peer` (`nil` when none, or when
+    /// the history cannot be read).
     public func incomingDecision(from peer: SystemID, _ transactionID: TransferID) -> IncomingDecision? {
-        incoming[IncomingKey(peer: peer, transactionID: transactionID)]
+        try? storedDecision(from: peer, transactionID)
     }
 
     /// This node's decision (as a giver) for `transactionID`, from whichever peer (the first by
-    /// peer id when two peers used the same id).
+    /// peer id when two peers used the same id), among the decisions still held in memory.
     public func incomingDecision(_ transactionID: TransferID) -> IncomingDecision? {
         incoming.filter { $0.key.transactionID == transactionID }.min { $0.key.peer < $1.key.peer }?.value
     }
 
-    /// Every decision this node took as a giver, ordered by peer then id.
+    /// The decisions this node took as a giver and still holds in memory (not reported durable
+    /// yet), ordered by peer then id.
     public var incomingDecisions: [IncomingDecision] {
         incoming.sorted { ($0.key.peer, $0.key.transactionID) < ($1.key.peer, $1.key.transactionID) }.map(\.value)
     }
@@ -141,7 +235,7 @@ public struct SettlementMachine: Sendable {
     public func incomingOutcome(from peer: SystemID, _ transactionID: TransferID, requestedAt: Timestamp)
         -> SettlementStatus?
     {
-        if let decision = incoming[IncomingKey(peer: peer, transactionID: transactionID)] { return decision.receipt.status }
+        if let decision = incomingDecision(from: peer, transactionID) { return decision.receipt.status }
         if refusals[peer]?.byID[transactionID] != nil { return .rejected }
         return (refusals[peer]?.covers(requestedAt) ?? false) ? .rejected : nil
     }
@@ -192,8 +286,8 @@ public struct SettlementMachine: Sendable {
                 nextRetryAt <= now
             else { continue }
             let attempt = attempts + 1
-            outgoing[id]?.state = .pending(
-                attempts: attempt, nextRetryAt: now.advanced(by: configuration.retry.delay(afterAttempt: attempt)))
+            let retryAt = now.advanced(by: configuration.retry.delay(afterAttempt: attempt))
+            outgoing[id]?.state = .pending(attempts: attempt, nextRetryAt: retryAt)
             directives.append(.send(to: entry.transfer.peer, entry.transfer.message(from: me)))
         }
         if let next = nextTickDelay(now: now) { directives.append(.scheduleTick(after: next)) }
@@ -233,7 +327,8 @@ public struct SettlementMachine: Sendable {
             outgoing[transfer.transactionID] = OutgoingEntry(
                 transfer: transfer, state: .pending(attempts: 0, nextRetryAt: transfer.createdAt))
             pendingIDs.insert(transfer.transactionID)
-            creditTaken[transfer.peer] = taken
+            // An empty entry is not kept, so a node restored from its totals holds the same entries.
+            creditTaken[transfer.peer] = taken.isEmpty ? nil : taken
 
         case .outgoingSettled(let transfer, let receipt):
             var taken = creditTaken[transfer.peer] ?? CreditTaken()
@@ -248,7 +343,8 @@ public struct SettlementMachine: Sendable {
             outgoing[transfer.transactionID] = OutgoingEntry(
                 transfer: transfer, state: receipt.isAccepted ? .accepted(receipt) : .rejected(receipt))
             pendingIDs.remove(transfer.transactionID)
-            creditTaken[transfer.peer] = taken
+            creditTaken[transfer.peer] = taken.isEmpty ? nil : taken
+            addToDigest(record)
 
         case .incomingDecided(let decision):
             let peer = decision.peer
@@ -261,6 +357,7 @@ public struct SettlementMachine: Sendable {
             }
             incoming[IncomingKey(peer: peer, transactionID: decision.receipt.transactionID)] = decision
             if decision.receipt.isAccepted || creditLines[peer] != nil { creditLines[peer] = line }
+            addToDigest(record)
 
         case .incomingRefused(let refusal, let forgotten):
             var book = refusals[refusal.peer] ?? RefusalBook()
@@ -268,6 +365,11 @@ public struct SettlementMachine: Sendable {
             book.byID[refusal.transactionID] = refusal
             refusals[refusal.peer] = book
         }
+    }
+
+    private mutating func addToDigest(_ record: SettlementRecord) {
+        let change = SettlementTotals.Change(record)
+        if change.digest.count > 0 { digests[change.peer, default: SettlementDigestSum()].add(change.digest) }
     }
 
     /// Applies `record` and returns `.persist(record)`; when the arithmetic overflows, nothing

@@ -42,6 +42,8 @@ extension SettlementService {
         for case .persist(let record) in step.directives {
             guard let sequence = sequences.next() else { break }
             if failure == nil { failure = await persist(record, evidence: envelope) }
+            // Durable: a settled transfer or a decision leaves memory, the store answers for it.
+            if failure == nil { machine.forgetDurable(record) }
             // A record after a failed one is not written: it depended on it.
             if writes.settle(sequence, record: record, written: failure == nil) { rebuild() }
         }
@@ -52,18 +54,15 @@ extension SettlementService {
         return .carriedOut
     }
 
-    /// Writes one record durably (a refusal compactly, any other with its ledger movement), then
-    /// keeps a settled transfer's evidence and resumes its waiters. Returns the error when it could
-    /// not be made durable.
+    /// Writes one record durably (a refusal compactly, any other with its ledger movement, its
+    /// index row and its change to the checkpoint), then resumes a settled transfer's waiters.
+    /// Returns the error when it could not be made durable.
     private func persist(_ record: SettlementRecord, evidence envelope: Envelope?) async -> SafeguardsError? {
-        let kept: String?
-        switch await Self.write(record, evidence: envelope, to: storage, logger: logger) {
-        case .success(let evidence): kept = evidence
-        case .failure(let error): return error
+        if case .failure(let error) = await Self.write(record, evidence: envelope, to: storage, logger: logger) {
+            return error
         }
         if case .outgoingSettled(let transfer, _) = record {
             // The API answers as soon as the outcome is stored.
-            if let kept { evidence[transfer.transactionID] = kept }
             resumeWaiters(transfer.transactionID)
         }
         return nil
@@ -90,7 +89,8 @@ extension SettlementService {
         let (accounts, operations) = FederationLedger.operations(for: record)
         let stored = FederationRecord(
             kind: FederationRecordCoding.settlement, recordID: Self.recordID(record).rawValue,
-            peer: Self.peer(record).rawValue, body: FederationRecordCoding.encode(entry))
+            peer: Self.peer(record).rawValue, body: FederationRecordCoding.encode(entry),
+            settlement: FederationRecordCoding.index(record))
         do {
             try await storage.write(FederationPosting(accounts: accounts, operations: operations, record: stored))
         } catch {
@@ -123,11 +123,9 @@ extension SettlementService {
     private func rebuild() {
         do {
             let stored = try Self.load(store)
-            machine = try SettlementMachine(
-                configuration: machine.configuration, restoring: stored.records, refusalHorizons: stored.refusalHorizons)
+            machine = try Self.restoredMachine(stored, configuration: machine.configuration, store: store)
             digests.removeAll()
             grants = stored.grants
-            evidence = stored.evidence
             _ = machine.restart(now: now())
             scheduleTick(at: now())
         } catch {

@@ -1,83 +1,66 @@
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
+import SafeguardsStore
 
-/// This side's records of transfers, decisions and refusals, as the API shows them: as the disk
-/// holds them, so a record still being written is shown as before it (``SettlementWrites/Shadow``).
+/// This side's records of transfers, decisions and refusals, as the API shows them: read from the
+/// store (the transaction index and the record it points at), so a record still being written is
+/// shown as before it, and nothing the machine has forgotten is missing.
 extension SettlementService {
     /// This side's record of a transaction id (outgoing first, then incoming from any peer: a
-    /// decision, or a refusal still remembered).
+    /// decision, or a refusal still remembered); `nil` when unknown or unreadable.
     public func transaction(_ id: TransferID) -> FederationTransactionBody? {
-        if let entry = machine.outgoing[id].flatMap(durable) { return body(entry) }
-        if let decision = machine.incomingDecision(id), isDurable(decision.peer, id) { return body(decision) }
-        return machine.incomingRefusal(id).flatMap { isDurable($0.peer, id) ? body($0) : nil }
+        guard let found = try? store.federationTransactions(id: id) else { return nil }
+        return found.lazy.compactMap { self.body($0) }.first
     }
 
-    /// `entry` as the disk holds it: absent while its creation is being written, pending while
-    /// its outcome is.
-    private func durable(_ entry: OutgoingEntry) -> OutgoingEntry? {
-        switch writes.shadow(.outgoing(entry.transfer.transactionID)) {
-        case nil: return entry
-        case .absent: return nil
-        case .pending:
-            return OutgoingEntry(transfer: entry.transfer, state: .pending(attempts: 0, nextRetryAt: entry.transfer.createdAt))
+    /// One page of the transactions (optionally with one peer), newest first: keyset on the order
+    /// each transaction was first written, through the `(peer, seq)` index with a peer, so a walk
+    /// returns each transaction once however many are settled meanwhile.
+    ///
+    /// - Throws: `invalid_request` for a cursor this list did not give out, `unavailable` when the
+    ///   store cannot be read.
+    func transactions(peer: SystemID?, page: PageRequest) throws(SafeguardsError) -> FederationTransactionList {
+        let before = try page.afterSequence()
+        let rows: [LedgerStore.IndexedTransaction]
+        do { rows = try store.federationTransactionPage(peer: peer, before: before, limit: page.limit + 1) } catch {
+            throw SafeguardsError(.unavailable, "cannot read the federation transactions")
         }
+        let (items, next) = page.page(rows: rows.map { (sequence: $0.sequence, item: $0) })
+        return FederationTransactionList(transactions: items.compactMap { body($0) }, next: next)
     }
 
-    private func isDurable(_ peer: SystemID, _ id: TransferID) -> Bool {
-        writes.shadow(.incoming(peer, id)) == nil
-    }
-
-    /// One page of the transactions (optionally with one peer), oldest first: ordered by the
-    /// time this side created or decided each, then direction, peer and id, a key no later record
-    /// sorts before (new records are stamped now).
-    func transactions(peer: SystemID?, page: PageRequest) -> FederationTransactionList {
-        var rows: [(key: String, record: Record)] = []
-        for stored in machine.outgoing.values where peer == nil || stored.transfer.peer == peer {
-            guard let entry = durable(stored) else { continue }
-            rows.append((Self.key(entry.transfer.createdAt, "outgoing", entry.transfer.peer, entry.transfer.transactionID), .outgoing(entry)))
-        }
-        for decision in machine.incomingDecisions where peer == nil || decision.peer == peer {
-            guard isDurable(decision.peer, decision.receipt.transactionID) else { continue }
-            rows.append((Self.key(decision.receipt.decidedAt, "incoming", decision.peer, decision.receipt.transactionID), .decided(decision)))
-        }
-        for refusal in machine.incomingRefusals where peer == nil || refusal.peer == peer {
-            guard isDurable(refusal.peer, refusal.transactionID) else { continue }
-            rows.append((Self.key(refusal.decidedAt, "incoming", refusal.peer, refusal.transactionID), .refused(refusal)))
-        }
-        if let after = page.after { rows.removeAll { $0.key <= after } }
-        rows.sort { $0.key < $1.key }
-        let (items, next) = page.page(ascending: rows, key: \.key)
-        return FederationTransactionList(
-            transactions: items.map { row in
-                switch row.record {
-                case .outgoing(let entry): return body(entry)
-                case .decided(let decision): return body(decision)
-                case .refused(let refusal): return body(refusal)
-                }
-            }, next: next)
-    }
-
-    /// Every transaction (optionally with one peer), oldest first: for callers in this process
+    /// Every transaction (optionally with one peer), newest first: for callers in this process
     /// (benchmarks, tests), not the API, which pages.
     public func transactions(peer: SystemID?) -> [FederationTransactionBody] {
-        transactions(peer: peer, page: PageRequest(list: "transactions", limit: .max)).transactions
+        var all: [FederationTransactionBody] = []
+        var page = PageRequest(list: "transactions", limit: PageRequest.maximumLimit)
+        while let list = try? transactions(peer: peer, page: page) {
+            all += list.transactions
+            guard let next = list.next, let cursor = try? PageRequest.decode(next, list: "transactions") else { break }
+            page.after = cursor
+        }
+        return all
     }
 
-    private enum Record {
-        case outgoing(OutgoingEntry)
-        case decided(IncomingDecision)
-        case refused(IncomingRefusal)
+    /// The body of an indexed transaction: its latest record, or its refusal.
+    private func body(_ indexed: LedgerStore.IndexedTransaction) -> FederationTransactionBody? {
+        if let refusal = indexed.refusal { return body(refusal) }
+        guard let stored = indexed.record, let entry = FederationRecordCoding.settlement(stored) else { return nil }
+        switch entry.record {
+        case .outgoingCreated(let transfer):
+            return body(OutgoingEntry(transfer: transfer, state: .pending(attempts: 0, nextRetryAt: transfer.createdAt)))
+        case .outgoingSettled(let transfer, let receipt):
+            let state: OutgoingState = receipt.isAccepted ? .accepted(receipt) : .rejected(receipt)
+            return body(OutgoingEntry(transfer: transfer, state: state), evidence: entry.evidence)
+        case .incomingDecided(let decision):
+            return body(decision)
+        case .incomingRefused(let refusal, _):
+            return body(refusal)
+        }
     }
 
-    /// The sort key: the time as 20 digits, then direction, peer and id, separated by a byte
-    /// below every identifier character so the text order is the tuple order.
-    private static func key(_ time: Timestamp, _ direction: String, _ peer: SystemID, _ id: TransferID) -> String {
-        let digits = String(max(0, time.millisecondsSince1970))
-        return String(repeating: "0", count: 20 - digits.count) + digits + "\u{1}\(direction)\u{1}\(peer)\u{1}\(id)"
-    }
-
-    private func body(_ entry: OutgoingEntry) -> FederationTransactionBody {
+    private func body(_ entry: OutgoingEntry, evidence: String? = nil) -> FederationTransactionBody {
         let receipt = entry.state.receipt
         return FederationTransactionBody(
             transactionID: entry.transfer.transactionID.rawValue, direction: "outgoing",
@@ -85,7 +68,7 @@ extension SettlementService {
             agentID: entry.transfer.agentID.rawValue, amount: entry.transfer.amount,
             status: Self.status(receipt, kind: entry.transfer.kind), reason: receipt?.reason?.rawValue,
             createdAt: entry.transfer.createdAt.description, settledAt: receipt?.decidedAt.description,
-            receipt: receipt.map { Self.receiptBody($0, envelope: evidence[entry.transfer.transactionID]) })
+            receipt: receipt.map { Self.receiptBody($0, envelope: evidence) })
     }
 
     private func body(_ decision: IncomingDecision) -> FederationTransactionBody {

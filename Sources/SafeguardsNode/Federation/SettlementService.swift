@@ -21,8 +21,6 @@ import ServiceLifecycle
 public actor SettlementService: Service {
     var machine: SettlementMachine
     var grants = GrantBook()
-    /// The signed envelope (base64) each settled outgoing transfer's receipt arrived in.
-    var evidence: [TransferID: String] = [:]
     let writer: BudgetWriter
     let storage: any SettlementStorage
     let store: LedgerStore
@@ -62,15 +60,13 @@ public actor SettlementService: Service {
         let stored: Stored
         do {
             stored = try Self.load(store)
-            self.machine = try SettlementMachine(
-                configuration: configuration, restoring: stored.records, refusalHorizons: stored.refusalHorizons)
+            self.machine = try Self.restoredMachine(stored, configuration: configuration, store: store)
         } catch let error as NodeStartupError {
             throw error
         } catch {
             throw NodeStartupError("cannot restore the federation records: \(error)")
         }
         self.grants = stored.grants
-        self.evidence = stored.evidence
         self.writer = writer
         self.storage = storage ?? writer
         self.store = store
@@ -79,51 +75,6 @@ public actor SettlementService: Service {
         self.offers = offers
         self.now = now
         self.logger = logger
-    }
-
-    /// What the store holds of the federation: settlement records (with the refusals still kept
-    /// last), each peer's refusal horizon, the grant book, and the signed receipts kept as evidence.
-    struct Stored {
-        var records: [SettlementRecord] = []
-        var refusalHorizons: [SystemID: Timestamp] = [:]
-        var grants = GrantBook()
-        var evidence: [TransferID: String] = [:]
-    }
-
-    static func load(_ store: LedgerStore) throws -> Stored {
-        var loaded = Stored()
-        for stored in try store.federationRecords() {
-            switch stored.kind {
-            case FederationRecordCoding.settlement:
-                guard let entry = FederationRecordCoding.decode(FederationRecordCoding.SettlementEntry.self, stored.body)
-                else { throw NodeStartupError("federation record \(stored.recordID) cannot be read") }
-                loaded.records.append(entry.record)
-                if let envelope = entry.evidence, case .outgoingSettled(let transfer, _) = entry.record {
-                    loaded.evidence[transfer.transactionID] = envelope
-                }
-            case FederationRecordCoding.proposal:
-                guard let entry = FederationRecordCoding.decode(GrantBook.Outgoing.self, stored.body) else {
-                    throw NodeStartupError("grant proposal \(stored.recordID) cannot be read")
-                }
-                loaded.grants.recordProposal(entry.proposal, pool: entry.poolID)
-            case FederationRecordCoding.grantLearned:
-                guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
-                    throw NodeStartupError("grant \(stored.recordID) cannot be read")
-                }
-                loaded.grants.recordGrant(grant)
-            case FederationRecordCoding.grantDecided:
-                guard let grant = FederationRecordCoding.decode(AllocationGrant.self, stored.body) else {
-                    throw NodeStartupError("grant decision \(stored.recordID) cannot be read")
-                }
-                loaded.grants.recordDecision(grant)
-            default:
-                throw NodeStartupError("unknown federation record kind '\(stored.kind)'")
-            }
-        }
-        let refusals = try store.federationRefusals()
-        loaded.records += refusals.refusals.map { .incomingRefused($0, forgotten: nil) }
-        loaded.refusalHorizons = refusals.horizons
-        return loaded
     }
 
     // MARK: Running
@@ -249,6 +200,7 @@ public actor SettlementService: Service {
         case .invalidAmount, .amountOverflow: return .invalidAmount(error.description)
         case .selfAsPeer: return .invalidRequest(error.description)
         case .exceedsDrawn: return SafeguardsError(.insufficientBudget, error.description)
+        case .historyUnavailable: return SafeguardsError(.unavailable, error.description)
         }
     }
 

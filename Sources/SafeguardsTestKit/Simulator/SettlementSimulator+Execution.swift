@@ -31,6 +31,8 @@ extension SettlementSimulator {
             case .persist(let record):
                 nodes[index].persist(record)
                 nodes[index].ledger.apply(record)
+                // Durable now: a decided record leaves the machine's memory, as in a node.
+                nodes[index].machine?.forgetDurable(record)
                 observe(record, at: node)
             case .send(let peer, let message), .reply(let peer, let message):
                 network.send(from: node, to: peer, message, step: step)

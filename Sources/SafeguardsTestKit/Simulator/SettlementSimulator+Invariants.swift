@@ -39,8 +39,17 @@ extension SettlementSimulator {
             // Requester side: every transfer decided, in the state its giver holds for good: an
             // accepted one exactly as the giver stored it; a rejected one rejected there too, as
             // a stored decision, a remembered refusal, or under the horizon (forgotten or `expired`).
-            for id in machine.outgoing.keys.sorted() {
-                guard let entry = machine.outgoing[id] else { continue }
+            if machine.heldRecordCount != machine.pendingCount {
+                report.violations.append(
+                    "after drain: \(node.id) holds \(machine.heldRecordCount) records in memory, "
+                        + "\(machine.pendingCount) of them pending")
+            }
+            for id in node.started.keys.sorted() {
+                guard let transfer = node.started[id], let state = machine.outgoingState(id) else {
+                    report.violations.append("after drain: \(node.id) cannot find \(id)")
+                    continue
+                }
+                let entry = OutgoingEntry(transfer: transfer, state: state)
                 guard let stored = entry.state.receipt else {
                     report.violations.append("after drain: \(node.id) still has \(id) pending")
                     continue
@@ -61,22 +70,22 @@ extension SettlementSimulator {
             }
             // Giver side: every decision and remembered refusal belongs to a transfer its requester
             // started and ended the same way.
-            let decisions = machine.incomingDecisions
+            let decisions = node.decisions
             for decision in decisions {
-                let requesterEntry = byID[decision.peer]?.machine?.outgoing[decision.receipt.transactionID]
-                if requesterEntry?.state.receipt != decision.receipt {
+                let requesterState = byID[decision.peer]?.machine?.outgoingState(decision.receipt.transactionID)
+                if requesterState?.receipt != decision.receipt {
                     report.violations.append(
                         "after drain: \(node.id) decided \(decision.receipt.transactionID) for \(decision.peer) as "
                             + "\(decision.receipt.status.rawValue) but the requester has "
-                            + "\(String(describing: requesterEntry?.state))")
+                            + "\(String(describing: requesterState))")
                 }
             }
             for refusal in machine.incomingRefusals {
-                let requesterEntry = byID[refusal.peer]?.machine?.outgoing[refusal.transactionID]
-                if requesterEntry?.state.receipt?.status != .rejected {
+                let requesterState = byID[refusal.peer]?.machine?.outgoingState(refusal.transactionID)
+                if requesterState?.receipt?.status != .rejected {
                     report.violations.append(
                         "after drain: \(node.id) refused \(refusal.transactionID) for \(refusal.peer) but the "
-                            + "requester has \(String(describing: requesterEntry?.state))")
+                            + "requester has \(String(describing: requesterState))")
                 }
             }
             checkMachineMatchesLedger(node, machine, decisions)
@@ -103,6 +112,7 @@ extension SettlementSimulator {
             && rebuilt?.incomingRefusals == machine.incomingRefusals
             && nodeIDs.allSatisfy { rebuilt?.refusalHorizon(of: $0) == machine.refusalHorizon(of: $0) }
         if rebuilt?.creditLines != machine.creditLines || rebuilt?.creditTaken != machine.creditTaken
+            || rebuilt?.totals != machine.totals
             // After the drain nothing is pending, so no volatile retry timer differs.
             || rebuilt?.outgoing != machine.outgoing || !sameDecisions
         {

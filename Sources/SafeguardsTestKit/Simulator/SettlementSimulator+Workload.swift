@@ -35,9 +35,9 @@ extension SettlementSimulator {
 
     /// A client retry: the same call again with the same id and fields.
     mutating func retrySomething(_ index: Int) {
-        guard let machine = nodes[index].machine,
-            let id = random.element(of: machine.outgoing.keys.sorted()),
-            let transfer = machine.outgoing[id]?.transfer
+        guard nodes[index].machine != nil,
+            let id = random.element(of: nodes[index].started.keys.sorted()),
+            let transfer = nodes[index].started[id]
         else { return }
         perform(index) { machine, now throws(SettlementError) in
             switch transfer.kind {
@@ -83,12 +83,12 @@ extension SettlementSimulator {
     /// Sends a request that reuses an id its giver has already decided, with another amount or
     /// agent (a buggy or replaying client): the giver must answer `conflict` and change nothing.
     mutating func reuseDecidedID(_ index: Int) {
-        guard let machine = nodes[index].machine else { return }
+        guard nodes[index].machine != nil else { return }
         let me = nodes[index].id
-        let decided = machine.outgoing.filter {
-            $0.value.transfer.kind == .transfer && giverReceipts["\(me)/\($0.key)"] != nil
+        let decided = nodes[index].started.filter {
+            $0.value.kind == .transfer && giverReceipts["\(me)/\($0.key)"] != nil
         }
-        guard let id = random.element(of: decided.keys.sorted()), let transfer = decided[id]?.transfer else { return }
+        guard let id = random.element(of: decided.keys.sorted()), let transfer = decided[id] else { return }
         let otherAgent = AgentID(unchecked: transfer.agentID.rawValue == "agent-1" ? "agent-2" : "agent-1")
         let changeAmount = random.percent(50)
         let request = RemoteTransferRequest(

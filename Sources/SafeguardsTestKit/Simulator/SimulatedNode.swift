@@ -18,6 +18,15 @@ public struct SimulatedNode: Sendable {
     public internal(set) var refusals: [String: IncomingRefusal] = [:]
     /// Each requester's refusal horizon, as the store keeps it.
     public internal(set) var refusalHorizons: [SystemID: Timestamp] = [:]
+    /// Every transfer and return it started, by id (from its records): what the machine no longer
+    /// holds once decided, for the workload and the final checks.
+    public internal(set) var started: [TransferID: OutgoingTransfer] = [:]
+    /// The transfers still pending, as the node's store finds them at start-up.
+    public internal(set) var pending: [TransferID: OutgoingTransfer] = [:]
+    /// Each peer's totals, checkpointed with every record as the node's store does.
+    public internal(set) var totals: [SystemID: SettlementTotals] = [:]
+    /// The decided records, found by id once the machine forgot them.
+    public let history = RecordedSettlementHistory()
     /// The durable budget.
     public internal(set) var ledger: SimulatedLedger
     /// While down: the step at which it restarts.
@@ -30,8 +39,8 @@ public struct SimulatedNode: Sendable {
         self.id = id
         self.configuration = configuration
         self.trust = trust
-        self.machine = SettlementMachine(configuration: configuration)
         self.ledger = ledger
+        self.machine = SettlementMachine(configuration: configuration, history: history)
     }
 
     /// Whether the node is running.
@@ -39,6 +48,20 @@ public struct SimulatedNode: Sendable {
 
     /// Writes a record to the durable state, as the node's store would.
     mutating func persist(_ record: SettlementRecord) {
+        history.write(record)
+        let change = SettlementTotals.Change(record)
+        if !change.isEmpty {
+            totals[change.peer, default: SettlementTotals()].add(change)
+        }
+        switch record {
+        case .outgoingCreated(let transfer):
+            started[transfer.transactionID] = transfer
+            pending[transfer.transactionID] = transfer
+        case .outgoingSettled(let transfer, _):
+            pending[transfer.transactionID] = nil
+        case .incomingDecided, .incomingRefused:
+            break
+        }
         guard case .incomingRefused(let refusal, let forgotten) = record else {
             records.append(record)
             return
@@ -50,13 +73,23 @@ public struct SimulatedNode: Sendable {
         refusals["\(refusal.peer)/\(refusal.transactionID)"] = refusal
     }
 
-    /// The machine rebuilt from the durable state only: the records, then the refusals still
-    /// kept and the horizons (as a node restores from its tables).
+    /// The machine rebuilt from the durable state only, as a node restores from its tables: the
+    /// checkpointed totals, the pending transfers, the refusals still kept and the horizons.
+    /// Decided records stay in ``history``.
     func restoredMachine() throws(SettlementError) -> SettlementMachine {
-        let kept = refusals.keys.sorted().compactMap { refusals[$0] }.map {
-            SettlementRecord.incomingRefused($0, forgotten: nil)
+        try SettlementMachine(
+            configuration: configuration, totals: totals,
+            pending: pending.values.sorted { $0.transactionID < $1.transactionID },
+            refusals: refusals.keys.sorted().compactMap { refusals[$0] }, refusalHorizons: refusalHorizons,
+            history: history)
+    }
+
+    /// Every decision it stored in full, in order.
+    var decisions: [IncomingDecision] {
+        records.compactMap { record in
+            guard case .incomingDecided(let decision) = record else { return nil }
+            return decision
         }
-        return try SettlementMachine(configuration: configuration, restoring: records + kept, refusalHorizons: refusalHorizons)
     }
 }
 
