@@ -206,7 +206,9 @@ struct TenNodeClusterTests {
             let client = clients[requester]!
             var receivedByAgent = Amount.zero
             for giver in its {
+                // Only what this side asked: the giver may have asked this node too.
                 let mine = try await client.federationTransactions(peer: giver).transactions
+                    .filter { $0.direction == "outgoing" }
                 let theirs = try await clients[giver]!.federationTransactions(peer: requester).transactions
                     .filter { $0.direction == "incoming" }
                 #expect(mine.count == 4, "\(requester) asked \(giver) four times")
