@@ -6,7 +6,7 @@ import Testing
 
 /// Three `safeguards node run` processes over mutual TLS on loopback: system_a and system_c ask,
 /// system_b gives.
-struct Cluster {
+struct Cluster: NodeProcessCluster {
     static let token = "cluster-test-token-0123456789"
     static let offer: Amount = 100_000
     let nodes: [String: NodeProcess]
@@ -37,12 +37,28 @@ struct Cluster {
         self.nodes = nodes
     }
 
+    /// Runs `body` on a new cluster, prints the nodes' logs only when it fails, and ends every node.
+    static func with(gossip: String = "", _ body: (inout Cluster) async throws -> Void) async throws {
+        try await run(try Cluster(gossip: gossip), body)
+    }
+}
+
+/// Node processes of a cluster test, and an API client for each one started.
+protocol NodeProcessCluster {
+    static var token: String { get }
+    var nodes: [String: NodeProcess] { get }
+    var clients: [String: SafeguardsClient] { get set }
+}
+
+extension NodeProcessCluster {
+    /// Starts (or starts again) `system`'s node and makes a new client for it.
     mutating func start(_ system: String) async throws {
         let port = try await nodes[system]!.start()
         if let old = clients[system] { await old.pool.shutdown() }
         clients[system] = SafeguardsClient(host: "127.0.0.1", port: port, token: Self.token, maximumConnections: 16)
     }
 
+    /// Ends every client, and every node by its pid.
     func stop() async {
         for client in clients.values { await client.pool.shutdown() }
         for node in nodes.values { await node.kill(signal: SIGTERM) }
@@ -52,9 +68,9 @@ struct Cluster {
         nodes.sorted { $0.key < $1.key }.map { "--- \($0.key)\n\($0.value.log)" }.joined(separator: "\n")
     }
 
-    /// Runs `body` on a new cluster, prints the nodes' logs only when it fails, and ends every node.
-    static func with(gossip: String = "", _ body: (inout Cluster) async throws -> Void) async throws {
-        var cluster = try Cluster(gossip: gossip)
+    /// Runs `body` on `cluster`, prints the nodes' logs only when it fails, and ends every node.
+    static func run(_ cluster: Self, _ body: (inout Self) async throws -> Void) async throws {
+        var cluster = cluster
         do {
             try await body(&cluster)
         } catch {

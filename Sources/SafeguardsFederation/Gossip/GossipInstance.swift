@@ -43,11 +43,11 @@ public enum PeerLiveness: String, Sendable, Hashable, Codable {
 /// One node's Scuttlebutt-style anti-entropy, as a pure value.
 ///
 /// It owns one record (its own), signed on every change, and holds the latest record of every
-/// other origin it has heard of. A round: ``tick(now:trust:random:)`` picks peers; to each the
-/// shell sends ``digest()``; a peer answers with ``delta(for:to:trust:)`` (what the asker lacks)
-/// and its own digest; the asker sends back what the peer lacks. ``merge(_:now:)`` keeps a record
-/// only if it is newer than the one held and its origin's signature verifies. No I/O, clock or
-/// randomness of its own.
+/// other origin it has heard of. A round: ``tick(now:trust:random:)`` picks peers; with each the
+/// shell runs an exchange (see `GossipInstance+Exchange.swift`): our view out, and only when the
+/// views differ, the peer's digest back, then the records it lacks and what we lack of it.
+/// ``merge(_:now:)`` keeps a record only if it is newer than the one held and its origin's
+/// signature verifies. No I/O, clock or randomness of its own.
 public struct GossipInstance: Sendable {
     public let me: SystemID
     public let configuration: GossipConfiguration
@@ -56,6 +56,8 @@ public struct GossipInstance: Sendable {
     private var held: [SystemID: (signed: SignedGossipRecord, record: GossipRecord)] = [:]
     /// When each origin's record last advanced here (for failure detection).
     private var lastAdvance: [SystemID: Timestamp] = [:]
+    /// The hash of every `(origin, version)` in `held`, kept up to date as records change.
+    private var viewHash = GossipView.Accumulator()
     private var rounds = 0
     private let startedAt: Timestamp
     private let sign: @Sendable (GossipRecord) -> SignedGossipRecord
@@ -78,7 +80,7 @@ public struct GossipInstance: Sendable {
         self.sign = sign
         self.verify = verify
         let record = GossipRecord(origin: me, generation: generation, version: 1, heartbeat: 0, summary: summary)
-        held[me] = (sign(record), record)
+        hold(sign(record), record)
         lastAdvance[me] = now
     }
 
@@ -100,6 +102,9 @@ public struct GossipInstance: Sendable {
     public func digest() -> [SystemID: RecordVersion] {
         held.mapValues(\.record.recordVersion)
     }
+
+    /// The fingerprint of ``digest()``: what an exchange opens with.
+    public func view() -> GossipView { viewHash.view(count: held.count) }
 
     /// Alive, suspect or dead, from how long ago `origin`'s record last advanced here (since this
     /// node started, for an origin never heard of).
@@ -157,11 +162,15 @@ public struct GossipInstance: Sendable {
     /// The records `peer` lacks according to its `digest`, oldest version first, within the byte
     /// bound. Records of origins this node trusts less than the relay minimum are not relayed
     /// (this node's own record always goes).
-    public func delta(for digest: [SystemID: RecordVersion], to peer: SystemID, trust: [SystemID: TrustLevel])
-        -> [SignedGossipRecord]
-    {
+    ///
+    /// - Parameter onlyListed: consider only the origins `digest` names (a `wanted` list), not
+    ///   every origin held.
+    public func delta(
+        for digest: [SystemID: RecordVersion], to peer: SystemID, trust: [SystemID: TrustLevel], onlyListed: Bool = false
+    ) -> [SignedGossipRecord] {
         var candidates: [(GossipRecord, SignedGossipRecord)] = []
         for (origin, entry) in held where origin != peer {
+            if onlyListed && digest[origin] == nil { continue }
             if let known = digest[origin], known >= entry.record.recordVersion { continue }
             if origin != me, (trust[origin] ?? .zero) < configuration.minimumRelayTrust { continue }
             candidates.append((entry.record, entry.signed))
@@ -205,7 +214,7 @@ public struct GossipInstance: Sendable {
                 outcome.stale += 1
                 continue
             }
-            held[record.origin] = (signed, record)
+            hold(signed, record)
             lastAdvance[record.origin] = now
             outcome.updated.append(record.origin)
         }
@@ -213,7 +222,14 @@ public struct GossipInstance: Sendable {
     }
 
     private mutating func store(_ record: GossipRecord, now: Timestamp) {
-        held[me] = (sign(record), record)
+        hold(sign(record), record)
         lastAdvance[me] = now
+    }
+
+    /// Holds `record` in place of its origin's previous one, and keeps the view's hash in step.
+    private mutating func hold(_ signed: SignedGossipRecord, _ record: GossipRecord) {
+        if let previous = held[record.origin] { viewHash.toggle(record.origin, previous.record.recordVersion) }
+        viewHash.toggle(record.origin, record.recordVersion)
+        held[record.origin] = (signed, record)
     }
 }

@@ -47,6 +47,8 @@ public actor GossipService: Service {
         /// The version of our record the peer held at its last digest.
         var theirViewOfUs: RecordVersion?
         var disagreements = 0
+        /// Whether the peer refused our view (a node of an older version): it gets full digests.
+        var understandsOnlyFullDigests = false
     }
 
     /// - Parameter exchangeTimeout: the deadline of one exchange; at most `configuration.interval`
@@ -168,10 +170,11 @@ public actor GossipService: Service {
             now: now())
     }
 
-    /// Push-pull with `peer`: our digest out, the records we lack and its digest back, then the
-    /// records it lacks, all within `limit` once it starts (`nil`: each request waits as long as
-    /// the dialer allows), and only after any other exchange with `peer` ended. Returns an error
-    /// message, or `nil` on success.
+    /// An exchange with `peer` (see `GossipInstance+Exchange.swift`): our view out; its view back,
+    /// and its digest when the views differ; then the records it lacks and what we want of it, and
+    /// those records back. All within `limit` once it starts (`nil`: each request waits as long
+    /// as the dialer allows), and only after any other exchange with `peer` ended. Returns an
+    /// error message, or `nil` on success.
     @discardableResult
     func exchange(with peer: SystemID, within limit: Duration?) async -> String? {
         let lock = exchangeLocks[peer] ?? EventLock()
@@ -181,18 +184,16 @@ public actor GossipService: Service {
 
     private func exchangeNow(with peer: SystemID, deadline: ContinuousClock.Instant?) async -> String? {
         do {
-            let answer = try await federation.exchange(
-                GossipDigestBody(instance.digest()), with: peer, deadline: deadline)
-            guard answer.type == .gossipDelta, let delta = try? GossipDeltaBody(decodingBody: answer.body) else {
-                throw SafeguardsError(.peerRefused, "\(peer) answered a digest with \(answer.type)")
+            let answer = try await open(with: peer, deadline: deadline)
+            await absorb(answer.records, from: peer)
+            if let seen = instance.versionOfMe(seenIn: answer.origins, view: answer.view) {
+                peers[peer, default: PeerSync()].theirViewOfUs = seen
             }
-            await absorb(delta.records, from: peer)
-            if let theirs = delta.origins {
-                peers[peer, default: PeerSync()].theirViewOfUs = theirs[instance.me]
-                let missing = instance.delta(for: theirs, to: peer, trust: trust)
-                if !missing.isEmpty {
-                    _ = try await federation.exchange(
-                        GossipDeltaBody(records: missing, digest: nil), with: peer, deadline: deadline)
+            if let followUp = instance.followUp(after: answer, to: peer, trust: trust) {
+                let reply = try await federation.exchange(followUp, with: peer, deadline: deadline)
+                // A node of an older version answers a follow-up with an empty delta: it ignores `wanted`.
+                if reply.type == .gossipDelta, let records = try? GossipDeltaBody(decodingBody: reply.body) {
+                    await absorb(records.records, from: peer)
                 }
             }
             peers[peer, default: PeerSync()].lastSync = now()
@@ -206,26 +207,59 @@ public actor GossipService: Service {
         }
     }
 
-    /// Answers another node's gossip message.
+    /// Steps 1 and 2 of an exchange: our view out, the answer back. A node of an older version
+    /// refuses a view as a malformed digest; it is then sent full digests from here on.
+    private func open(with peer: SystemID, deadline: ContinuousClock.Instant?) async throws -> GossipDeltaBody {
+        let full = peers[peer]?.understandsOnlyFullDigests ?? false
+        let answer: Envelope
+        do throws(SafeguardsError) {
+            answer = try await federation.exchange(
+                full ? instance.fullOpening() : instance.opening(), with: peer, deadline: deadline)
+        } catch {
+            guard !full, error.code == .peerRefused, error.message.contains("refused: malformed") else { throw error }
+            logger.info(
+                "a peer refused our gossip view; it gets full digests", metadata: ["peer.system_id": "\(peer)"])
+            peers[peer, default: PeerSync()].understandsOnlyFullDigests = true
+            answer = try await federation.exchange(instance.fullOpening(), with: peer, deadline: deadline)
+        }
+        guard answer.type == .gossipDelta, let delta = try? GossipDeltaBody(decodingBody: answer.body) else {
+            throw SafeguardsError(.peerRefused, "\(peer) answered a digest with \(answer.type)")
+        }
+        return delta
+    }
+
+    /// Answers another node's gossip message. A body that does not decode (not JSON, a list over
+    /// its bound, a view that cannot be one) is refused as malformed and costs the peer trust.
     func handle(_ envelope: Envelope, from peer: SystemID) async -> any MessageBody {
         switch envelope.type {
         case .gossipDigest:
-            guard let body = try? GossipDigestBody(decodingBody: envelope.body) else {
-                return ErrorBody(code: .malformed, message: "a gossip_digest body did not decode")
+            let body: GossipDigestBody
+            do throws(WireError) { body = try GossipDigestBody(decodingBody: envelope.body) } catch {
+                return await refuse(error, from: peer)
             }
-            let theirs = body.origins
-            peers[peer, default: PeerSync()].theirViewOfUs = theirs[instance.me]
+            if let seen = instance.versionOfMe(seenIn: body.origins, view: body.view) {
+                peers[peer, default: PeerSync()].theirViewOfUs = seen
+            }
             peers[peer, default: PeerSync()].lastSync = now()
-            return GossipDeltaBody(records: instance.delta(for: theirs, to: peer, trust: trust), digest: instance.digest())
+            return instance.answer(body, from: peer, trust: trust)
         case .gossipDelta:
-            guard let body = try? GossipDeltaBody(decodingBody: envelope.body) else {
-                return ErrorBody(code: .malformed, message: "a gossip_delta body did not decode")
+            let body: GossipDeltaBody
+            do throws(WireError) { body = try GossipDeltaBody(decodingBody: envelope.body) } catch {
+                return await refuse(error, from: peer)
             }
             await absorb(body.records, from: peer)
-            return GossipDeltaBody(records: [], digest: nil)
+            return instance.answer(wanted: body, from: peer, trust: trust)
         default:
             return ErrorBody(code: .unknownType, message: "not a gossip message: \(envelope.type)")
         }
+    }
+
+    /// Logs a gossip body that did not decode, counts it against `peer`, and says why.
+    private func refuse(_ error: WireError, from peer: SystemID) async -> ErrorBody {
+        logger.warning(
+            "refused a malformed gossip message", metadata: ["peer.system_id": "\(peer)", "error": "\(error)"])
+        await federation.registry.recordOffense(peer, .malformed, now: now())
+        return ErrorBody(error)
     }
 
     /// Merges records, counts forgeries against the peer that relayed them, and reconciles with
