@@ -3,8 +3,10 @@ import SafeguardsCore
 /// The journal as the ledger's ``TransferArchive``: where a transfer that left memory is found
 /// by id. Reads go through the store's reader connections (WAL), never the commit queue's, and
 /// see only committed rows, which is all the ledger ever evicts.
-struct JournalArchive: TransferArchive {
+final class JournalArchive: TransferArchive {
     let store: LedgerStore
+
+    init(store: LedgerStore) { self.store = store }
 
     func transfer(_ id: TransferID) -> Transfer? {
         // A failed read answers "not found": a new transfer under a stored id is then refused

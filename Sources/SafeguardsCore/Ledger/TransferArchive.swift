@@ -8,7 +8,11 @@
 ///
 /// The archive shows only committed transfers, and a transfer leaves memory only once its row
 /// is committed, so an id is always in memory, in the archive, or in neither.
-public protocol TransferArchive: Sendable {
+///
+/// Class-bound: the ledger holds it as one reference. An archive held as an opaque existential
+/// would make ``Ledger`` address-only, and every non-mutating call inside a mutating operation
+/// would then copy the whole ledger.
+public protocol TransferArchive: AnyObject, Sendable {
     /// The stored transfer with `id`, or nil. A read that fails answers nil: the journal's
     /// unique ids still refuse a second transfer under the same id when it is committed.
     func transfer(_ id: TransferID) -> Transfer?
