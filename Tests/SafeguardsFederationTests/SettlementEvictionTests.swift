@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func unreadableHistoryAnswersNothingRatherThanDecideAgain() throws {
-        struct Broken: SettlementHistory {
+        final class Broken: SettlementHistory {
             func decision(from peer: SystemID, _ transactionID: TransferID) throws(SettlementHistoryUnavailable)
                 -> IncomingDecision?
             { throw SettlementHistoryUnavailable("disk gone") }

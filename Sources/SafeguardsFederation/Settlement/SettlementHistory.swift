@@ -12,7 +12,10 @@ import SafeguardsCore
 /// A lookup that cannot read throws ``SettlementHistoryUnavailable``; the machine then answers
 /// nothing for that event (a peer asks again) rather than take "not found" for an answer, which
 /// could decide an id twice.
-public protocol SettlementHistory: Sendable {
+///
+/// Class-bound: the machine holds it as one reference. Held as an opaque existential it would make
+/// ``SettlementMachine`` address-only, and calls inside its mutating steps would copy the machine.
+public protocol SettlementHistory: AnyObject, Sendable {
     /// The giver's stored decision for `peer`'s id `transactionID`, if it stored one in full.
     /// - Throws: ``SettlementHistoryUnavailable`` when the store cannot be read.
     func decision(from peer: SystemID, _ transactionID: TransferID) throws(SettlementHistoryUnavailable)
@@ -33,7 +36,7 @@ public struct SettlementHistoryUnavailable: Error, Sendable, Hashable {
 }
 
 /// No history: every record the machine needs is in memory (a machine that never forgets).
-public struct NoSettlementHistory: SettlementHistory {
+public final class NoSettlementHistory: SettlementHistory {
     /// The empty lookup.
     public init() {}
 

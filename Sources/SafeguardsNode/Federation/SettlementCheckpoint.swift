@@ -33,8 +33,10 @@ extension FederationRecordCoding {
 
 /// The decided records a node's machine no longer holds, read from SQLite through the
 /// transaction index (`federation_transactions_by_id`), one indexed read per lookup.
-struct StoredSettlementHistory: SettlementHistory {
+final class StoredSettlementHistory: SettlementHistory {
     let store: LedgerStore
+
+    init(store: LedgerStore) { self.store = store }
 
     func decision(from peer: SystemID, _ transactionID: TransferID) throws(SettlementHistoryUnavailable)
         -> IncomingDecision?
