@@ -27,7 +27,7 @@ extension LedgerStore {
             sql: """
                 INSERT INTO federation_transactions(direction, peer, transaction_id, record_seq, pending)
                 VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(direction, peer, transaction_id)
+                ON CONFLICT(transaction_id, direction, peer)
                 DO UPDATE SET record_seq = excluded.record_seq, pending = excluded.pending
                 """
         ).execute(arguments: [entry.direction, peer, entry.transactionID, recordSeq, entry.isPending])
@@ -169,7 +169,8 @@ extension LedgerStore {
     public func federationTransactions(id transactionID: TransferID) throws(StoreError) -> [IndexedTransaction] {
         try read("read a federation transaction") { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM federation_transactions WHERE transaction_id = ? ORDER BY direction DESC, peer",
+                db.cachedStatement(
+                    sql: "SELECT * FROM federation_transactions WHERE transaction_id = ? ORDER BY direction DESC, peer"),
                 arguments: [transactionID.rawValue]
             ).map { try Self.indexedTransaction(db, $0) }
         }
@@ -179,7 +180,8 @@ extension LedgerStore {
         var found = IndexedTransaction(sequence: row["seq"], record: nil, refusal: nil)
         if let recordSeq: Int64 = row["record_seq"] {
             found.record = try Row.fetchOne(
-                db, sql: "SELECT seq, kind, record_id, peer, body FROM federation_records WHERE seq = ?", arguments: [recordSeq]
+                db.cachedStatement(sql: "SELECT seq, kind, record_id, peer, body FROM federation_records WHERE seq = ?"),
+                arguments: [recordSeq]
             ).map(Self.federationRecord(from:))
         } else {
             found.refusal = try Row.fetchOne(

@@ -268,10 +268,10 @@ enum StoreSchema {
                         transaction_id TEXT NOT NULL,
                         record_seq INTEGER REFERENCES federation_records(seq),
                         pending INTEGER NOT NULL DEFAULT 0,
-                        UNIQUE (direction, peer, transaction_id)
+                        -- Led by the id: also the index that finds a transaction by id.
+                        UNIQUE (transaction_id, direction, peer)
                     );
                     CREATE INDEX federation_transactions_by_peer ON federation_transactions(peer, seq);
-                    CREATE INDEX federation_transactions_by_id ON federation_transactions(transaction_id);
                     CREATE INDEX federation_transactions_pending ON federation_transactions(seq) WHERE pending = 1;
                     -- Each peer's running totals (credit used on our line, credit drawn from theirs,
                     -- the settlement digest's sums), changed in the transaction of each record.

@@ -32,7 +32,7 @@ extension FederationRecordCoding {
 }
 
 /// The decided records a node's machine no longer holds, read from SQLite through the
-/// transaction index (`federation_transactions_by_id`), one indexed read per lookup.
+/// transaction index (its unique key leads with the id), one indexed read per lookup.
 final class StoredSettlementHistory: SettlementHistory {
     let store: LedgerStore
 
