@@ -5,7 +5,9 @@ import SafeguardsCore
 extension LedgerStore {
     /// Calls `body` with every reservation and spend of `agent` created after `after` (the
     /// transfers that credit its `spent` account), oldest first: id, time and amount as the
-    /// journal holds them. Read through a cursor, so a long window is never held in memory.
+    /// journal holds them. A range of the agent's `(agent_id, created_at)` history index (a
+    /// transfer that credits an agent's `spent` account debits its budget, so it is the agent's),
+    /// read through a cursor, so a long window is never held in memory.
     ///
     /// - Throws: ``StoreError`` when the journal cannot be read.
     public func agentUses(
@@ -15,10 +17,10 @@ extension LedgerStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT id, created_at, amount FROM transfers
-                    WHERE credit_account = ? AND created_at > ? ORDER BY created_at
+                    SELECT id, created_at, amount FROM transfers INDEXED BY transfers_by_agent
+                    WHERE agent_id = ? AND created_at > ? AND credit_account = ? ORDER BY created_at
                     """,
-                arguments: [LedgerAccounts.spent(agent).rawValue, after.millisecondsSince1970])
+                arguments: [agent.rawValue, after.millisecondsSince1970, LedgerAccounts.spent(agent).rawValue])
             while let row = try rows.next() {
                 body(
                     TransferID(unchecked: row["id"]), Timestamp(millisecondsSince1970: row["created_at"]),

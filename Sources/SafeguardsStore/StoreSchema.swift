@@ -238,8 +238,8 @@ enum StoreSchema {
         migrator.registerMigration("v10_transfer_history") { db in
             // The journal searchable without a scan: who and what each transfer is about, filled
             // for the rows already written, then one `(column, seq)` index per filter for newest-first
-            // keyset pages (the creation time has its index since `v9_ledger_checkpoint`). See
-            // `TransferHistoryColumns`.
+            // keyset pages (the creation time has its index since `v9_ledger_checkpoint`; the
+            // indexes lead with the time since `v12_history_by_time`). See `TransferHistoryColumns`.
             try db.execute(
                 sql: """
                     ALTER TABLE transfers ADD COLUMN agent_id TEXT;
@@ -286,6 +286,22 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     -- Grant records are read at start-up without the settlement history.
                     CREATE INDEX federation_records_by_kind ON federation_records(kind, seq);
+                    """)
+        }
+        migrator.registerMigration("v12_history_by_time") { db in
+            // The history's indexes lead with their filter, then the creation time (the row's seq
+            // follows, as in every index): a page is a keyset walk on `(created_at, seq)` that a
+            // time filter bounds, and an agent's rate-limit window is a range of its own index, so
+            // the index on the credit account that served it alone goes.
+            try db.execute(
+                sql: """
+                    DROP INDEX transfers_by_agent;
+                    DROP INDEX transfers_by_pool;
+                    DROP INDEX transfers_by_kind;
+                    DROP INDEX transfers_by_credit_account;
+                    CREATE INDEX transfers_by_agent ON transfers(agent_id, created_at);
+                    CREATE INDEX transfers_by_pool ON transfers(pool_id, created_at);
+                    CREATE INDEX transfers_by_kind ON transfers(kind, created_at);
                     """)
         }
         return migrator

@@ -27,25 +27,43 @@ public struct TransferFilter: Sendable, Equatable {
     }
 }
 
+/// Where a page of the history ends: the creation time and sequence number of its last transfer.
+/// The history's order is newest first by `(created_at, seq)`, and the next page holds the
+/// transfers before this key.
+public struct TransferCursor: Sendable, Hashable {
+    /// The creation time, in milliseconds since 1970.
+    public var createdAt: Int64
+    /// The row's sequence number (the order written), which breaks ties of time.
+    public var sequence: Int64
+
+    /// The key of a transfer created at `createdAt` and written as row `sequence`.
+    public init(createdAt: Int64, sequence: Int64) {
+        self.createdAt = createdAt
+        self.sequence = sequence
+    }
+}
+
 /// The journal's history, newest first, read from SQLite through an index, never from memory
 /// (which holds the live state only).
 ///
-/// One index serves each page: the first of agent, pool, kind that the filter names walks its
-/// `(column, seq)` index down from the cursor and checks the other filters on the rows it meets;
-/// a filter on time alone reads the creation-time index and sorts the window's sequence numbers
-/// (so a narrow window is cheap and a wide one costs what it holds); no filter walks the primary
-/// key. The page is chosen by sequence numbers first, and only its own rows are read whole.
+/// One index serves each page, walked down from the cursor by `(created_at, seq)`: the first of
+/// agent, pool, kind that the filter names uses its `(column, created_at)` index and checks the
+/// other filters on the rows it meets; without one, the creation-time index. A time filter bounds
+/// the walk on either index. The page is chosen through the index first, and only its own rows
+/// are read whole.
 extension LedgerStore {
-    /// Transfers matching `filter`, newest first: at most `limit` with `seq < before`, each with
-    /// its sequence number (the keyset of the next page).
+    /// Transfers matching `filter`, newest first: at most `limit` before `cursor`, each with its
+    /// own key (the cursor of the next page).
     ///
     /// - Throws: ``StoreError`` when the rows cannot be read or one does not decode.
-    public func transferPage(_ filter: TransferFilter, before: Int64?, limit: Int) throws(StoreError)
-        -> [(sequence: Int64, item: Transfer)]
+    public func transferPage(_ filter: TransferFilter, before cursor: TransferCursor?, limit: Int) throws(StoreError)
+        -> [(cursor: TransferCursor, item: Transfer)]
     {
-        let (sql, arguments) = Self.historyQuery(filter, before: before, limit: limit)
+        let (sql, arguments) = Self.historyQuery(filter, before: cursor, limit: limit)
         return try read("read the transfer history") { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in (row["seq"], try Self.transfer(from: row)) }
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                (TransferCursor(createdAt: row["created_at"], sequence: row["seq"]), try Self.transfer(from: row))
+            }
         }
     }
 
@@ -53,8 +71,8 @@ extension LedgerStore {
     /// filter reads the journal from end to end.
     ///
     /// - Throws: ``StoreError`` when the plan cannot be read.
-    public func transferPagePlan(_ filter: TransferFilter, before: Int64?) throws(StoreError) -> [String] {
-        let (sql, arguments) = Self.historyQuery(filter, before: before, limit: 1)
+    public func transferPagePlan(_ filter: TransferFilter, before cursor: TransferCursor?) throws(StoreError) -> [String] {
+        let (sql, arguments) = Self.historyQuery(filter, before: cursor, limit: 1)
         return try read("explain the transfer history") { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] }
         }
@@ -62,11 +80,14 @@ extension LedgerStore {
 
     /// The page query: the sequence numbers of the page through the chosen index, then their rows.
     /// Every name in the text comes from this function, never from input.
-    static func historyQuery(_ filter: TransferFilter, before: Int64?, limit: Int)
+    static func historyQuery(_ filter: TransferFilter, before cursor: TransferCursor?, limit: Int)
         -> (sql: String, arguments: StatementArguments)
     {
-        var conditions = ["seq < ?"]
-        var arguments: StatementArguments = [before ?? .max]
+        // The first page starts past every key: the walk is then a search of the index like any
+        // other page, never a scan of it.
+        let cursor = cursor ?? TransferCursor(createdAt: .max, sequence: .max)
+        var conditions = ["(created_at, seq) < (?, ?)"]
+        var arguments: StatementArguments = [cursor.createdAt, cursor.sequence]
         var index: String?
         func match(_ column: String, _ value: String?, indexed name: String) {
             guard let value else { return }
@@ -85,15 +106,13 @@ extension LedgerStore {
             conditions.append("created_at < ?")
             arguments += [until.millisecondsSince1970]
         }
-        if index == nil, filter.since != nil || filter.until != nil { index = "transfers_by_time" }
         arguments += [limit]
-        // NOT INDEXED still walks the primary key (`seq` is the rowid); it keeps the planner from
-        // reading a whole secondary index instead.
-        let source = index.map { "transfers INDEXED BY \($0)" } ?? "transfers NOT INDEXED"
+        let source = "transfers INDEXED BY \(index ?? "transfers_by_time")"
         let sql = """
             SELECT * FROM transfers WHERE seq IN (
-                SELECT seq FROM \(source) WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?
-            ) ORDER BY seq DESC
+                SELECT seq FROM \(source) WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY created_at DESC, seq DESC LIMIT ?
+            ) ORDER BY created_at DESC, seq DESC
             """
         return (sql, arguments)
     }

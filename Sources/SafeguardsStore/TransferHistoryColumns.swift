@@ -3,7 +3,8 @@ import SafeguardsCore
 
 /// The columns that make the journal searchable by agent, pool and kind, denormalized onto each
 /// `transfers` row (`agent_id`, `pool_id`, `kind`; migration `v10_transfer_history`) and indexed
-/// with `seq` last, so a filtered history page is a keyset walk of one index.
+/// with the creation time next (`v12_history_by_time`), so a filtered history page is a keyset
+/// walk of one index.
 ///
 /// - `agent_id`: the agent whose account the transfer debits or credits (see
 ///   ``LedgerAccounts/agent(owning:)``), never the `agent_id` in its metadata: a giver's movement

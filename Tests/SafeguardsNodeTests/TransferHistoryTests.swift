@@ -167,7 +167,7 @@ struct TransferHistoryTests {
                 TransferFilter(pool: pool, kind: .reservation), TransferFilter(kind: .spend, until: time),
             ]
             for filter in filters {
-                for before: Int64? in [nil, 7] {
+                for before: TransferCursor? in [nil, TransferCursor(createdAt: time.millisecondsSince1970, sequence: 7)] {
                     let plan = try node.operations.store.transferPagePlan(filter, before: before)
                     #expect(!plan.isEmpty)
                     #expect(!plan.contains { $0.contains("SCAN transfers") }, "\(filter): \(plan)")

@@ -80,9 +80,15 @@ struct PageRequest: Sendable, Equatable {
 
     /// Rows fetched `limit + 1` at a time (newest first): the page, and the cursor when more follow.
     func page<Item>(rows: [(sequence: Int64, item: Item)]) -> (items: [Item], next: String?) {
-        let page = rows.prefix(limit)
-        let next = rows.count > limit ? page.last.map { cursor(after: String($0.sequence)) } : nil
+        let (page, next) = self.page(rows: rows) { String($0.sequence) }
         return (page.map(\.item), next)
+    }
+
+    /// Rows fetched `limit + 1` at a time in the list's order: the page, and the cursor after the
+    /// page's last row (its `key`) when more follow.
+    func page<Row>(rows: [Row], key: (Row) -> String) -> (rows: ArraySlice<Row>, next: String?) {
+        let page = rows.prefix(limit)
+        return (page, rows.count > limit ? page.last.map { cursor(after: key($0)) } : nil)
     }
 
     static let malformed = SafeguardsError.invalidRequest("after is not a cursor this list gave out")

@@ -6,26 +6,39 @@ import SafeguardsStore
 /// `GET /v1/transfers?agent_id=&pool_id=&since=&until=&kind=&limit=&after=`: the journal's history,
 /// newest first, read from SQLite through an index (see ``LedgerStore/transferPage(_:before:limit:)``).
 ///
-/// The cursor is the sequence number of the page's last transfer, and the next page holds the
-/// older ones: a walk sees every transfer that existed when it started exactly once, and none
-/// written during it (they are newer than its first page). An id that is well formed but names no
-/// agent or pool gives an empty list, as `GET /v1/alerts` and `GET /v1/decisions` do.
+/// Newest first by creation time, then by the order written. The cursor is the key of the page's
+/// last transfer (``TransferCursor``), and the next page holds the ones before it: a walk sees
+/// every transfer that existed when it started exactly once, and none written during it (they are
+/// newer than its first page, unless the node's clock stepped back). An id that is well formed but
+/// names no agent or pool gives an empty list, as `GET /v1/alerts` and `GET /v1/decisions` do.
 extension APIRoutes {
     func addTransferHistory(_ v1: RouterGroup<BasicRequestContext>) {
         v1.get("transfers") { request, _ in
             let filter = try Self.transferFilter(request)
             let page = try PageRequest(request, list: "transfers")
-            let rows: [(sequence: Int64, item: Transfer)]
+            let rows: [(cursor: TransferCursor, item: Transfer)]
             do {
-                rows = try operations.store.transferPage(filter, before: try page.afterSequence(), limit: page.limit + 1)
+                rows = try operations.store.transferPage(filter, before: try Self.transferCursor(page), limit: page.limit + 1)
             } catch let error as SafeguardsError {
                 throw error
             } catch {
                 throw SafeguardsError(.unavailable, "cannot read the transfer history")
             }
-            let (transfers, next) = page.page(rows: rows)
-            return JSONBody.response(TransferListBody(transfers: transfers.map(TransferBody.init), next: next))
+            let (shown, next) = page.page(rows: rows) { "\($0.cursor.createdAt).\($0.cursor.sequence)" }
+            return JSONBody.response(TransferListBody(transfers: shown.map { TransferBody($0.item) }, next: next))
         }
+    }
+
+    /// The key in `page`'s cursor: `<created_at>.<seq>`.
+    ///
+    /// - Throws: `invalid_request` for a cursor that does not hold one.
+    static func transferCursor(_ page: PageRequest) throws(SafeguardsError) -> TransferCursor? {
+        guard let after = page.after else { return nil }
+        let parts = after.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let createdAt = Int64(parts[0]), let sequence = Int64(parts[1]), sequence > 0 else {
+            throw PageRequest.malformed
+        }
+        return TransferCursor(createdAt: createdAt, sequence: sequence)
     }
 
     /// The filters in the query of `request`.
