@@ -123,11 +123,28 @@ make_data() {
     [ -f "$database" ] || fail "no database at $database"
 
     # The rows a spend of 0.01 writes (`spd_<hex>`, agent account to its spent account), with
-    # creation times from D days ago up to now.
-    local now_ms span_ms started
+    # creation times from D days ago up to now; and, when the data binary's schema has them (a
+    # node refuses to start on a checkpoint that disagrees with its journal), what the spend's
+    # commit writes with its row: the history columns and the accounts' checkpointed balances.
+    # An older schema gets them from the binary's migrations at its first start.
+    local now_ms span_ms started last_seq extra=""
     now_ms=$(($(date +%s%N) / 1000000))
     span_ms=$((days * 86400000))
     started=$(date +%s%N)
+    last_seq=$(sqlite3 "$database" "SELECT COALESCE(MAX(seq), 0) FROM transfers")
+    if [ "$(sqlite3 "$database" "SELECT count(*) FROM pragma_table_info('transfers') WHERE name = 'agent_id'")" = 1 ]; then
+        extra+="UPDATE transfers SET agent_id = substr(debit_account, 7), pool_id = '$pool', kind = 'spend'
+            WHERE seq > $last_seq;"
+    fi
+    if [ "$(sqlite3 "$database" "SELECT count(*) FROM pragma_table_info('accounts') WHERE name = 'debits_posted'")" = 1 ]; then
+        local side
+        for side in debit credit; do
+            extra+="UPDATE accounts SET ${side}s_posted = ${side}s_posted + added.total
+                FROM (SELECT ${side}_account AS id, SUM(posted_amount) AS total FROM transfers
+                    WHERE seq > $last_seq GROUP BY ${side}_account) AS added
+                WHERE accounts.id = added.id;"
+        done
+    fi
     sqlite3 "$database" >/dev/null <<SQL
 PRAGMA foreign_keys = ON;
 BEGIN;
@@ -138,6 +155,7 @@ SELECT printf('spd_%032x', i), 'agent:a' || (i % $agents), 'spent:a' || (i % $ag
     'spend by agent a' || (i % $agents), '{"agent_id":"a' || (i % $agents) || '","kind":"spend"}',
     $now_ms - $span_ms + (i * $span_ms) / $transfers, 'posted', 10000, NULL
 FROM n;
+$extra
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
