@@ -8,7 +8,10 @@ import Yams
 /// every node, publishes the APIs on loopback only, checks each node's health and takes its
 /// tokens from the environment (`.env`, git-ignored); the image runs as an unprivileged user and
 /// its runtime stage holds only the binary. `safeguards node health` is the healthcheck.
-@Suite("Container files and the healthcheck", .timeLimit(.minutes(1)))
+///
+/// Two minutes, as for the other suites that launch processes: a launch waits at
+/// `ProcessLaunchGate` while the connection flood test holds it, over a minute on a loaded machine.
+@Suite("Container files and the healthcheck", .timeLimit(.minutes(2)))
 struct ContainerTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
