@@ -32,10 +32,13 @@ public struct AdaptiveSizingBody: Codable, Sendable, Equatable {
     public var growthRate: RatioText
     public var shrinkRate: RatioText
     public var minAgentsForAdjustment: Int
+    /// No change while the size the use calls for is within this fraction of the pool's size
+    /// (default 0.05); answered with the value in force.
+    public var deadBand: RatioText?
 
     public init(
         adjustmentIntervalSeconds: Int, minPoolBudget: Amount, maxPoolBudget: Amount, utilizationTarget: RatioText,
-        growthRate: RatioText, shrinkRate: RatioText, minAgentsForAdjustment: Int
+        growthRate: RatioText, shrinkRate: RatioText, minAgentsForAdjustment: Int, deadBand: RatioText? = nil
     ) {
         self.adjustmentIntervalSeconds = adjustmentIntervalSeconds
         self.minPoolBudget = minPoolBudget
@@ -44,12 +47,13 @@ public struct AdaptiveSizingBody: Codable, Sendable, Equatable {
         self.growthRate = growthRate
         self.shrinkRate = shrinkRate
         self.minAgentsForAdjustment = minAgentsForAdjustment
+        self.deadBand = deadBand
     }
 
     enum CodingKeys: String, CodingKey {
         case adjustmentIntervalSeconds = "adjustment_interval_seconds", minPoolBudget = "min_pool_budget"
         case maxPoolBudget = "max_pool_budget", utilizationTarget = "utilization_target", growthRate = "growth_rate"
-        case shrinkRate = "shrink_rate", minAgentsForAdjustment = "min_agents_for_adjustment"
+        case shrinkRate = "shrink_rate", minAgentsForAdjustment = "min_agents_for_adjustment", deadBand = "dead_band"
     }
 }
 

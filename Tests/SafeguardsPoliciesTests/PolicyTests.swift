@@ -95,6 +95,63 @@ struct AdaptivePoolSizingTests {
         #expect(policy.propose(PoolUsage(total: 1000, available: 0, used: 1000, agentCount: 2)) == nil)
         #expect(policy.propose(PoolUsage(total: 1000, available: 300, used: 700, agentCount: 3)) == nil)
     }
+
+    /// Plays `steps` intervals with the agents' use held at `used`; the totals each one set.
+    func totals(from total: Amount, used: Amount, policy: AdaptivePoolSizing, steps: Int = 50) -> [Amount] {
+        var usage = PoolUsage(total: total, available: (try? total.subtracting(used)) ?? .zero, used: used, agentCount: 3)
+        var totals: [Amount] = []
+        for _ in 0..<steps {
+            guard let proposal = policy.propose(usage) else { break }
+            totals.append(proposal.newValue)
+            usage.available = (try? proposal.newValue.subtracting(used)) ?? .zero
+            usage.total = proposal.newValue
+        }
+        return totals
+    }
+
+    @Test func steadyUseSettlesWithinTheDeadBand() {
+        // Use held at 300 of a 348.7 pool (86 %, target 70 %): one step up, then no change.
+        let settled = totals(from: Amount("348.7")!, used: 300, policy: policy)
+        #expect(settled == [Amount("418.44")!])
+        #expect(policy.propose(PoolUsage(total: settled[0], available: Amount("118.44")!, used: 300, agentCount: 3)) == nil)
+        // From far below or far above the size on target, the rates bound each step and the pool
+        // stops once within 5 % of used / target, whatever the start.
+        for start: Amount in [100, 250, 428, 900, 2000] {
+            let steps = totals(from: start, used: 300, policy: policy)
+            let final = steps.last ?? start
+            let onTarget = Amount("428.571428")!
+            let gap = final > onTarget ? try! final.subtracting(onTarget) : try! onTarget.subtracting(final)
+            #expect(gap <= Ratio(basisPoints: 500).of(final), "\(start): \(steps)")
+            // Settled: the walk ended on its own, well before the 50 steps played.
+            #expect(steps.count < 20, "\(start): \(steps)")
+        }
+        // Without a dead band it still settles, on the size on target exactly.
+        var exact = policy
+        exact.deadBand = Ratio(basisPoints: 0)
+        #expect(totals(from: 1000, used: 300, policy: exact).last == Amount("428.571428")!)
+    }
+
+    @Test func aPoolOutsideItsBoundsIsBroughtBackAndTheReasonSaysSo() throws {
+        // Barely used, yet below min_pool_budget: raised, and said to be raised.
+        let raised = try #require(policy.propose(PoolUsage(total: 50, available: 50, used: 0, agentCount: 3)))
+        #expect(raised.newValue == 100)
+        #expect(raised.reason == "pool below min_pool_budget \(Amount(100)): raised to it")
+        // Above max_pool_budget: lowered to it, not by one shrink step.
+        let lowered = try #require(policy.propose(PoolUsage(total: 3000, available: 1500, used: 1400, agentCount: 3)))
+        #expect(lowered.newValue == 2000)
+        #expect(lowered.reason == "pool above max_pool_budget \(Amount(2000)): lowered to it")
+        // A shrink stopped by what the agents hold says so.
+        let floored = try #require(policy.propose(PoolUsage(total: 420, available: 20, used: 10, agentCount: 5)))
+        #expect(floored.reason.hasSuffix("floored at what its agents hold (\(Amount(400)))"), "\(floored.reason)")
+    }
+
+    @Test func aDeadBandOfOneOrMoreIsRefused() {
+        var wide = policy
+        wide.deadBand = Ratio(basisPoints: 10_000)
+        #expect(throws: PolicyError.self) { try wide.validate() }
+        wide.deadBand = Ratio(basisPoints: 9_999)
+        #expect(throws: Never.self) { try wide.validate() }
+    }
 }
 
 @Suite("Priority-based reallocation")

@@ -132,13 +132,16 @@ public actor PolicyService: Service {
         do {
             switch kind {
             case "adaptive_sizing":
-                let body = try decoder.decode(AdaptiveSizingBody.self, from: json)
+                var body = try decoder.decode(AdaptiveSizingBody.self, from: json)
                 let policy = AdaptivePoolSizing(
                     adjustmentInterval: .seconds(body.adjustmentIntervalSeconds), minPoolBudget: body.minPoolBudget,
                     maxPoolBudget: body.maxPoolBudget, utilizationTarget: try Ratio(parsing: body.utilizationTarget.text),
                     growthRate: try Ratio(parsing: body.growthRate.text), shrinkRate: try Ratio(parsing: body.shrinkRate.text),
-                    minAgentsForAdjustment: body.minAgentsForAdjustment)
+                    minAgentsForAdjustment: body.minAgentsForAdjustment,
+                    deadBand: try body.deadBand.map { text throws(PolicyError) in try Ratio(parsing: text.text) }
+                        ?? AdaptivePoolSizing.defaultDeadBand)
                 try policy.validate()
+                body.deadBand = RatioText(policy.deadBand.description)
                 entry.adaptiveSizing = (policy, body)
             case "priority_reallocation":
                 let body = try decoder.decode(PriorityReallocationBody.self, from: json)

@@ -255,7 +255,7 @@ enum PolicyTables {
             pairs.append(
                 (
                     "adaptive sizing",
-                    "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), min \(sizing.minAgentsForAdjustment) agents"
+                    "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), dead band \(sizing.deadBand?.text ?? "0.05"), min \(sizing.minAgentsForAdjustment) agents"
                 ))
         }
         if let reallocation = body.priorityReallocation {
