@@ -86,9 +86,7 @@ extension LedgerStore {
                     sums[credit, default: (0, 0, 0, 0)].creditsPending += amount
                 }
             }
-            let checkpoint = try Self.checkpointAccounts(db)
-            var stored: [String: AccountSums] = [:]
-            for account in checkpoint { stored[account.id.rawValue] = try AccountSums(account) }
+            let stored = try Self.checkpointSums(db)
             var journal: [String: AccountSums] = [:]
             for (id, sum) in sums {
                 // A journal sum past 64 bits cannot equal a stored counter: it counts as a mismatch.
