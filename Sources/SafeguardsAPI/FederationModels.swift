@@ -225,13 +225,30 @@ public struct EvidenceReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// At most this many problems are listed; ``problemCount`` says how many there are.
+    public static let listLimit = 100
+
     /// Receipts whose signature and contents were checked.
     public var checked: Int
+    /// The first problems found, at most ``listLimit``.
     public var problems: [Problem]
+    /// How many problems were found in all (absent from older nodes: then `problems.count`).
+    public var problemCount: Int?
 
-    public init(checked: Int, problems: [Problem]) {
+    public init(checked: Int, problems: [Problem], problemCount: Int? = nil) {
         self.checked = checked
         self.problems = problems
+        self.problemCount = problemCount
+    }
+
+    /// Notes `problem`: listed while fewer than ``listLimit`` are, counted always.
+    public mutating func report(_ problem: Problem) {
+        if problems.count < Self.listLimit { problems.append(problem) }
+        problemCount = (problemCount ?? problems.count - 1) + 1
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case checked, problems, problemCount = "problem_count"
     }
 }
 

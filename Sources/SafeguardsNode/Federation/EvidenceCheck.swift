@@ -23,7 +23,7 @@ public enum EvidenceCheck {
         } catch {
             throw SafeguardsError(.unavailable, "cannot read the federation records: \(error)")
         }
-        var report = EvidenceReport(checked: 0, problems: [])
+        var report = EvidenceReport(checked: 0, problems: [], problemCount: 0)
         var sums: [SystemID: SettlementTotals] = [:]
         var after: Int64 = 0
         while true {
@@ -46,7 +46,7 @@ public enum EvidenceCheck {
             let summed = sums[peer] ?? SettlementTotals()
             let kept = checkpoint[peer] ?? SettlementTotals()
             guard summed != kept else { continue }
-            report.problems.append(
+            report.report(
                 .init(
                     transactionID: "", peer: peer.rawValue,
                     problem: "the checkpoint holds credit used \(kept.creditUsed), drawn \(kept.drawn), "
@@ -71,7 +71,7 @@ public enum EvidenceCheck {
         guard case .outgoingSettled(let transfer, let receipt) = entry.record else { return }
         report.checked += 1
         func problem(_ text: String) {
-            report.problems.append(
+            report.report(
                 .init(transactionID: transfer.transactionID.rawValue, peer: transfer.peer.rawValue, problem: text))
         }
         guard let evidence = entry.evidence, let bytes = Data(base64Encoded: evidence) else {

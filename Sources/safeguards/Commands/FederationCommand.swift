@@ -126,12 +126,12 @@ struct FederationCommand: AsyncParsableCommand {
             if json {
                 try Console.printJSON(report)
             } else {
-                print(
-                    "checked \(report.checked) receipt(s): \(report.problems.isEmpty ? "all verify" : "\(report.problems.count) problem(s)")"
-                )
+                let count = report.problemCount ?? report.problems.count
+                print("checked \(report.checked) receipt(s): \(count == 0 ? "all verify" : "\(count) problem(s)")")
                 for problem in report.problems {
                     print("  \(problem.transactionID) from \(problem.peer): \(problem.problem)")
                 }
+                if count > report.problems.count { print("  (the first \(report.problems.count) are listed)") }
             }
             if !report.problems.isEmpty { throw ExitCode(1) }
         }
