@@ -125,9 +125,10 @@ public struct SafeguardsClient: Sendable {
         try await call(.GET, full ? "/v1/ledger/check?full=true" : "/v1/ledger/check")
     }
 
-    /// Fetches the Prometheus text of `/metrics`.
-    public func metrics() async throws(APIClientError) -> String {
-        let response = try await raw(.GET, "/metrics", authorized: false)
+    /// Fetches the Prometheus text of `/metrics`: with the token (`authorized`), the agents' and
+    /// pools' budget gauges too.
+    public func metrics(authorized: Bool = true) async throws(APIClientError) -> String {
+        let response = try await raw(.GET, "/metrics", authorized: authorized)
         return String(decoding: response.body, as: UTF8.self)
     }
 

@@ -26,11 +26,21 @@ struct APIRoutes: Sendable {
         router.get("/healthz") { _, _ in
             JSONBody.response(HealthBody(status: "ok", systemID: systemID))
         }
-        router.get("/metrics") { _, _ in
+        // The node's own figures are open to a scraper; the budgets of agents and pools are shown
+        // only to one that sends the API token (`authorization` in Prometheus' scrape config).
+        let metricsCredentials = Array("Bearer \(token)".utf8)
+        router.get("/metrics") { request, _ in
             await metrics.refresh(from: operations.writer)
+            var buffer = ByteBuffer(bytes: metrics.registry.emitToBuffer())
+            if let header = request.headers[.authorization],
+                BearerAuthMiddleware<BasicRequestContext>.constantTimeEquals(header, metricsCredentials)
+            {
+                let (pools, agents) = operations.writer.view { ($0.poolSnapshots(), $0.agentSnapshots()) }
+                buffer.writeString(BudgetGauges.render(pools: pools, agents: agents))
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+                body: ResponseBody(byteBuffer: buffer))
         }
         router.get("/") { _, _ in
             let page = StatusPage.render(
