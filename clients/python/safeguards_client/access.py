@@ -40,14 +40,16 @@ class AccessMethods(ClientBase):
         """Revokes a key at once: its next request is ``Unauthorized``."""
         self._call("DELETE", f"/v1/api-keys/{path_segment(key_id)}")
 
-    def create_webhook(self, url: str, events: Sequence[str], secret: str) -> Webhook:
+    def create_webhook(
+        self, url: str, events: Sequence[str], secret: str, idempotency_key: Optional[str] = None,
+    ) -> Webhook:
         """Subscribes ``url`` to events (``alert.warning``, ``reservation.expired``... or ``*``).
 
         Each delivery is signed with ``secret``: check it with
         :func:`~safeguards_client.verify_webhook_signature`. The secret is never shown again.
         """
         body = {"url": url, "events": list(events), "secret": secret}
-        return Webhook.from_json(self._call("POST", "/v1/webhooks", body=body).body)
+        return Webhook.from_json(self._call("POST", "/v1/webhooks", body=self._with_key(body, idempotency_key)).body)
 
     def list_webhooks(self, page_size: int = 100) -> Iterator[Webhook]:
         """Every webhook subscription (a generator over pages)."""

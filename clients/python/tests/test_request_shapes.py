@@ -68,6 +68,6 @@ def test_api_key_and_webhook_calls_send_the_agreed_bodies(watched) -> None:
         "expires_at": "2027-01-01T00:00:00.250Z"}
     assert revoke == "/v1/api-keys/key_1" and proxy.seen[1][0] == "DELETE"
     assert keys == "/v1/api-keys?limit=5"
-    assert hooks == "/v1/webhooks" and hook == {
+    assert hooks == "/v1/webhooks" and hook.pop("idempotency_key").startswith("py-") and hook == {
         "url": "https://hooks.example/budget", "events": ["alert.warning", "peer.dead"], "secret": "s3cret"}
     assert deliveries == "/v1/webhooks/deliveries?webhook_id=wh_1&status=failed&limit=100"
