@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,24 @@ def test_rate_limited_is_retried_only_when_asked(node, client, funded_agent) -> 
             patient.spend(agent_id, "1")
     assert len(proxy.seen) == 2
     assert client.get_agent_budget(agent_id).spent == 1
+
+
+def test_one_client_shared_by_threads_spends_each_call_once(client, funded_agent) -> None:
+    _, agent_id = funded_agent
+    spent: list = []
+    errors: list = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                spent.append(client.spend(agent_id, "0.5").id)
+        except Exception as error:  # noqa: BLE001 - collected, the assertion below names it
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(spent)) == 40
+    assert client.get_agent_budget(agent_id).spent == 20
