@@ -18,6 +18,8 @@ struct APIRoutes: Sendable {
     let peers: PeerRoutes
     let federation: FederationRoutes
     let policies: PolicyRoutes
+    /// The scoped API keys (`/v1/api-keys`), which the access middleware consults.
+    let keys: APIKeyRing
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -41,7 +43,9 @@ struct APIRoutes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
 
-        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: token))
+        let v1 = router.group("v1").add(
+            middleware: AccessMiddleware(token: token, keys: keys, operations: operations, maxBodyBytes: maxBodyBytes))
+        APIKeyRoutes(keys: keys, operations: operations, maxBodyBytes: maxBodyBytes).add(to: v1)
         addPools(v1)
         addAgents(v1)
         addReservations(v1)
@@ -136,7 +140,10 @@ struct APIRoutes: Sendable {
         }
         v1.post("agents/:id/spend") { request, context in
             let body = try await JSONBody.decode(SpendRequest.self, from: request, limit: maxBodyBytes)
-            let (transfer, replayed) = try await operations.spend(agent: try context.parameters.require("id"), body)
+            try SpendMetadata.check(body.metadata, limit: metadataLimit)
+            let (transfer, replayed) = try await operations.spend(
+                agent: try context.parameters.require("id"), body,
+                caller: CallerNote(actor: APICaller.actor, metadata: body.metadata ?? [:]))
             return Self.created(TransferBody(transfer), replayed: replayed)
         }
     }
@@ -144,7 +151,10 @@ struct APIRoutes: Sendable {
     private func addReservations(_ v1: RouterGroup<BasicRequestContext>) {
         v1.post("agents/:id/reservations") { request, context in
             let body = try await JSONBody.decode(ReserveRequest.self, from: request, limit: maxBodyBytes)
-            let (transfer, replayed) = try await operations.reserve(agent: try context.parameters.require("id"), body)
+            try SpendMetadata.check(body.metadata, limit: metadataLimit)
+            let (transfer, replayed) = try await operations.reserve(
+                agent: try context.parameters.require("id"), body,
+                caller: CallerNote(actor: APICaller.actor, metadata: body.metadata ?? [:]))
             return Self.created(ReservationBody(transfer), replayed: replayed)
         }
         v1.get("reservations/:id") { _, context in
