@@ -207,14 +207,19 @@ public struct ReserveRequest: Codable, Sendable, Equatable {
     public var idempotencyKey: String?
     /// How long the reservation may stay unsettled before it expires (default from the node config).
     public var timeoutSeconds: Int64?
-    public init(amount: Amount, idempotencyKey: String? = nil, timeoutSeconds: Int64? = nil) {
+    /// The caller's notes on the call (`model`, `input_tokens`...), kept in the transfer's metadata.
+    public var metadata: [String: String]?
+    public init(
+        amount: Amount, idempotencyKey: String? = nil, timeoutSeconds: Int64? = nil, metadata: [String: String]? = nil
+    ) {
         self.amount = amount
         self.idempotencyKey = idempotencyKey
         self.timeoutSeconds = timeoutSeconds
+        self.metadata = metadata
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, idempotencyKey = "idempotency_key", timeoutSeconds = "timeout_seconds"
+        case amount, idempotencyKey = "idempotency_key", timeoutSeconds = "timeout_seconds", metadata
     }
 }
 
@@ -259,13 +264,16 @@ public struct SettleRequest: Codable, Sendable, Equatable {
 public struct SpendRequest: Codable, Sendable, Equatable {
     public var amount: Amount
     public var idempotencyKey: String?
-    public init(amount: Amount, idempotencyKey: String? = nil) {
+    /// The caller's notes on the call (`model`, `input_tokens`...), kept in the transfer's metadata.
+    public var metadata: [String: String]?
+    public init(amount: Amount, idempotencyKey: String? = nil, metadata: [String: String]? = nil) {
         self.amount = amount
         self.idempotencyKey = idempotencyKey
+        self.metadata = metadata
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, idempotencyKey = "idempotency_key"
+        case amount, idempotencyKey = "idempotency_key", metadata
     }
 }
 

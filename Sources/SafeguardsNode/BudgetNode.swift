@@ -113,6 +113,7 @@ public struct BudgetNode: Sendable {
             federationServices.append(gossipService)
         }
         let metrics = NodeMetrics()
+        let keys = try APIKeyRing(store: store, maxKeys: config.api.maxKeys)
         let metadataLimit = MetadataLimit(bytes: config.federation?.maxMetadataBytes ?? MetadataSize.defaultLimit)
         let routes = APIRoutes(
             operations: operations, systemID: config.systemID, token: token, maxBodyBytes: config.api.maxBodyBytes,
@@ -122,7 +123,8 @@ public struct BudgetNode: Sendable {
                 settlement: settlement, gossip: gossip, operations: operations, maxBodyBytes: config.api.maxBodyBytes,
                 metadataLimit: metadataLimit),
             policies: PolicyRoutes(
-                policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes))
+                policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
+            keys: keys)
         let application = APIServer.application(
             router: routes.makeRouter(), api: config.api, serverName: "safeguards/\(config.systemID)", logger: logger,
             onServerRunning: { channel in

@@ -304,6 +304,23 @@ enum StoreSchema {
                     CREATE INDEX transfers_by_kind ON transfers(kind, created_at);
                     """)
         }
+        migrator.registerMigration("v13_api_keys") { db in
+            // Scoped API keys: the SHA-256 of the key, never the key. A revoked key's row goes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        key_hash BLOB NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+                        agent_ids TEXT NOT NULL,
+                        pool_ids TEXT NOT NULL,
+                        expires_at INTEGER,
+                        creation_key TEXT UNIQUE,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -15,7 +15,7 @@ struct Safeguards: AsyncParsableCommand {
             PolicyCommand.self, RateLimitCommand.self, ResourcesCommand.self, CostBenefitCommand.self,
             UsageCommand.self,
             OptimizerCommand.self,
-            CertsCommand.self, PeersCommand.self, FederationCommand.self, SyncCommand.self,
+            CertsCommand.self, PeersCommand.self, FederationCommand.self, SyncCommand.self, KeysCommand.self,
         ]
     )
 

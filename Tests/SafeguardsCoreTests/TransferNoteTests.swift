@@ -36,13 +36,7 @@ struct TransferNoteTests {
 
     @Test("a spend made by the book equals the same transfer read back from the journal")
     func bookTransferEqualsJournalRow() throws {
-        var book = BudgetBook()
-        let pool = PoolID(unchecked: "p")
-        let agent = AgentID(unchecked: "a1")
-        try book.execute(
-            .createPool(pool, name: "main", priority: try PoolPriority(5), initialBudget: 100, metadata: [:], key: nil),
-            now: F.start)
-        try book.execute(.registerAgent(agent, pool: pool, priority: .high, initialBudget: 50, key: nil), now: F.start)
+        var (book, agent) = try CallerNoteTests.book()
         guard case .transfer(let spend, _) = try book.execute(
             .spend(agent, amount: 5, transferID: TransferID(unchecked: "s1")), now: F.start)
         else {

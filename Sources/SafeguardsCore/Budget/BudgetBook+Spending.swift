@@ -8,25 +8,25 @@
 /// two accounts alone.
 extension BudgetBook {
     mutating func reserve(
-        _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, now: Timestamp
+        _ id: AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, caller: CallerNote, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         let accounts = try spendingAccounts(of: id)
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         if let timeout, timeout <= .zero { throw .invalidRequest("timeout must be positive") }
         let draft = TransferDraft(
             id: reservationID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: true,
-            timeoutMilliseconds: timeout.map(Transfer.milliseconds), note: .agent(.reservation, id))
+            timeoutMilliseconds: timeout.map(Transfer.milliseconds), note: .agent(.reservation, id, caller))
         return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 
     mutating func spend(
-        _ id: AgentID, amount: Amount, transferID: TransferID, now: Timestamp
+        _ id: AgentID, amount: Amount, transferID: TransferID, caller: CallerNote, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         let accounts = try spendingAccounts(of: id)
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         let draft = TransferDraft(
             id: transferID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: false,
-            timeoutMilliseconds: nil, note: .agent(.spend, id))
+            timeoutMilliseconds: nil, note: .agent(.spend, id, caller))
         return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 
@@ -152,8 +152,8 @@ extension TransferNote {
     /// every other transfer.
     fileprivate var reservingAgent: AgentID? {
         switch self {
-        case .agent(.reservation, let agent): return agent
-        case .agent(.spend, _): return nil
+        case .agent(.reservation, let agent, _): return agent
+        case .agent(.spend, _, _): return nil
         case .text(_, let metadata):
             guard metadata[TransferMetadataKey.kind] == TransferKind.reservation.rawValue else { return nil }
             return metadata[TransferMetadataKey.agent].flatMap { try? AgentID($0) }

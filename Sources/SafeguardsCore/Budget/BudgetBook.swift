@@ -68,14 +68,15 @@ public struct BudgetBook: BudgetReading, Sendable {
                 now: now)
         case .setAgentBudget(let id, let budget, let reason, let transferID):
             return try setAgentBudget(id, budget: budget, reason: reason, transferID: transferID, now: now)
-        case .reserve(let id, let amount, let reservationID, let timeout):
-            return try reserve(id, amount: amount, reservationID: reservationID, timeout: timeout, now: now)
+        case .reserve(let id, let amount, let reservationID, let timeout, let caller):
+            return try reserve(
+                id, amount: amount, reservationID: reservationID, timeout: timeout, caller: caller, now: now)
         case .settle(let reservationID, let amount):
             return try resolveReservation(reservationID, to: .posted, amount: amount, now: now)
         case .release(let reservationID):
             return try resolveReservation(reservationID, to: .voided, amount: nil, now: now)
-        case .spend(let id, let amount, let transferID):
-            return try spend(id, amount: amount, transferID: transferID, now: now)
+        case .spend(let id, let amount, let transferID, let caller):
+            return try spend(id, amount: amount, transferID: transferID, caller: caller, now: now)
         case .expireReservations:
             return try expireReservations(now: now)
         case .federation(let posting):

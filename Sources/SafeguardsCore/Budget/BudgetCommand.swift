@@ -7,14 +7,16 @@ public enum BudgetCommand: Sendable, Hashable {
     /// Sets the agent's budget (available + reserved + spent) to an absolute value by moving the
     /// difference between pool and agent.
     case setAgentBudget(AgentID, budget: Amount, reason: String, transferID: TransferID)
-    /// Reserves `amount` from the agent: a pending transfer to its spent sink.
-    case reserve(AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?)
+    /// Reserves `amount` from the agent: a pending transfer to its spent sink. `caller` names the
+    /// API key that asked and carries the caller's metadata.
+    case reserve(
+        AgentID, amount: Amount, reservationID: TransferID, timeout: Duration?, caller: CallerNote = .none)
     /// Posts a reservation with the real cost; the rest is released.
     case settle(reservationID: TransferID, amount: Amount)
     /// Releases a reservation in full.
     case release(reservationID: TransferID)
     /// Reserve and settle in one step: a single-phase transfer to the spent sink.
-    case spend(AgentID, amount: Amount, transferID: TransferID)
+    case spend(AgentID, amount: Amount, transferID: TransferID, caller: CallerNote = .none)
     /// Expires every reservation whose timeout has passed.
     case expireReservations
     /// Sets a pool's total (available + allocated + spent) by moving the difference between the
@@ -128,6 +130,11 @@ public enum TransferMetadataKey {
     public static let budget = "budget"
     public static let resource = "resource"
     public static let peer = "peer"
+    /// The API key whose request made the transfer (`admin-token` for the configured token).
+    public static let apiKey = "api_key_id"
+
+    /// Keys the node writes itself: a caller's metadata may not set them.
+    public static let reserved: Set<String> = [kind, agent, pool, budget, resource, peer, apiKey]
 }
 
 /// The values of ``TransferMetadataKey/kind``.

@@ -7,52 +7,89 @@
 /// no metadata dictionary, and a transfer held in memory carries neither. Every other transfer
 /// keeps its text as given (``text(reason:metadata:)``).
 ///
-/// The form is canonical: ``init(reason:metadata:)`` chooses ``agent(_:_:)`` exactly when the
+/// The caller's part (which API key asked, the caller's own metadata) rides along in a
+/// ``CallerNote``: the key's id is a string the node already holds and the caller's metadata is the
+/// map its request decoded, so carrying them copies references and builds nothing.
+///
+/// The form is canonical: ``init(reason:metadata:)`` chooses ``agent(_:_:_:)`` exactly when the
 /// text is what that form would show, so two notes are equal when, and only when, their reasons
 /// and metadata are.
 enum TransferNote: Sendable, Hashable {
-    /// `reason`: "reservation by agent ID" or "spend by agent ID"; `metadata`: `kind` and `agent_id`.
-    case agent(AgentSpending, AgentID)
+    /// `reason`: "reservation by agent ID" or "spend by agent ID"; `metadata`: `kind`, `agent_id`,
+    /// `api_key_id` when a key is named, and the caller's metadata.
+    case agent(AgentSpending, AgentID, CallerNote)
     case text(reason: String, metadata: [String: String])
 
     /// The note showing `reason` and `metadata`, in its compact form when it has one.
     init(reason: String, metadata: [String: String]) {
-        if metadata.count == 2, let kind = metadata[TransferMetadataKey.kind].flatMap(AgentSpending.init(kindValue:)),
+        if metadata.count >= 2, let kind = metadata[TransferMetadataKey.kind].flatMap(AgentSpending.init(kindValue:)),
             let agent = metadata[TransferMetadataKey.agent], reason == kind.reason(agent: agent)
         {
-            self = .agent(kind, AgentID(unchecked: agent))
-        } else {
-            self = .text(reason: reason, metadata: metadata)
+            guard metadata.count > 2 else {
+                self = .agent(kind, AgentID(unchecked: agent), .none)
+                return
+            }
+            var rest = metadata
+            rest[TransferMetadataKey.kind] = nil
+            rest[TransferMetadataKey.agent] = nil
+            let actor = rest.removeValue(forKey: TransferMetadataKey.apiKey)
+            if !rest.keys.contains(where: TransferMetadataKey.reserved.contains) {
+                self = .agent(kind, AgentID(unchecked: agent), CallerNote(actor: actor, metadata: rest))
+                return
+            }
         }
+        self = .text(reason: reason, metadata: metadata)
     }
 
     var reason: String {
         switch self {
-        case .agent(let kind, let agent): kind.reason(agent: agent.rawValue)
+        case .agent(let kind, let agent, _): kind.reason(agent: agent.rawValue)
         case .text(let reason, _): reason
         }
     }
 
     var metadata: [String: String] {
         switch self {
-        case .agent(let kind, let agent):
-            [TransferMetadataKey.kind: kind.transferKind.rawValue, TransferMetadataKey.agent: agent.rawValue]
-        case .text(_, let metadata): metadata
+        case .agent(let kind, let agent, let caller):
+            var metadata = caller.metadata
+            metadata[TransferMetadataKey.kind] = kind.transferKind.rawValue
+            metadata[TransferMetadataKey.agent] = agent.rawValue
+            if let actor = caller.actor { metadata[TransferMetadataKey.apiKey] = actor }
+            return metadata
+        case .text(_, let metadata): return metadata
         }
     }
 
     /// `metadata[key]`, without building the dictionary of a compact note.
     func metadataValue(_ key: String) -> String? {
         switch self {
-        case .agent(let kind, let agent):
+        case .agent(let kind, let agent, let caller):
             switch key {
             case TransferMetadataKey.kind: kind.transferKind.rawValue
             case TransferMetadataKey.agent: agent.rawValue
-            default: nil
+            case TransferMetadataKey.apiKey: caller.actor
+            default: caller.metadata[key]
             }
         case .text(_, let metadata): metadata[key]
         }
     }
+}
+
+/// Who asked for an agent's reservation or spend, and what the caller said about it (the model,
+/// token counts, an operation name...). Kept beside the transfer and shown in its metadata.
+public struct CallerNote: Sendable, Hashable {
+    /// The id of the API key that asked (`api_key_id` in the metadata), or nil when none is named.
+    public var actor: String?
+    /// The caller's own metadata; never one of ``TransferMetadataKey/reserved``.
+    public var metadata: [String: String]
+
+    public init(actor: String? = nil, metadata: [String: String] = [:]) {
+        self.actor = actor
+        self.metadata = metadata
+    }
+
+    /// No key named and no metadata: a reservation or spend made inside the node.
+    public static let none = CallerNote()
 }
 
 /// The two transfers an agent makes from its budget to its spent sink.

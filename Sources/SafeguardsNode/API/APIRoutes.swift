@@ -18,6 +18,8 @@ struct APIRoutes: Sendable {
     let peers: PeerRoutes
     let federation: FederationRoutes
     let policies: PolicyRoutes
+    /// The scoped API keys (`/v1/api-keys`), which the access middleware consults.
+    let keys: APIKeyRing
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -27,14 +29,14 @@ struct APIRoutes: Sendable {
             JSONBody.response(HealthBody(status: "ok", systemID: systemID))
         }
         // The node's own figures are open to a scraper; the budgets of agents and pools are shown
-        // only to one that sends the API token (`authorization` in Prometheus' scrape config).
-        let metricsCredentials = Array("Bearer \(token)".utf8)
+        // only to one that sends the API token or an admin key (`authorization` in Prometheus'
+        // scrape config).
+        let access = AccessMiddleware<BasicRequestContext>(
+            token: token, keys: keys, operations: operations, maxBodyBytes: maxBodyBytes)
         router.get("/metrics") { request, _ in
             await metrics.refresh(from: operations.writer)
             var buffer = ByteBuffer(bytes: metrics.registry.emitToBuffer())
-            if let header = request.headers[.authorization],
-                BearerAuthMiddleware<BasicRequestContext>.constantTimeEquals(header, metricsCredentials)
-            {
+            if access.isAdmin(request.headers[.authorization]) {
                 let (pools, agents) = operations.writer.view { ($0.poolSnapshots(), $0.agentSnapshots()) }
                 buffer.writeString(BudgetGauges.render(pools: pools, agents: agents))
             }
@@ -51,7 +53,8 @@ struct APIRoutes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
 
-        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: token))
+        let v1 = router.group("v1").add(middleware: access)
+        APIKeyRoutes(keys: keys, operations: operations, maxBodyBytes: maxBodyBytes).add(to: v1)
         addPools(v1)
         addAgents(v1)
         addReservations(v1)
@@ -146,7 +149,10 @@ struct APIRoutes: Sendable {
         }
         v1.post("agents/:id/spend") { request, context in
             let body = try await JSONBody.decode(SpendRequest.self, from: request, limit: maxBodyBytes)
-            let (transfer, replayed) = try await operations.spend(agent: try context.parameters.require("id"), body)
+            try SpendMetadata.check(body.metadata, limit: metadataLimit)
+            let (transfer, replayed) = try await operations.spend(
+                agent: try context.parameters.require("id"), body,
+                caller: CallerNote(actor: APICaller.actor, metadata: body.metadata ?? [:]))
             return Self.created(TransferBody(transfer), replayed: replayed)
         }
     }
@@ -154,7 +160,10 @@ struct APIRoutes: Sendable {
     private func addReservations(_ v1: RouterGroup<BasicRequestContext>) {
         v1.post("agents/:id/reservations") { request, context in
             let body = try await JSONBody.decode(ReserveRequest.self, from: request, limit: maxBodyBytes)
-            let (transfer, replayed) = try await operations.reserve(agent: try context.parameters.require("id"), body)
+            try SpendMetadata.check(body.metadata, limit: metadataLimit)
+            let (transfer, replayed) = try await operations.reserve(
+                agent: try context.parameters.require("id"), body,
+                caller: CallerNote(actor: APICaller.actor, metadata: body.metadata ?? [:]))
             return Self.created(ReservationBody(transfer), replayed: replayed)
         }
         v1.get("reservations/:id") { _, context in

@@ -15,6 +15,8 @@ extension SafeguardsError.Code {
     public static let insufficientData = Self(rawValue: "insufficient_data")
     /// The path or method does not exist.
     public static let routeNotFound = Self(rawValue: "not_found")
+    /// A valid API key whose scope does not cover the route or the agent.
+    public static let forbidden = Self(rawValue: "forbidden")
 }
 
 extension SafeguardsError.Code {
@@ -23,6 +25,7 @@ extension SafeguardsError.Code {
         switch self {
         case .invalidAmount, .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .insufficientBudget: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .notFound: .notFound
         case .conflict: .conflict

@@ -77,6 +77,12 @@ extension NodeConfig {
             if let value = try api.duration("idle_timeout") { config.api.idleTimeout = value }
             if let value = try api.duration("header_timeout") { config.api.headerTimeout = value }
             if let value = try api.duration("shutdown_grace") { config.api.shutdownGrace = value }
+            if let value = try api.integer("max_keys") {
+                guard (1...1_000_000).contains(value) else {
+                    throw ConfigError(key: "api.max_keys", "must be between 1 and 1000000")
+                }
+                config.api.maxKeys = value
+            }
             try api.rejectUnknownKeys()
         }
         if var reservations = try root.section("reservations") {

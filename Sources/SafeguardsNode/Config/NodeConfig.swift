@@ -20,6 +20,7 @@ import SafeguardsPolicies
 ///   header_timeout: 10s          # a request's head and body must arrive within this of its first byte,
 ///                                # else 408 and close
 ///   shutdown_grace: 5s           # on SIGTERM, requests in flight may finish for this long; then they are cut
+///   max_keys: 10000              # scoped API keys kept at once (1-1000000); creating one more is 409
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
@@ -105,6 +106,8 @@ public struct NodeConfig: Sendable, Equatable {
         public var headerTimeout: Duration = .seconds(10)
         /// How long graceful shutdown waits for the requests in flight before it cuts them.
         public var shutdownGrace: Duration = .seconds(5)
+        /// The most scoped API keys kept at once.
+        public var maxKeys = 10_000
     }
 
     /// The `reservations` section.

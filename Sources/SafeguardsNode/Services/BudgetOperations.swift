@@ -105,7 +105,11 @@ public struct BudgetOperations: Sendable {
 
     // MARK: Spending
 
-    public func reserve(agent: String, _ request: ReserveRequest) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+    /// Reserves for `agent`; `caller` (the API key that asked, the caller's metadata) is kept
+    /// with the transfer. A retry with the same idempotency key and another `caller` is a conflict.
+    public func reserve(
+        agent: String, _ request: ReserveRequest, caller: CallerNote = .none
+    ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         let id = try Self.agentID(agent)
         let reservationID = try Self.transferID(prefix: "rsv", key: request.idempotencyKey)
         var timeout = defaultReservationTimeout
@@ -117,7 +121,8 @@ public struct BudgetOperations: Sendable {
         }
         return try await limited(id, request.amount, transfer: reservationID) { () async throws(SafeguardsError) in
             try Self.transfer(
-                try await writer.submit(.reserve(id, amount: request.amount, reservationID: reservationID, timeout: timeout)))
+                try await writer.submit(.reserve(
+                    id, amount: request.amount, reservationID: reservationID, timeout: timeout, caller: caller)))
         }
     }
 
@@ -131,11 +136,15 @@ public struct BudgetOperations: Sendable {
         return try Self.transfer(try await writer.submit(.release(reservationID: id)))
     }
 
-    public func spend(agent: String, _ request: SpendRequest) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+    /// Reserve and settle in one step; `caller` as in ``reserve(agent:_:caller:)``.
+    public func spend(
+        agent: String, _ request: SpendRequest, caller: CallerNote = .none
+    ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         let id = try Self.agentID(agent)
         let transferID = try Self.transferID(prefix: "spd", key: request.idempotencyKey)
         return try await limited(id, request.amount, transfer: transferID) { () async throws(SafeguardsError) in
-            try Self.transfer(try await writer.submit(.spend(id, amount: request.amount, transferID: transferID)))
+            try Self.transfer(try await writer.submit(.spend(
+                id, amount: request.amount, transferID: transferID, caller: caller)))
         }
     }
 

@@ -99,15 +99,25 @@ enum BodyTables {
     static func transfers(_ transfers: [TransferBody]) -> TextTable {
         var table = TextTable([
             .left("TRANSFER"), .left("KIND"), .left("STATE"), .left("DEBIT"), .left("CREDIT"), .right("AMOUNT"),
-            .right("POSTED"), .left("CREATED"),
+            .right("POSTED"), .left("CREATED"), .left("METADATA"),
         ])
         for transfer in transfers {
             table.append([
                 transfer.id, transfer.metadata["kind"] ?? "-", transfer.state, transfer.debitAccount,
                 transfer.creditAccount, transfer.amount.display, transfer.postedAmount.display, transfer.createdAt,
+                metadataSummary(transfer.metadata),
             ])
         }
         return table
+    }
+
+    /// The metadata beyond the kind and agent (which the row shows already), `key=value` in key
+    /// order, cut at 60 characters: `api_key_id=key_1f... model=gpt-5`. `--json` shows it whole.
+    static func metadataSummary(_ metadata: [String: String]) -> String {
+        let shown = metadata.filter { $0.key != "kind" && $0.key != "agent_id" }.sorted { $0.key < $1.key }
+        guard !shown.isEmpty else { return "-" }
+        let text = shown.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        return text.count > 60 ? String(text.prefix(57)) + "..." : text
     }
 
     // MARK: Alerts and the ledger
