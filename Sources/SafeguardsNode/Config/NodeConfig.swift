@@ -20,6 +20,11 @@ import SafeguardsPolicies
 ///   header_timeout: 10s          # a request's head and body must arrive within this of its first byte,
 ///                                # else 408 and close
 ///   shutdown_grace: 5s           # on SIGTERM, requests in flight may finish for this long; then they are cut
+///   handshake_timeout: 10s       # with tls: a TLS handshake not done this long after accept is closed
+///   tls:                         # serve HTTPS (TLS 1.2+) instead of HTTP; see APITLSConfig
+///     certificate: Certs/api.pem
+///     private_key: Certs/api.key
+///     client_ca: Certs/ca.pem    # optional: require client certificates signed by this CA
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
@@ -105,6 +110,10 @@ public struct NodeConfig: Sendable, Equatable {
         public var headerTimeout: Duration = .seconds(10)
         /// How long graceful shutdown waits for the requests in flight before it cuts them.
         public var shutdownGrace: Duration = .seconds(5)
+        /// A TLS handshake must be complete this long after the connection was accepted (with `tls`).
+        public var handshakeTimeout: Duration = .seconds(10)
+        /// The `tls` subsection: the API serves HTTPS. `nil` serves plain HTTP.
+        public var tls: APITLSConfig?
     }
 
     /// The `reservations` section.
