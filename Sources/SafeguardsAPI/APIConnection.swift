@@ -84,7 +84,9 @@ final class APIConnection: Sendable {
             }
             return "\(url): TLS failed: \(error)"
         case let error as HTTPClientError where error == .remoteConnectionClosed:
-            return "\(url): the node closed the connection before it answered (\(error))"
+            // What a node that serves TLS does with a plain HTTP request.
+            let hint = url.hasPrefix("http://") ? "; if the node serves HTTPS (api.tls), use an https:// URL" : ""
+            return "\(url): the node closed the connection before it answered (\(error))\(hint)"
         case let error as HTTPClientError where error == .connectTimeout:
             return "\(url): no connection within 5 s"
         default:

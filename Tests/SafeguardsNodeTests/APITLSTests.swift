@@ -169,6 +169,7 @@ struct APITLSTests {
             let plain = try #require(
                 await Self.failure(SafeguardsClient(host: "127.0.0.1", port: port, token: Self.token)))
             #expect("\(plain)".contains("http://127.0.0.1:\(port)"), "\(plain)")
+            #expect("\(plain)".contains("use an https:// URL"), "\(plain)")
             let raw = try RawHTTPConnection(port: port)
             try raw.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             #expect(await raw.wait(attempts: 1000) { $0.isClosedByPeer })
