@@ -44,8 +44,8 @@ struct APITLSFiles {
     }
 
     /// The `api` keys of a node serving HTTPS with these files.
-    func apiConfig(clientCA: Bool = false, handshakeTimeout: String? = nil) -> [String] {
-        var lines = ["tls:", "  certificate: \(serverCertificate)", "  private_key: \(serverKey)"]
+    func apiConfig(clientCA: Bool = false, handshakeTimeout: String? = nil, extra: [String] = []) -> [String] {
+        var lines = extra + ["tls:", "  certificate: \(serverCertificate)", "  private_key: \(serverKey)"]
         if clientCA { lines.append("  client_ca: \(ca)") }
         if let handshakeTimeout { lines.append("handshake_timeout: \(handshakeTimeout)") }
         return lines
@@ -60,13 +60,13 @@ struct APITLSTests {
 
     /// Runs `body` with a node serving HTTPS and the port it listens on.
     static func withNode(
-        _ files: APITLSFiles, clientCA: Bool = false, handshakeTimeout: String? = nil,
+        _ files: APITLSFiles, clientCA: Bool = false, handshakeTimeout: String? = nil, extra: [String] = [],
         _ body: (NodeProcess, Int) async throws -> Void
     ) async throws {
         let directory = try makeTemporaryDirectory("safeguards-api-tls-node")
         let node = NodeProcess(
             dataDirectory: directory, token: token,
-            apiConfig: files.apiConfig(clientCA: clientCA, handshakeTimeout: handshakeTimeout))
+            apiConfig: files.apiConfig(clientCA: clientCA, handshakeTimeout: handshakeTimeout, extra: extra))
         do {
             let port = try await node.start()
             try await body(node, port)
@@ -76,6 +76,23 @@ struct APITLSTests {
             throw error
         }
         await node.kill(signal: SIGTERM)
+    }
+
+    /// Waits (at most 10 s) until the accept queue of the listener on 127.0.0.1:`port` holds
+    /// `length` connections that the node has not accepted, read from /proc/net/tcp.
+    static func acceptQueue(port: Int, reaches length: Int) async -> Bool {
+        let local = String(format: "0100007F:%04X", port)
+        for _ in 0..<500 {
+            let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+            for line in table.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                // sl, local address, remote address, state (0A: listening), tx_queue:rx_queue ...
+                guard fields.count > 4, fields[1] == local, fields[3] == "0A" else { continue }
+                if Int(fields[4].split(separator: ":").last ?? "", radix: 16) == length { return true }
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     static func client(_ url: String, _ tls: APIClientTLS) throws -> SafeguardsClient {
@@ -203,6 +220,27 @@ struct APITLSTests {
             let trusted = try Self.client(url, APIClientTLS(caPath: files.ca))
             #expect(try await trusted.health().status == "ok")
             await trusted.shutdown()
+        }
+    }
+
+    @Test func aConnectionInItsHandshakeHoldsOneOfMaxConnections() async throws {
+        let files = try APITLSFiles()
+        try await Self.withNode(files, extra: ["max_connections: 1"]) { _, port in
+            // The only slot goes to a client that connects and says nothing (its deadline is 10 s);
+            // the node has taken it once the listener's accept queue is empty again.
+            let silent = try RawHTTPConnection(port: port)
+            #expect(await Self.acceptQueue(port: port, reaches: 0))
+            // A second connection stays in the accept queue: had it been accepted, its plain HTTP
+            // would have failed the handshake and been closed at once.
+            let waiting = try RawHTTPConnection(port: port)
+            try waiting.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(await Self.acceptQueue(port: port, reaches: 1))
+            #expect(!(await waiting.wait(attempts: 25) { $0.isClosedByPeer }))
+            #expect(!silent.isClosedByPeer)
+            // The slot frees when the silent one goes; the waiting one is then accepted and refused.
+            silent.close()
+            #expect(await waiting.wait(attempts: 1000) { $0.isClosedByPeer })
+            waiting.close()
         }
     }
 
