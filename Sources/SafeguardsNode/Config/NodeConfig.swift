@@ -135,7 +135,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite") }
     /// The generated API token file inside the data folder.
     public var tokenPath: String { (dataDirectory as NSString).appendingPathComponent("api-token") }
-    /// Where the node writes the address its API actually listens on (useful with port 0).
+    /// Where the node writes the address its API actually listens on (useful with port 0):
+    /// `host:port`, or `https://host:port` when the API serves TLS.
     public var addressPath: String { (dataDirectory as NSString).appendingPathComponent("api-address") }
 }
 
