@@ -27,10 +27,10 @@ enum FederationPingFigure {
             let client = SafeguardsClient(host: pair.apiA.host, port: pair.apiA.port, token: pair.nodeA.token, maximumConnections: 1)
             do {
                 let lines = try await measure(from: pair.federationA, to: pair.federationB, client: client, plan: plan)
-                await client.pool.shutdown()
+                await client.shutdown()
                 return lines
             } catch {
-                await client.pool.shutdown()
+                await client.shutdown()
                 throw error
             }
         }

@@ -46,11 +46,11 @@ enum HTTPSpendFigure {
             do {
                 lines = try await measure(client: client, plan: plan)
             } catch {
-                await client.pool.shutdown()
+                await client.shutdown()
                 await group.triggerGracefulShutdown()
                 throw error
             }
-            await client.pool.shutdown()
+            await client.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return lines

@@ -4,7 +4,8 @@ import Foundation
 /// error can name the URL it contacted and the token it sent.
 ///
 /// The URL comes from `--url`, else `SAFEGUARDS_URL`, else the `api-address` file the node writes
-/// into its data folder once it listens (`host:port`), else ``APIEndpoint/defaultURL``. The token
+/// into its data folder once it listens (`host:port`, or `https://host:port` when its API serves
+/// TLS), else ``APIEndpoint/defaultURL``. The token
 /// comes from `--token`, else `SAFEGUARDS_API_TOKEN`, else the data folder's `api-token` file.
 public struct NodeLocation: Sendable, Equatable {
     /// Where the URL came from.
@@ -122,16 +123,18 @@ public struct NodeLocation: Sendable, Equatable {
             endpoint: endpoint, urlSource: urlSource, token: nil, tokenSource: .none(tokenFile: tokenPath))
     }
 
-    /// The endpoint for an address a node wrote (`127.0.0.1:8081`, `[::1]:8081`). A node that
-    /// listens on every interface (`0.0.0.0`, `::`) is reached on loopback.
+    /// The endpoint for an address a node wrote: `127.0.0.1:8081` or `[::1]:8081` for plain HTTP,
+    /// `https://127.0.0.1:8443` when its API serves TLS (`api.tls`). A node that listens on every
+    /// interface (`0.0.0.0`, `::`) is reached on loopback.
     static func written(address: String) throws(APIEndpointError) -> APIEndpoint {
-        guard let components = URLComponents(string: "http://" + address), components.port != nil else {
+        let url = address.lowercased().hasPrefix("https://") ? address : "http://" + address
+        guard let components = URLComponents(string: url), components.port != nil else {
             throw APIEndpointError("'\(address.prefix(200))' is not the host:port a node writes")
         }
-        let endpoint = try APIEndpoint(parsing: "http://" + address)
+        let endpoint = try APIEndpoint(parsing: url)
         switch endpoint.host {
-        case "0.0.0.0": return APIEndpoint(host: "127.0.0.1", port: endpoint.port)
-        case "::": return APIEndpoint(host: "::1", port: endpoint.port)
+        case "0.0.0.0": return APIEndpoint(host: "127.0.0.1", port: endpoint.port, isSecure: endpoint.isSecure)
+        case "::": return APIEndpoint(host: "::1", port: endpoint.port, isSecure: endpoint.isSecure)
         default: return endpoint
         }
     }

@@ -1,21 +1,26 @@
 import Foundation
 import NIOHTTP1
+import NIOSSL
 import SafeguardsCore
 
 /// What went wrong calling the node's API.
 public enum APIClientError: Error, Sendable, CustomStringConvertible {
     /// The node answered with a problem (`application/problem+json`).
     case problem(ProblemBody)
-    /// The node could not be reached, or the connection broke.
+    /// The node could not be reached, the TLS handshake failed, or the connection broke. The
+    /// message names the URL.
     case transport(String)
     /// The node answered something that is not the documented body.
     case unexpectedResponse(status: Int, detail: String)
+    /// The client's own TLS files are unusable (``APIClientTLS``); nothing was sent.
+    case configuration(String)
 
     public var description: String {
         switch self {
         case .problem(let problem): return "\(problem.status) \(problem.code): \(problem.detail)"
         case .transport(let message): return "cannot reach the node: \(message)"
         case .unexpectedResponse(let status, let detail): return "unexpected response \(status): \(detail)"
+        case .configuration(let message): return "client TLS configuration: \(message)"
         }
     }
 
@@ -26,18 +31,47 @@ public enum APIClientError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A typed client for the node's HTTP API, over keep-alive connections.
+/// A typed client for the node's HTTP API, over keep-alive connections (AsyncHTTPClient), plain
+/// or over TLS. Call ``shutdown()`` when done with it.
 public struct SafeguardsClient: Sendable {
-    public let pool: HTTPConnectionPool
+    let connection: APIConnection
     public let token: String?
 
+    /// Where the client sends its requests.
+    public var endpoint: APIEndpoint { connection.endpoint }
+
+    /// A client of the node at `http://host:port`.
+    ///
     /// - Parameters:
     ///   - host, port: where the node's API listens.
     ///   - token: the bearer token (`SAFEGUARDS_API_TOKEN`, or the node's `api-token` file).
     ///   - maximumConnections: concurrent requests beyond this wait for a connection.
     public init(host: String, port: Int, token: String?, maximumConnections: Int = 16) {
-        self.pool = HTTPConnectionPool(host: host, port: port, maximumConnections: maximumConnections)
+        self.connection = APIConnection(
+            endpoint: APIEndpoint(host: host, port: port), tls: nil, maximumConnections: maximumConnections)
         self.token = token
+    }
+
+    /// A client of the node at `endpoint`, `http` or `https`.
+    ///
+    /// - Parameters:
+    ///   - tls: the CA to verify the node's certificate with and the client's own certificate
+    ///     (used for `https` only; the files are read now).
+    ///   - maximumConnections: concurrent requests beyond this wait for a connection.
+    /// - Throws: ``APIClientError/configuration(_:)`` when a TLS file cannot be used.
+    public init(
+        endpoint: APIEndpoint, token: String?, tls: APIClientTLS = APIClientTLS(), maximumConnections: Int = 16
+    ) throws(APIClientError) {
+        var configuration: TLSConfiguration?
+        if endpoint.isSecure || !tls.isEmpty { configuration = try tls.configuration() }
+        self.connection = APIConnection(
+            endpoint: endpoint, tls: configuration, maximumConnections: maximumConnections)
+        self.token = token
+    }
+
+    /// Closes the client's connections; a request made after it fails.
+    public func shutdown() async {
+        await connection.shutdown()
     }
 
     // MARK: Endpoints
@@ -143,11 +177,7 @@ public struct SafeguardsClient: Sendable {
         if body != nil { headers.append(("Content-Type", "application/json")) }
         if authorized, let token { headers.append(("Authorization", "Bearer \(token)")) }
         headers.append(contentsOf: extra)
-        do {
-            return try await pool.execute(method: method, path: path, headers: headers, body: body)
-        } catch {
-            throw .transport("\(error)")
-        }
+        return try await connection.execute(method: method, path: path, headers: headers, body: body)
     }
 
     func call<Response: Decodable>(

@@ -50,6 +50,9 @@ public struct BudgetNode: Sendable {
         developmentCertificatesExpected: Bool = false
     ) throws(NodeStartupError) -> BudgetNode {
         let config = DescriptorBudget.fitted(config, logger: logger)
+        // The API's TLS files are checked before anything else is touched or listens.
+        let apiTLS: APIServerTLS?
+        do { apiTLS = try APIServerTLS.load(config.api) } catch { throw NodeStartupError(error.description) }
         // The lock first: a second node on this folder stops here, before it reads or writes anything.
         let dataFolderLock = try DataFolder.prepare(config)
         let token = try APIToken.resolve(config: config, logger: logger)
@@ -81,7 +84,8 @@ public struct BudgetNode: Sendable {
         var settlement: SettlementService?
         var gossip: GossipService?
         var federationServices: [any Service] = []
-        let readiness = ListenerReadiness(path: config.addressPath, federation: config.federation != nil)
+        let readiness = ListenerReadiness(
+            path: config.addressPath, federation: config.federation != nil, secure: apiTLS != nil)
         if let federationConfig = config.federation {
             let setup = try FederationSetup.make(
                 systemID: config.systemID, config: federationConfig, store: store, logger: logger,
@@ -126,7 +130,8 @@ public struct BudgetNode: Sendable {
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
             keys: keys)
         let application = APIServer.application(
-            router: routes.makeRouter(), api: config.api, serverName: "safeguards/\(config.systemID)", logger: logger,
+            router: routes.makeRouter(), api: config.api, tls: apiTLS, serverName: "safeguards/\(config.systemID)",
+            logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.api.listen.port
                 let address = HostPort(host: config.api.listen.host, port: port)
@@ -166,14 +171,18 @@ public struct BudgetNode: Sendable {
 
 /// Writes the API's address to `api-address` once every listener of the node is up, so whoever
 /// reads the file (a script, a test) knows the node accepts API and federation connections.
+/// The address is `host:port` for plain HTTP and `https://host:port` when the API serves TLS, so
+/// a reader that takes the text after the last colon as the port reads both.
 actor ListenerReadiness {
     private let path: String
+    private let secure: Bool
     private var address: HostPort?
     private var federationPending: Bool
 
-    init(path: String, federation: Bool) {
+    init(path: String, federation: Bool, secure: Bool = false) {
         self.path = path
         self.federationPending = federation
+        self.secure = secure
     }
 
     func apiListening(_ address: HostPort) {
@@ -188,7 +197,7 @@ actor ListenerReadiness {
 
     private func writeWhenReady() {
         guard let address, !federationPending else { return }
-        try? "\(address)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try? "\(secure ? "https://" : "")\(address)\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
 

@@ -11,6 +11,8 @@ public final class NodeProcess: @unchecked Sendable {
     public let logPath: String
     /// More YAML appended to the generated config (a `federation` section, say).
     public let extraConfig: String
+    /// More keys of the `api` section, one a line without indentation (`handshake_timeout: 1s`).
+    public let apiConfig: [String]
     /// A command the node is started through, with its arguments, ahead of the node's own
     /// command line (`["prlimit", "--nofile=256:256", "--"]` runs it under a descriptor limit).
     public let launcher: [String]
@@ -24,12 +26,13 @@ public final class NodeProcess: @unchecked Sendable {
     ///   - launcher: a command to start the node through (found on PATH), or none.
     public init(
         dataDirectory: String, systemID: String = "local", token: String, extraConfig: String = "",
-        logName: String = "node.log", launcher: [String] = []
+        apiConfig: [String] = [], logName: String = "node.log", launcher: [String] = []
     ) {
         self.dataDirectory = dataDirectory
         self.systemID = systemID
         self.token = token
         self.extraConfig = extraConfig
+        self.apiConfig = apiConfig
         self.launcher = launcher
         self.logPath = (dataDirectory as NSString).appendingPathComponent(logName)
     }
@@ -94,7 +97,7 @@ public final class NodeProcess: @unchecked Sendable {
             api:
               listen: 127.0.0.1:0
               token: \(token)
-            """ + (extraConfig.isEmpty ? "" : "\n" + extraConfig)
+            """ + apiConfig.map { "\n  " + $0 }.joined() + (extraConfig.isEmpty ? "" : "\n" + extraConfig)
         if (try? String(contentsOfFile: configPath, encoding: .utf8)) != config {
             try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         }

@@ -10,14 +10,14 @@ import Testing
 struct APIContractTests {
     @Test func healthAndMetricsNeedNoToken() async throws {
         try await TestNode.with { client, _ in
-            let unauthenticated = SafeguardsClient(host: client.pool.host, port: client.pool.port, token: nil)
+            let unauthenticated = SafeguardsClient(host: client.endpoint.host, port: client.endpoint.port, token: nil)
             let health = try await unauthenticated.health()
             #expect(health == HealthBody(status: "ok", systemID: "test"))
             _ = try await client.pools()
             let metrics = try await unauthenticated.metrics()
             #expect(metrics.contains("safeguards_http_requests_total"))
             #expect(metrics.contains("safeguards_store_commits"))
-            await unauthenticated.pool.shutdown()
+            await unauthenticated.shutdown()
         }
     }
 

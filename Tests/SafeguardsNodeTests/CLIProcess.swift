@@ -3,7 +3,8 @@ import SafeguardsTestKit
 
 /// One run of the built `safeguards` binary as a child process, for tests of what the CLI prints
 /// and how it exits. It runs in `directory` (so the default `./.safeguards` is that folder's), with
-/// the environment of the tests less `SAFEGUARDS_URL` and `SAFEGUARDS_API_TOKEN` plus `environment`.
+/// the environment of the tests less `SAFEGUARDS_URL`, `SAFEGUARDS_API_TOKEN` and the TLS file variables
+/// plus `environment`.
 struct CLIRun {
     let status: Int32
     let stdout: String
@@ -14,6 +15,7 @@ struct CLIRun {
     ) async throws -> CLIRun {
         var env = ProcessInfo.processInfo.environment
         env["SAFEGUARDS_URL"] = nil
+        for variable in ["SAFEGUARDS_CA", "SAFEGUARDS_CERT", "SAFEGUARDS_KEY"] { env[variable] = nil }
         env["SAFEGUARDS_API_TOKEN"] = nil
         env.merge(environment) { _, new in new }
         let name = UUID().uuidString

@@ -22,7 +22,7 @@ struct CLITests {
             try (token + "\n").write(toFile: directory + "/api-token", atomically: true, encoding: .utf8)
             let client = SafeguardsClient(host: "127.0.0.1", port: port, token: token)
             _ = try await client.createPool(CreatePoolRequest(name: "research", initialBudget: 1000, priority: 7))
-            await client.pool.shutdown()
+            await client.shutdown()
             try await body(directory, port, work)
         } catch {
             print(node.log)
@@ -148,7 +148,7 @@ struct CLITests {
             try await cluster.start("system_b")
             let client = try #require(cluster.clients["system_a"])
             _ = try await Fixture.make(client, agents: [("planner", "10")])
-            let url = "http://\(client.pool.host):\(client.pool.port)"
+            let url = "http://\(client.endpoint.host):\(client.endpoint.port)"
             let work = try makeTemporaryDirectory("safeguards-cli-work")
             let common = ["--url", url, "--token", Cluster.token, "--agent", "planner"]
 

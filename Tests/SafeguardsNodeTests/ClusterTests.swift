@@ -54,13 +54,13 @@ extension NodeProcessCluster {
     /// Starts (or starts again) `system`'s node and makes a new client for it.
     mutating func start(_ system: String) async throws {
         let port = try await nodes[system]!.start()
-        if let old = clients[system] { await old.pool.shutdown() }
+        if let old = clients[system] { await old.shutdown() }
         clients[system] = SafeguardsClient(host: "127.0.0.1", port: port, token: Self.token, maximumConnections: 16)
     }
 
     /// Ends every client, and every node by its pid.
     func stop() async {
-        for client in clients.values { await client.pool.shutdown() }
+        for client in clients.values { await client.shutdown() }
         for node in nodes.values { await node.kill(signal: SIGTERM) }
     }
 

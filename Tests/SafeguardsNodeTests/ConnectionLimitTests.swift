@@ -113,7 +113,7 @@ struct ConnectionLimitTests {
         #expect(DescriptorBudget.caps(api: 10, federation: 10, limit: 16) == (1, 1))
     }
 
-    static func port(of client: SafeguardsClient) async throws -> Int { client.pool.port }
+    static func port(of client: SafeguardsClient) async throws -> Int { client.endpoint.port }
 }
 
 /// A node process under a low descriptor limit, flooded with connections past it.
@@ -185,7 +185,7 @@ struct DescriptorFloodTests {
         #expect(try await fresh.agent("a1").budget.spent == Amount(units: 3))
         #expect(node.isRunning)
         #expect(node.log.contains("descriptor_limit=\(Self.limit)"))
-        await client.pool.shutdown()
-        await fresh.pool.shutdown()
+        await client.shutdown()
+        await fresh.shutdown()
     }
 }

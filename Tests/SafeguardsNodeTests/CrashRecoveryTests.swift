@@ -72,7 +72,7 @@ struct CrashRecoveryTests {
         let acknowledgements = try await Self.spendUntilStopped(client, stopAfter: 300) {
             await node.kill(signal: SIGKILL)
         }
-        await client.pool.shutdown()
+        await client.shutdown()
 
         port = try await node.start()
         client = SafeguardsClient(host: "127.0.0.1", port: port, token: node.token, maximumConnections: 16)
@@ -100,6 +100,6 @@ struct CrashRecoveryTests {
         #expect(committed >= acknowledged.count)
         let check = try await client.ledgerCheck()
         try #require(check.balanced)
-        await client.pool.shutdown()
+        await client.shutdown()
     }
 }

@@ -72,8 +72,8 @@ struct DataFolderLockTests {
             #expect(agent.budget.spent == 1)
             #expect(agent.budget.available == 0)
             #expect(try await newClient.ledgerCheck().balanced)
-            await client.pool.shutdown()
-            await newClient.pool.shutdown()
+            await client.shutdown()
+            await newClient.shutdown()
         } catch {
             print("first node log:\n\(first.log)\nsecond node log:\n\(second.log)")
             if let restarted { print("restarted node log:\n\(restarted.log)") }

@@ -59,10 +59,10 @@ struct NodeLocationTests {
         }
         do {
             _ = try NodeLocation.resolve(
-                url: "https://x:1", token: nil, dataDirectory: "d", environment: [:], readFile: { _ in nil })
-            Issue.record("https was accepted")
+                url: "ftp://x:1", token: nil, dataDirectory: "d", environment: [:], readFile: { _ in nil })
+            Issue.record("ftp was accepted")
         } catch {
-            #expect(error.message.hasPrefix("--url: only http is supported"))
+            #expect(error.message.hasPrefix("--url: only http and https are supported"))
         }
         do {
             _ = try NodeLocation.resolve(
@@ -72,5 +72,20 @@ struct NodeLocationTests {
         } catch {
             #expect(error.message.hasPrefix("d/api-address: "))
         }
+    }
+
+    @Test func anHTTPSAddressFileOrURLIsReachedOverTLS() throws {
+        let written = try NodeLocation.resolve(
+            url: nil, token: nil, dataDirectory: "d", environment: [:],
+            readFile: Self.files(["d/api-address": "https://0.0.0.0:8443\n"]))
+        #expect(written.endpoint == APIEndpoint(host: "127.0.0.1", port: 8443, isSecure: true))
+        #expect(written.endpoint.description == "https://127.0.0.1:8443")
+        let given = try NodeLocation.resolve(
+            url: "https://localhost", token: nil, dataDirectory: "d", environment: [:], readFile: { _ in nil })
+        #expect(given.endpoint == APIEndpoint(host: "localhost", port: 443, isSecure: true))
+        let plain = try NodeLocation.resolve(
+            url: nil, token: nil, dataDirectory: "d", environment: [:],
+            readFile: Self.files(["d/api-address": "127.0.0.1:8081"]))
+        #expect(!plain.endpoint.isSecure)
     }
 }

@@ -113,7 +113,7 @@ struct ShutdownTests {
 
             try await Self.requireCleanStop(nodes["system_a"])
             let error = await ping.value
-            await client.pool.shutdown()
+            await client.shutdown()
             try #require(
                 error?.code == "peer_unreachable", "the ping in flight was not answered: \(String(describing: error))")
             try #require(nodes["system_a"].log.contains("cutting them"))
@@ -130,7 +130,7 @@ struct ShutdownTests {
             let acknowledgements = try await CrashRecoveryTests.spendUntilStopped(client, stopAfter: 200) {
                 try await Self.requireCleanStop(node)
             }
-            await client.pool.shutdown()
+            await client.shutdown()
 
             client = SafeguardsClient(host: "127.0.0.1", port: try await node.start(), token: node.token)
             let acknowledged = Set(await acknowledgements.keys)
@@ -149,7 +149,7 @@ struct ShutdownTests {
             let agent = try await client.agent("worker")
             try #require(agent.budget.spent == Amount(micros: Int64(committed) * Amount.scale))
             try #require(try await client.ledgerCheck().balanced)
-            await client.pool.shutdown()
+            await client.shutdown()
         }
     }
 
@@ -183,9 +183,9 @@ struct ShutdownTests {
         do {
             _ = try await client.ping(peer: peer)
         } catch {
-            await client.pool.shutdown()
+            await client.shutdown()
             throw error
         }
-        await client.pool.shutdown()
+        await client.shutdown()
     }
 }

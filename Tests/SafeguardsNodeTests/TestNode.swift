@@ -80,7 +80,7 @@ enum TestNode {
             let client = SafeguardsClient(host: "127.0.0.1", port: port, token: token, maximumConnections: 64)
             let outcome: Result<T, any Error>
             do { outcome = .success(try await body(client, node, federationPort)) } catch { outcome = .failure(error) }
-            await client.pool.shutdown()
+            await client.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return try outcome.get()

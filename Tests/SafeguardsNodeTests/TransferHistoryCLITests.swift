@@ -14,7 +14,7 @@ extension CLITests {
             for number in 0..<3 {
                 _ = try await client.spend(agent: "cli-a1", SpendRequest(amount: 1, idempotencyKey: "cli-\(number)"))
             }
-            await client.pool.shutdown()
+            await client.shutdown()
             let base = ["transfers", "list", "--data-dir", directory]
             let decoder = APICoding.decoder()
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SafeguardsCore
+import SwiftASN1
 import X509
 
 /// The federation's certificate authority: a self-signed P-256 certificate and its key. It issues
@@ -115,37 +116,88 @@ public struct CertificateAuthority: Sendable {
         notAfter: Date,
         using generator: inout some RandomNumberGenerator
     ) throws(IdentityError) -> NodeCertificate {
+        let issued = try issue(
+            commonName: systemID.rawValue, alternativeNames: [.dnsName(systemID.rawValue)],
+            usages: [.serverAuth, .clientAuth], key: key, notBefore: notBefore, notAfter: notAfter,
+            using: &generator)
+        return NodeCertificate(systemID: systemID, certificate: issued, privateKey: key)
+    }
+
+    /// Issues a TLS server certificate for a node's HTTPS API (`api.tls.certificate`), signed by
+    /// this CA: subject common name `name`, a DNS subject alternative name for each of `hosts` and
+    /// an IP one for each of `ipAddresses`, extendedKeyUsage serverAuth only, keyUsage
+    /// digitalSignature, and a random serial. A client that dials `https://localhost` or
+    /// `https://127.0.0.1` checks its host against these names.
+    ///
+    /// - Parameters:
+    ///   - ipAddresses: IPv4 or IPv6 addresses as text (`127.0.0.1`, `::1`).
+    ///   - notAfter: End of validity, cut to the CA's own.
+    /// - Throws: ``IdentityError/Code-swift.struct/invalidValidity`` for an empty validity period or
+    ///   ``IdentityError/Code-swift.struct/issuanceFailed`` when no name is given, an address is
+    ///   not an IP address, or the certificate cannot be built.
+    public func issueServerCertificate(
+        name: String,
+        hosts: [String],
+        ipAddresses: [String],
+        key: P256.Signing.PrivateKey,
+        notBefore: Date,
+        notAfter: Date,
+        using generator: inout some RandomNumberGenerator
+    ) throws(IdentityError) -> Certificate {
+        guard !hosts.isEmpty || !ipAddresses.isEmpty else {
+            throw IdentityError(code: .issuanceFailed, message: "a server certificate needs a host or an IP address")
+        }
+        var names = hosts.map { GeneralName.dnsName($0) }
+        for text in ipAddresses {
+            guard let bytes = IPAddressText.bytes(of: text) else {
+                throw IdentityError(code: .issuanceFailed, message: "'\(text.prefix(60))' is not an IP address")
+            }
+            names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
+        }
+        return try issue(
+            commonName: name, alternativeNames: names, usages: [.serverAuth], key: key, notBefore: notBefore,
+            notAfter: notAfter, using: &generator)
+    }
+
+    /// A leaf certificate signed by this CA, its validity cut to the CA's.
+    private func issue(
+        commonName: String,
+        alternativeNames: [GeneralName],
+        usages: [ExtendedKeyUsage.Usage],
+        key: P256.Signing.PrivateKey,
+        notBefore: Date,
+        notAfter: Date,
+        using generator: inout some RandomNumberGenerator
+    ) throws(IdentityError) -> Certificate {
         let end = min(notAfter, certificate.notValidAfter)
         let start = max(notBefore, certificate.notValidBefore)
         guard start < end else {
             throw IdentityError(
                 code: .invalidValidity,
-                message: "the certificate of \(systemID) would not be valid at any time while the CA is")
+                message: "the certificate of \(commonName) would not be valid at any time while the CA is")
         }
         let serialNumber = IdentityKeyGeneration.serialNumber(using: &generator)
-        let issued: Certificate
         do {
-            let subject = try DistinguishedName { CommonName(systemID.rawValue) }
+            let subject = try DistinguishedName { CommonName(commonName) }
             let authorityKeyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
             let extensions = try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth, .clientAuth])
-                SubjectAlternativeNames([.dnsName(systemID.rawValue)])
+                try ExtendedKeyUsage(usages)
+                SubjectAlternativeNames(alternativeNames)
                 SubjectKeyIdentifier(keyIdentifier: Self.keyIdentifier(of: key.publicKey))
                 if let authorityKeyID {
                     AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
                 }
             }
-            issued = try Certificate(
+            return try Certificate(
                 version: .v3, serialNumber: serialNumber, publicKey: .init(key.publicKey),
                 notValidBefore: start, notValidAfter: end, issuer: certificate.subject, subject: subject,
                 signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: .init(privateKey))
         } catch {
             throw IdentityError(
-                code: .issuanceFailed, message: "cannot issue a certificate for \(systemID)", cause: error)
+                code: .issuanceFailed, message: "cannot issue a certificate for \(commonName)", cause: error)
         }
-        return NodeCertificate(systemID: systemID, certificate: issued, privateKey: key)
     }
 
     /// A key identifier for `publicKey`: the leftmost 160 bits of the SHA-256 of its encoded point

@@ -144,6 +144,33 @@ public struct CertificateDirectory: Sendable {
             signingPublicKey: signingKey.publicKey.rawRepresentation.base64EncodedString())
     }
 
+    /// Issues a TLS server certificate for a node's HTTPS API with the CA in this folder
+    /// (``CertificateAuthority/issueServerCertificate(name:hosts:ipAddresses:key:notBefore:notAfter:using:)``)
+    /// and writes `<name>.pem` and `<name>.key` (`api.tls.certificate` and `api.tls.private_key`).
+    ///
+    /// - Throws: ``IdentityError/Code-swift.struct/fileExists`` when either file exists and
+    ///   `overwrite` is false (nothing is written); other ``IdentityError``s from loading the CA,
+    ///   issuing, or writing.
+    public func issueServer(
+        name: String, hosts: [String], ipAddresses: [String], notBefore: Date, notAfter: Date, overwrite: Bool,
+        using generator: inout some RandomNumberGenerator
+    ) throws(IdentityError) -> Issued {
+        let targets = [file("\(name).pem"), file("\(name).key")]
+        try refuseExisting(targets, overwrite: overwrite)
+        let authority = try loadAuthority()
+        let key = IdentityKeyGeneration.certificateKey(using: &generator)
+        let certificate = try authority.issueServerCertificate(
+            name: name, hosts: hosts, ipAddresses: ipAddresses, key: key, notBefore: notBefore, notAfter: notAfter,
+            using: &generator)
+        let files = [
+            try write(
+                try IdentityPEM.encode(certificate), to: targets[0], "HTTPS server certificate of \(name)",
+                .publicReadable, overwrite),
+            try write(IdentityPEM.encode(key), to: targets[1], "HTTPS private key of \(name)", .ownerOnly, overwrite),
+        ]
+        return Issued(certificate: certificate, files: files, signingPublicKey: nil)
+    }
+
     private func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     private func refuseExisting(_ paths: [String], overwrite: Bool) throws(IdentityError) {

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SafeguardsTransport
 import ServiceLifecycle
 
@@ -14,11 +15,13 @@ import ServiceLifecycle
 ///   (Hummingbird's own idle timer).
 /// - `header_timeout`: a request's head and body must arrive within it from its first byte
 ///   (``RequestDeadlineHandler``).
+/// - `tls`: every connection speaks TLS first, its handshake done within `handshake_timeout`
+///   (``APIServerTLS``); the limits above then apply to the requests inside it.
 enum APIServer {
-    /// The Hummingbird application serving `router` with the limits of `api`.
+    /// The Hummingbird application serving `router` with the limits of `api`, over `tls` when given.
     static func application(
-        router: Router<BasicRequestContext>, api: NodeConfig.APIConfig, serverName: String, logger: Logger,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void
+        router: Router<BasicRequestContext>, api: NodeConfig.APIConfig, tls: APIServerTLS?, serverName: String,
+        logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some Service {
         let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(api.idleTimeout))
         let headerTimeout = TimeAmount(api.headerTimeout)
@@ -30,7 +33,8 @@ enum APIServer {
             router: router,
             server: HTTPServerBuilder { responder in
                 DeadlineHTTP1Channel(
-                    base: HTTP1Channel(responder: responder, configuration: http1), headerTimeout: headerTimeout)
+                    base: HTTP1Channel(responder: responder, configuration: http1), headerTimeout: headerTimeout,
+                    tls: tls)
             },
             configuration: .init(
                 address: .hostname(api.listen.host, port: api.listen.port), serverName: serverName, backlog: 1024,
@@ -39,17 +43,25 @@ enum APIServer {
     }
 }
 
-/// Hummingbird's HTTP/1 channel with the request deadline handlers added around its decoder.
+/// Hummingbird's HTTP/1 channel with the request deadline handlers added around its decoder, and
+/// TLS with its handshake deadline in front of everything when the API serves HTTPS.
 struct DeadlineHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel
     let headerTimeout: TimeAmount
+    let tls: APIServerTLS?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         // Made and used on the channel's event loop only, by the two handlers that share it.
         let clock = RequestClock(timeout: headerTimeout)
         do {
-            try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(clock: clock), position: .first)
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(RequestDeadlineHandler(clock: clock), position: .first)
+            if let tls {
+                // Each goes first: TLS, then its deadline, then the request clock on plain bytes.
+                try pipeline.addHandler(TLSHandshakeDeadlineHandler(timeout: tls.handshakeTimeout), position: .first)
+                try pipeline.addHandler(NIOSSLServerHandler(context: tls.context), position: .first)
+            }
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

@@ -83,6 +83,11 @@ extension NodeConfig {
                 }
                 config.api.maxKeys = value
             }
+            if let value = try api.duration("handshake_timeout") { config.api.handshakeTimeout = value }
+            if var tls = try api.section("tls") {
+                config.api.tls = try APITLSConfig.parse(&tls)
+                try tls.rejectUnknownKeys()
+            }
             try api.rejectUnknownKeys()
         }
         if var reservations = try root.section("reservations") {
@@ -219,6 +224,12 @@ struct ConfigSection {
         guard let node = take(key) else { return nil }
         guard let scalar = node.scalar else { throw ConfigError(key: qualified(key), "must be a single value") }
         return scalar.string
+    }
+
+    /// A value that must be given and not be empty; else `complaint` for the key.
+    mutating func required(_ key: String, _ complaint: String) throws(ConfigError) -> String {
+        guard let value = try string(key), !value.isEmpty else { throw ConfigError(key: qualified(key), complaint) }
+        return value
     }
 
     mutating func integer(_ key: String) throws(ConfigError) -> Int? {

@@ -98,10 +98,7 @@ public struct FederationConfig: Sendable, Equatable {
 
     static func parse(_ section: inout ConfigSection) throws(ConfigError) -> FederationConfig {
         func required(_ key: String) throws(ConfigError) -> String {
-            guard let value = try section.string(key), !value.isEmpty else {
-                throw ConfigError(key: section.qualified(key), "is required in the federation section")
-            }
-            return value
+            try section.required(key, "is required in the federation section")
         }
         let listenText = try required("listen")
         guard let listen = HostPort(parsing: listenText) else {

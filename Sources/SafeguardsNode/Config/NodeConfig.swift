@@ -21,6 +21,11 @@ import SafeguardsPolicies
 ///                                # else 408 and close
 ///   shutdown_grace: 5s           # on SIGTERM, requests in flight may finish for this long; then they are cut
 ///   max_keys: 10000              # scoped API keys kept at once (1-1000000); creating one more is 409
+///   handshake_timeout: 10s       # with tls: a TLS handshake not done this long after accept is closed
+///   tls:                         # serve HTTPS (TLS 1.2+) instead of HTTP; see APITLSConfig
+///     certificate: Certs/api.pem
+///     private_key: Certs/api.key
+///     client_ca: Certs/ca.pem    # optional: require client certificates signed by this CA
 /// reservations:
 ///   default_timeout: 10m         # a reservation not settled by then expires
 ///   sweep_interval: 1s           # how often expired reservations are released
@@ -108,6 +113,10 @@ public struct NodeConfig: Sendable, Equatable {
         public var shutdownGrace: Duration = .seconds(5)
         /// The most scoped API keys kept at once.
         public var maxKeys = 10_000
+        /// A TLS handshake must be complete this long after the connection was accepted (with `tls`).
+        public var handshakeTimeout: Duration = .seconds(10)
+        /// The `tls` subsection: the API serves HTTPS. `nil` serves plain HTTP.
+        public var tls: APITLSConfig?
     }
 
     /// The `reservations` section.
@@ -129,7 +138,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("safeguards.sqlite") }
     /// The generated API token file inside the data folder.
     public var tokenPath: String { (dataDirectory as NSString).appendingPathComponent("api-token") }
-    /// Where the node writes the address its API actually listens on (useful with port 0).
+    /// Where the node writes the address its API actually listens on (useful with port 0):
+    /// `host:port`, or `https://host:port` when the API serves TLS.
     public var addressPath: String { (dataDirectory as NSString).appendingPathComponent("api-address") }
 }
 

@@ -3,8 +3,8 @@ import Foundation
 import SafeguardsCore
 import SafeguardsFederation
 
-/// `safeguards certs init-ca|issue`: makes a federation's identities with swift-certificates and
-/// swift-crypto (no openssl needed).
+/// `safeguards certs init-ca|issue|api`: makes a federation's identities and the API's HTTPS
+/// certificate with swift-certificates and swift-crypto (no openssl needed).
 struct CertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs", abstract: "Make a federation CA, node certificates and signing keys.",
@@ -14,7 +14,7 @@ struct CertsCommand: ParsableCommand {
             message-signing key (<id>.signing.key, <id>.signing.pub). Private keys are written with \
             mode 0600. Existing files are never replaced without --force.
             """,
-        subcommands: [InitCA.self, Issue.self])
+        subcommands: [InitCA.self, Issue.self, API.self])
 
     /// `safeguards certs init-ca [--dir Certs] [--name N] [--days 3650] [--valid-from DATE] [--force]`
     struct InitCA: ParsableCommand {
@@ -103,6 +103,55 @@ struct CertsCommand: ParsableCommand {
             } catch {
                 throw ValidationError("--system-id: \(error.description)")
             }
+        }
+    }
+}
+
+extension CertsCommand {
+    /// `safeguards certs api [--name api] [--host localhost] [--ip 127.0.0.1] [--dir Certs] [--days 825]`
+    struct API: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "api", abstract: "Issue an HTTPS certificate for a node's API with the CA in --dir.",
+            discussion: """
+                Writes <name>.pem and <name>.key (api.tls.certificate and api.tls.private_key), signed by \
+                ca.pem/ca.key in --dir, naming each --host as a DNS and each --ip as an IP subject \
+                alternative name: clients check the host they dial against these. Clients then trust \
+                ca.pem (--ca); the same CA can be api.tls.client_ca, and `certs issue` makes client \
+                certificates for it.
+                """)
+
+        @OptionGroup var files: CertificateFileOptions
+
+        @Option(help: "The file name (without .pem/.key) and the certificate's common name.")
+        var name = "api"
+
+        @Option(help: "A DNS name clients reach the API by (repeat for more).")
+        var host: [String] = []
+
+        @Option(help: "An IP address clients reach the API by (repeat for more).")
+        var ip: [String] = []
+
+        @Option(help: "How many days the certificate stays valid.")
+        var days = 825
+
+        func validate() throws {
+            try CertificateFileOptions.validate(days: days)
+            _ = try files.validity(days: days, now: Date())
+            guard name.range(of: #"^[A-Za-z0-9_.-]{1,64}$"#, options: .regularExpression) != nil else {
+                throw ValidationError("--name: use 1-64 characters of A-Z a-z 0-9 _ . -")
+            }
+            guard !host.isEmpty || !ip.isEmpty else { throw ValidationError("give at least one --host or --ip") }
+        }
+
+        func run() throws {
+            let (notBefore, notAfter) = try files.validity(days: days, now: Date())
+            var generator = SystemRandomNumberGenerator()
+            let issued = try files.attempt { directory throws(IdentityError) in
+                try directory.issueServer(
+                    name: name, hosts: host, ipAddresses: ip, notBefore: notBefore, notAfter: notAfter,
+                    overwrite: files.force, using: &generator)
+            }
+            CertificateFileOptions.report(issued)
         }
     }
 }

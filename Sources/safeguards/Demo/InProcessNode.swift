@@ -60,7 +60,7 @@ struct InProcessNode: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            await running.client.pool.shutdown()
+            await running.client.shutdown()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return try outcome.get()

@@ -2,15 +2,32 @@ import ArgumentParser
 import Foundation
 import SafeguardsAPI
 
-/// The connection options every API subcommand shares: where the node is, how to authenticate,
-/// and whether to print tables or JSON.
+/// The connection options every API subcommand shares: where the node is, how to authenticate
+/// (the token, and for https the CA and a client certificate), and whether to print tables or JSON.
 struct APIOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The node's API URL, http only (default: $SAFEGUARDS_URL, else the api-address file in --data-dir,"
-                + " else \(APIEndpoint.defaultURL)).",
+            "The node's API URL, http:// or https:// (default: $SAFEGUARDS_URL, else the api-address file in"
+                + " --data-dir, else \(APIEndpoint.defaultURL)).",
             valueName: "url"))
     var url: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "PEM file of the CA that signed the node's API certificate, for https (default: $SAFEGUARDS_CA;"
+                + " else the system's trust roots).",
+            valueName: "file"))
+    var ca: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "PEM client certificate, for a node whose api.tls.client_ca requires one (default: $SAFEGUARDS_CERT).",
+            valueName: "file"))
+    var cert: String?
+
+    @Option(
+        help: ArgumentHelp("PEM private key of --cert (default: $SAFEGUARDS_KEY).", valueName: "file"))
+    var key: String?
 
     @Option(
         help: ArgumentHelp(
@@ -38,6 +55,17 @@ struct APIOptions: ParsableArguments {
         }
     }
 
+    /// The TLS files for an https node: each flag, else its environment variable.
+    func tls(environment: [String: String] = ProcessInfo.processInfo.environment) -> APIClientTLS {
+        func given(_ flag: String?, _ variable: String) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            return environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return APIClientTLS(
+            caPath: given(ca, "SAFEGUARDS_CA"), certificatePath: given(cert, "SAFEGUARDS_CERT"),
+            privateKeyPath: given(key, "SAFEGUARDS_KEY"))
+    }
+
     /// Runs `body` with a client for the node. The node's errors are printed as
     /// `error: <code>: <detail>` on stderr, with the URL contacted and the token's source when the
     /// node could not be reached or refused the token, and end the command with exit code 1.
@@ -46,15 +74,20 @@ struct APIOptions: ParsableArguments {
     ///   be reached; whatever `body` throws otherwise.
     func withClient<Value>(_ body: (SafeguardsClient) async throws -> Value) async throws -> Value {
         let location = try location()
-        let client = SafeguardsClient(
-            host: location.endpoint.host, port: location.endpoint.port, token: location.token, maximumConnections: 4)
+        let client: SafeguardsClient
+        do {
+            client = try SafeguardsClient(
+                endpoint: location.endpoint, token: location.token, tls: tls(), maximumConnections: 4)
+        } catch {
+            throw CLIError(Self.message(for: error, location: location))
+        }
         let outcome: Result<Value, any Error>
         do {
             outcome = .success(try await body(client))
         } catch {
             outcome = .failure(error)
         }
-        await client.pool.shutdown()
+        await client.shutdown()
         switch outcome {
         case .success(let value):
             return value
@@ -86,11 +119,16 @@ struct APIOptions: ParsableArguments {
                 }
             }
             return line
+        case .transport(let detail) where detail.contains("TLS"):
+            return "the TLS handshake with the node at \(location.endpoint) failed\n" + location.explanation
+                + "\n  cause: \(detail)"
         case .transport(let detail):
             return "the node is not reachable at \(location.endpoint); is `safeguards node run` running?\n"
                 + location.explanation + "\n  cause: \(detail)"
         case .unexpectedResponse(let status, let detail):
             return "unexpected response from the node at \(location.endpoint) (HTTP \(status)): \(detail)"
+        case .configuration(let detail):
+            return "cannot use the TLS files for \(location.endpoint) (--ca, --cert, --key): \(detail)"
         }
     }
 }
