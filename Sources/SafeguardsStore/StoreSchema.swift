@@ -304,6 +304,9 @@ enum StoreSchema {
                     CREATE INDEX transfers_by_kind ON transfers(kind, created_at);
                     """)
         }
+        migrator.registerMigration("v14_budget_periods") { db in
+            try db.execute(sql: LedgerStore.budgetPeriodsTable)
+        }
         return migrator
     }
 }
