@@ -25,23 +25,30 @@ public struct CreatePoolRequest: Codable, Sendable, Equatable {
     public var priority: Int
     public var metadata: [String: String]?
     public var idempotencyKey: String?
+    /// A budget period (see ``PeriodRequest``); none when absent.
+    public var budgetPeriod: String?
+    public var periodTimezone: String?
     public init(
         name: String, initialBudget: Amount, priority: Int, metadata: [String: String]? = nil,
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, budgetPeriod: String? = nil, periodTimezone: String? = nil
     ) {
         self.name = name
         self.initialBudget = initialBudget
         self.priority = priority
         self.metadata = metadata
         self.idempotencyKey = idempotencyKey
+        self.budgetPeriod = budgetPeriod
+        self.periodTimezone = periodTimezone
     }
 
     enum CodingKeys: String, CodingKey {
         case name, initialBudget = "initial_budget", priority, metadata, idempotencyKey = "idempotency_key"
+        case budgetPeriod = "budget_period", periodTimezone = "period_timezone"
     }
 }
 
-/// A pool and its balances. `total = available + allocated + spent`.
+/// A pool and its balances. `total = available + allocated + spent_this_period`; `spent` is the
+/// pool's agents' lifetime spending.
 public struct PoolBody: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
@@ -52,9 +59,13 @@ public struct PoolBody: Codable, Sendable, Equatable {
     public var spent: Amount
     public var metadata: [String: String]
     public var createdAt: String
+    /// Spent since the pool's period started (equal to `spent` until its first reset).
+    public var spentThisPeriod: Amount?
+    /// The pool's budget period; these four are absent when it has none.
+    public var period: PeriodFields?
     public init(
         id: String, name: String, priority: Int, total: Amount, available: Amount, allocated: Amount, spent: Amount,
-        metadata: [String: String], createdAt: String
+        metadata: [String: String], createdAt: String, spentThisPeriod: Amount? = nil, period: PeriodFields? = nil
     ) {
         self.id = id
         self.name = name
@@ -65,10 +76,43 @@ public struct PoolBody: Codable, Sendable, Equatable {
         self.spent = spent
         self.metadata = metadata
         self.createdAt = createdAt
+        self.spentThisPeriod = spentThisPeriod
+        self.period = period
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, priority, total, available, allocated, spent, metadata, createdAt = "created_at"
+        case spentThisPeriod = "spent_this_period"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), name: try container.decode(String.self, forKey: .name),
+            priority: try container.decode(Int.self, forKey: .priority),
+            total: try container.decode(Amount.self, forKey: .total),
+            available: try container.decode(Amount.self, forKey: .available),
+            allocated: try container.decode(Amount.self, forKey: .allocated),
+            spent: try container.decode(Amount.self, forKey: .spent),
+            metadata: try container.decode([String: String].self, forKey: .metadata),
+            createdAt: try container.decode(String.self, forKey: .createdAt),
+            spentThisPeriod: try container.decodeIfPresent(Amount.self, forKey: .spentThisPeriod),
+            period: try PeriodFields.decodeIfPresent(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(total, forKey: .total)
+        try container.encode(available, forKey: .available)
+        try container.encode(allocated, forKey: .allocated)
+        try container.encode(spent, forKey: .spent)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(spentThisPeriod, forKey: .spentThisPeriod)
+        try period?.encode(to: encoder)
     }
 }
 
@@ -103,34 +147,51 @@ public struct RegisterAgentRequest: Codable, Sendable, Equatable {
     public var priority: String
     public var initialBudget: Amount
     public var idempotencyKey: String?
-    public init(agentID: String, poolID: String, priority: String, initialBudget: Amount, idempotencyKey: String? = nil)
-    {
+    /// A budget period (see ``PeriodRequest``); none when absent.
+    public var budgetPeriod: String?
+    public var periodTimezone: String?
+    public init(
+        agentID: String, poolID: String, priority: String, initialBudget: Amount, idempotencyKey: String? = nil,
+        budgetPeriod: String? = nil, periodTimezone: String? = nil
+    ) {
         self.agentID = agentID
         self.poolID = poolID
         self.priority = priority
         self.initialBudget = initialBudget
         self.idempotencyKey = idempotencyKey
+        self.budgetPeriod = budgetPeriod
+        self.periodTimezone = periodTimezone
     }
 
     enum CodingKeys: String, CodingKey {
         case agentID = "agent_id", poolID = "pool_id", priority, initialBudget = "initial_budget"
-        case idempotencyKey = "idempotency_key"
+        case idempotencyKey = "idempotency_key", budgetPeriod = "budget_period", periodTimezone = "period_timezone"
     }
 }
 
-/// An agent's budget. `total = available + reserved + spent`.
+/// An agent's budget. `total = available + reserved + spent_this_period`; `spent` is lifetime.
 public struct AgentBudgetBody: Codable, Sendable, Equatable {
     public var initial: Amount
     public var total: Amount
     public var available: Amount
     public var reserved: Amount
     public var spent: Amount
-    public init(initial: Amount, total: Amount, available: Amount, reserved: Amount, spent: Amount) {
+    /// Spent since the agent's period started (equal to `spent` until its first reset).
+    public var spentThisPeriod: Amount?
+    public init(
+        initial: Amount, total: Amount, available: Amount, reserved: Amount, spent: Amount,
+        spentThisPeriod: Amount? = nil
+    ) {
         self.initial = initial
         self.total = total
         self.available = available
         self.reserved = reserved
         self.spent = spent
+        self.spentThisPeriod = spentThisPeriod
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case initial, total, available, reserved, spent, spentThisPeriod = "spent_this_period"
     }
 }
 
@@ -143,9 +204,11 @@ public struct AgentBody: Codable, Sendable, Equatable {
     /// `normal`, `warning` or `critical`: the highest usage level alerted since usage was last below 75%.
     public var alertLevel: String
     public var createdAt: String
+    /// The agent's budget period; absent when it has none.
+    public var period: PeriodFields?
     public init(
         agentID: String, poolID: String, priority: String, budget: AgentBudgetBody, alertLevel: String,
-        createdAt: String
+        createdAt: String, period: PeriodFields? = nil
     ) {
         self.agentID = agentID
         self.poolID = poolID
@@ -153,11 +216,34 @@ public struct AgentBody: Codable, Sendable, Equatable {
         self.budget = budget
         self.alertLevel = alertLevel
         self.createdAt = createdAt
+        self.period = period
     }
 
     enum CodingKeys: String, CodingKey {
         case agentID = "agent_id", poolID = "pool_id", priority, budget, alertLevel = "alert_level"
         case createdAt = "created_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            agentID: try container.decode(String.self, forKey: .agentID),
+            poolID: try container.decode(String.self, forKey: .poolID),
+            priority: try container.decode(String.self, forKey: .priority),
+            budget: try container.decode(AgentBudgetBody.self, forKey: .budget),
+            alertLevel: try container.decode(String.self, forKey: .alertLevel),
+            createdAt: try container.decode(String.self, forKey: .createdAt), period: try PeriodFields.decodeIfPresent(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(agentID, forKey: .agentID)
+        try container.encode(poolID, forKey: .poolID)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(budget, forKey: .budget)
+        try container.encode(alertLevel, forKey: .alertLevel)
+        try container.encode(createdAt, forKey: .createdAt)
+        try period?.encode(to: encoder)
     }
 }
 
@@ -185,19 +271,38 @@ public struct AgentListBody: PagedList, Equatable {
     }
 }
 
-/// `PUT /v1/agents/{id}/budget`: sets the agent's total budget; the difference moves from or to its pool.
+/// `PUT /v1/agents/{id}/budget`: sets the agent's total budget; the difference moves from or to its
+/// pool. `budget_period` sets or changes the period, `null` or `"none"` removes it, absent keeps it.
 public struct UpdateBudgetRequest: Codable, Sendable, Equatable {
     public var budget: Amount
     public var reason: String
     public var idempotencyKey: String?
-    public init(budget: Amount, reason: String, idempotencyKey: String? = nil) {
+    /// `nil`: keep the period; `"none"`: remove it (also sent as JSON `null`).
+    public var budgetPeriod: String?
+    public var periodTimezone: String?
+    public init(
+        budget: Amount, reason: String, idempotencyKey: String? = nil, budgetPeriod: String? = nil,
+        periodTimezone: String? = nil
+    ) {
         self.budget = budget
         self.reason = reason
         self.idempotencyKey = idempotencyKey
+        self.budgetPeriod = budgetPeriod
+        self.periodTimezone = periodTimezone
     }
 
     enum CodingKeys: String, CodingKey {
-        case budget, reason, idempotencyKey = "idempotency_key"
+        case budget, reason, idempotencyKey = "idempotency_key", budgetPeriod = "budget_period"
+        case periodTimezone = "period_timezone"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        budget = try container.decode(Amount.self, forKey: .budget)
+        reason = try container.decode(String.self, forKey: .reason)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        budgetPeriod = try PeriodRequest.decodePeriod(container, forKey: .budgetPeriod)
+        periodTimezone = try container.decodeIfPresent(String.self, forKey: .periodTimezone)
     }
 }
 

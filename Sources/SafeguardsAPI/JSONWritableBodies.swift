@@ -25,6 +25,10 @@ extension AgentBudgetBody: JSONWritable {
         writer.amount(reserved)
         writer.key("spent")
         writer.amount(spent)
+        if let spentThisPeriod {
+            writer.key("spent_this_period")
+            writer.amount(spentThisPeriod)
+        }
         writer.key("total")
         writer.amount(total)
         writer.endObject()
@@ -40,8 +44,20 @@ extension AgentBody: JSONWritable {
         writer.string(alertLevel)
         writer.key("budget")
         budget.write(to: &writer)
+        if let period {
+            writer.key("budget_period")
+            writer.string(period.budgetPeriod)
+        }
         writer.key("created_at")
         writer.string(createdAt)
+        if let period {
+            writer.key("period_resets_at")
+            writer.string(period.periodResetsAt)
+            writer.key("period_started_at")
+            writer.string(period.periodStartedAt)
+            writer.key("period_timezone")
+            writer.string(period.periodTimezone)
+        }
         writer.key("pool_id")
         writer.string(poolID)
         writer.key("priority")

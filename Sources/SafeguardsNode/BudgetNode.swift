@@ -152,7 +152,8 @@ public struct BudgetNode: Sendable {
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
             dataFolderLock: dataFolderLock,
-            services: [dataFolderLock, WriterDrain(writer: writer), sweeper, policies] + federationServices + [api],
+            services: [dataFolderLock, WriterDrain(writer: writer), sweeper, PeriodScheduler(writer: writer, logger: logger),
+                policies] + federationServices + [api],
             apiRoutes: routes, logger: logger)
     }
 

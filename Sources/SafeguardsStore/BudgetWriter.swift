@@ -25,7 +25,8 @@ import Synchronization
 public actor BudgetWriter {
     let store: LedgerStore
     private var book: BudgetBook
-    private let now: @Sendable () -> Timestamp
+    /// The clock every change is stamped with.
+    public nonisolated let now: @Sendable () -> Timestamp
     /// How long a transfer stays in memory after it was created or resolved.
     private let idempotencyWindow: Duration
     private let logger: Logger

@@ -66,6 +66,8 @@ extension LedgerStore {
                     decision.newValue.micros, decision.reason, encode(decision.inputs), decision.transferID?.rawValue,
                     decision.at.millisecondsSince1970,
                 ])
+        case .periodChanged(let owner, let state):
+            try savePeriod(owner, state, db)
         case .agentAlertLevel(let id, let level):
             try execute(
                 db, sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])

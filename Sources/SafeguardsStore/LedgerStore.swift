@@ -77,7 +77,8 @@ public final class LedgerStore: Sendable {
             ledger.hasTransfersOutsideMemory = lastSeq > transfers.count
             let pools = try Row.fetchAll(db, sql: "SELECT * FROM pools").map(Self.pool(from:))
             let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents").map(Self.agent(from:))
-            return BudgetBook.restore(ledger: ledger, pools: pools, agents: agents)
+            let periods = try Self.loadPeriods(db)
+            return BudgetBook.restore(ledger: ledger, pools: pools, agents: agents, periods: periods)
         }
         book.archive = JournalArchive(store: self)
         return book

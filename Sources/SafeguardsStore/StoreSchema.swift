@@ -321,6 +321,9 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v14_budget_periods") { db in
+            try db.execute(sql: LedgerStore.budgetPeriodsTable)
+        }
         return migrator
     }
 }

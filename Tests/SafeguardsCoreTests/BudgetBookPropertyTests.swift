@@ -246,6 +246,7 @@ struct BookRun {
         var transfers: [TransferID: Transfer] = [:]
         var pools: [PoolID: Pool] = [:]
         var agents: [AgentID: Agent] = [:]
+        var periods: [PeriodOwner: PeriodState] = [:]
         for change in journal {
             switch change {
             case .ledger(.accountOpened(let id, let flags)): accounts[id] = flags
@@ -261,6 +262,7 @@ struct BookRun {
                 agents[id] = Agent(
                     id: agent.id, poolID: agent.poolID, priority: agent.priority, initialBudget: agent.initialBudget,
                     createdAt: agent.createdAt, creationKey: agent.creationKey, alertLevel: level)
+            case .periodChanged(let owner, let state): periods[owner] = state
             case .alertRaised, .federationRecorded, .decisionLogged: break
             }
         }
@@ -272,7 +274,8 @@ struct BookRun {
             check(false, "restore from the journal failed: \(error)")
             return
         }
-        var restored = BudgetBook.restore(ledger: ledger, pools: Array(pools.values), agents: Array(agents.values))
+        var restored = BudgetBook.restore(
+            ledger: ledger, pools: Array(pools.values), agents: Array(agents.values), periods: periods)
         check(restored.poolSnapshots() == book.poolSnapshots(), "pools restored from the journal differ")
         check(restored.agentSnapshots() == book.agentSnapshots(), "agents restored from the journal differ")
 

@@ -24,11 +24,17 @@ public struct Agent: Sendable, Hashable {
     }
 }
 
-/// An agent with its balances. `total = available + reserved + spent` is the agent's budget.
+/// An agent with its balances. `total = available + reserved + spentThisPeriod` is the agent's
+/// budget; `spent` is what it spent in its lifetime (equal to `spentThisPeriod` until a first
+/// period reset).
 public struct AgentSnapshot: Sendable, Hashable {
     public let agent: Agent
     public let available: Amount
     public let reserved: Amount
     public let spent: Amount
     public let total: Amount
+    /// The agent's budget period, if one was ever set (``PeriodState/setting`` is nil once removed).
+    public let period: PeriodState?
+    /// Spent since the current period started (since the last reset).
+    public let spentThisPeriod: Amount
 }

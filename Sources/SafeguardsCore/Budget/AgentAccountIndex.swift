@@ -7,6 +7,9 @@ struct AgentAccounts: Sendable {
     /// `spent:<id>`: what it has used.
     let spent: AccountSlot
     var alertLevel: UsageLevel
+    /// Lifetime spent when the agent's current period started (``PeriodState/spentBase``), so
+    /// usage counts what was spent this period only.
+    var spentBase: Amount = .zero
 }
 
 /// What the hot commands need of each agent, found two ways: by the agent's id (a reservation or
@@ -32,6 +35,11 @@ struct AgentAccountIndex: Sendable {
         }
         byBudgetAccount[accounts.budget.index] = accounts
         budgetAccountByAgent[accounts.agent] = accounts.budget
+    }
+
+    mutating func setSpentBase(_ base: Amount, of agent: AgentID) {
+        guard let slot = budgetAccountByAgent[agent] else { return }
+        byBudgetAccount[slot.index]?.spentBase = base
     }
 
     mutating func setAlertLevel(_ level: UsageLevel, of accounts: AgentAccounts) {

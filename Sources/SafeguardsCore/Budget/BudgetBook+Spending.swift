@@ -75,7 +75,10 @@ extension BudgetBook {
         guard let budget = ledger.accounts.slot(of: LedgerAccounts.agent(agent.id)),
             let spent = ledger.accounts.slot(of: LedgerAccounts.spent(agent.id))
         else { return }
-        agentAccounts.insert(AgentAccounts(agent: agent.id, budget: budget, spent: spent, alertLevel: agent.alertLevel))
+        agentAccounts.insert(
+            AgentAccounts(
+                agent: agent.id, budget: budget, spent: spent, alertLevel: agent.alertLevel,
+                spentBase: periods[.agent(agent.id)]?.spentBase ?? .zero))
     }
 
     /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
@@ -115,7 +118,8 @@ extension BudgetBook {
     private mutating func updateAlertLevel(_ accounts: AgentAccounts, transferID: TransferID, now: Timestamp) {
         let id = accounts.agent
         let usage = AgentUsage(
-            budget: ledger.accounts[slot: accounts.budget].balances, spent: ledger.accounts[slot: accounts.spent].balances)
+            budget: ledger.accounts[slot: accounts.budget].balances, spent: ledger.accounts[slot: accounts.spent].balances,
+            spentBase: accounts.spentBase)
         let level = UsageLevel.of(used: usage.used, budget: usage.total)
         if level > accounts.alertLevel {
             guard let agent = agents[id] else { return }
@@ -132,16 +136,16 @@ extension BudgetBook {
     }
 }
 
-/// An agent's usage: spent plus reserved, out of its budget (available + reserved + spent),
-/// each sum clamped like ``Amount/clampedSum(_:)``.
+/// An agent's usage: spent this period plus reserved, out of its budget (available + reserved +
+/// spent this period), each sum clamped like ``Amount/clampedSum(_:)``.
 struct AgentUsage {
     let used: Amount
     let total: Amount
 
-    init(budget: AccountBalances, spent sink: AccountBalances) {
+    init(budget: AccountBalances, spent sink: AccountBalances, spentBase: Amount) {
         let available = Int128(budget.available.micros)
         let reserved = Int128(budget.debitsPending.micros)
-        let spent = Int128(sink.postedBalance.micros)
+        let spent = max(0, Int128(sink.postedBalance.micros) - Int128(spentBase.micros))
         used = Amount(clamping: spent + reserved)
         total = Amount(clamping: available + reserved + spent)
     }

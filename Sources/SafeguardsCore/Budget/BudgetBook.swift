@@ -10,6 +10,8 @@ public struct BudgetBook: BudgetReading, Sendable {
     public private(set) var poolIDsByName: [String: PoolID] = [:]
     public internal(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
+    /// Budget periods of agents and pools (see `BudgetBook+Periods.swift`).
+    public internal(set) var periods: [PeriodOwner: PeriodState] = [:]
     /// The resource types each multi-resource reservation in memory holds (its transfers are
     /// `<reservation id>:<type>`), so a settle finds them without searching the ledger. An entry
     /// leaves with its transfers (``evictRetired(before:through:limit:)``).
@@ -25,9 +27,12 @@ public struct BudgetBook: BudgetReading, Sendable {
     public init() {}
 
     /// Rebuilds a book from what the store holds.
-    public static func restore(ledger: Ledger, pools: [Pool], agents: [Agent]) -> BudgetBook {
+    public static func restore(
+        ledger: Ledger, pools: [Pool], agents: [Agent], periods: [PeriodOwner: PeriodState] = [:]
+    ) -> BudgetBook {
         var book = BudgetBook()
         book.ledger = ledger
+        book.periods = periods
         for pool in pools {
             book.pools[pool.id] = pool
             book.poolIDsByName[pool.name] = pool.id
@@ -89,6 +94,12 @@ public struct BudgetBook: BudgetReading, Sendable {
             return try resolveResources(reservationID: reservationID, used: used, now: now)
         case .setPoolTotal(let id, let total, let reason, let transferID):
             return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
+        case .setPeriod(let owner, let setting, let startedAt):
+            return try setPeriod(owner, setting, startedAt: startedAt)
+        case .withPeriod(let command, let setting, let startedAt):
+            return try executeWithPeriod(command, setting, startedAt: startedAt, now: now)
+        case .resetPeriod(let owner, let periodStart):
+            return try resetPeriod(owner, periodStart: periodStart, now: now)
         case .decided(let command, let decision):
             let result = try execute(command, now: now)
             var logged = decision
@@ -126,6 +137,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             }
             throw SafeguardsError(error)
         }
+        followTarget(.pool(id), total)
         return .pool(poolSnapshot(id) ?? snapshot, replayed: false)
     }
 
@@ -264,6 +276,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             }
             throw SafeguardsError(error)
         }
+        followTarget(.agent(id), budget)
         updateAlertLevel(id, transferID: transferID, now: now)
         return .agent(agents[id].map(agentSnapshot(of:)) ?? snapshot, replayed: false)
     }

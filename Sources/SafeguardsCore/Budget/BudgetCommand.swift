@@ -30,6 +30,17 @@ public enum BudgetCommand: Sendable, Hashable {
     /// Settles a resource reservation with the amounts used (each at most what was reserved; a
     /// type not named is released), or releases it whole when `used` is nil.
     case resolveResources(reservationID: TransferID, used: [String: Amount]?)
+    /// Sets (a setting), changes or removes (`nil`) the budget period of an agent or a pool.
+    /// `startedAt` is when the new period started (now for a duration, the start of the
+    /// calendar period containing now otherwise): the caller has the calendar, the book does not.
+    case setPeriod(PeriodOwner, PeriodSetting?, startedAt: Timestamp)
+    /// Runs a command that creates or changes a pool or an agent, then sets that pool's or
+    /// agent's period, in the same batch: both are written or neither.
+    indirect case withPeriod(BudgetCommand, PeriodSetting?, startedAt: Timestamp)
+    /// Starts the owner's period that begins at `periodStart`: its budget returns to its total
+    /// through a `period_reset` transfer. Ignored (replayed) when the current period started at
+    /// or after `periodStart`, so a repeated reset never moves budget twice.
+    case resetPeriod(PeriodOwner, periodStart: Timestamp)
     /// An automatic change by a policy: the command, and the decision that explains it, written
     /// together or not at all.
     indirect case decided(BudgetCommand, DecisionRecord)
@@ -91,6 +102,8 @@ public enum BudgetChange: Sendable, Hashable {
     case alertRaised(UsageAlert)
     case federationRecorded(FederationRecord)
     case decisionLogged(DecisionRecord)
+    /// An agent's or a pool's period state, as it now stands.
+    case periodChanged(PeriodOwner, PeriodState)
 }
 
 /// One automatic budget change, as the decision log keeps it: which policy, on what, from which
@@ -130,11 +143,12 @@ public enum TransferMetadataKey {
     public static let budget = "budget"
     public static let resource = "resource"
     public static let peer = "peer"
+    public static let period = "budget_period"
     /// The API key whose request made the transfer (`admin-token` for the configured token).
     public static let apiKey = "api_key_id"
 
     /// Keys the node writes itself: a caller's metadata may not set them.
-    public static let reserved: Set<String> = [kind, agent, pool, budget, resource, peer, apiKey]
+    public static let reserved: Set<String> = [kind, agent, pool, budget, resource, peer, apiKey, period]
 }
 
 /// The values of ``TransferMetadataKey/kind``.
@@ -152,4 +166,6 @@ public enum TransferKind: String, Sendable, CaseIterable {
     case grant
     case remoteTransfer = "remote_transfer"
     case remoteReturn = "remote_return"
+    /// A budget period's boundary: the agent's or pool's available budget returned to its total.
+    case periodReset = "period_reset"
 }

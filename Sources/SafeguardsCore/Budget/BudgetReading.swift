@@ -6,6 +6,8 @@ public protocol BudgetReading {
     var poolIDsByName: [String: PoolID] { get }
     var agents: [AgentID: Agent] { get }
     var agentIDsByPool: [PoolID: Set<AgentID>] { get }
+    /// Budget periods of agents and pools, including removed ones whose spent base remains.
+    var periods: [PeriodOwner: PeriodState] { get }
     /// One ledger account, or `nil`.
     func account(_ id: AccountID) -> Account?
     /// Every ledger account, in no particular order.
@@ -27,9 +29,12 @@ extension BudgetReading {
             allocated += Int128(account(LedgerAccounts.agent(agentID))?.postedBalance.micros ?? 0)
             spent += Int128(account(LedgerAccounts.spent(agentID))?.postedBalance.micros ?? 0)
         }
+        let period = periods[.pool(id)]
+        let spentThisPeriod = max(0, spent - Int128(period?.spentBase.micros ?? 0))
         return PoolSnapshot(
             pool: pool, available: available, allocated: Amount(clamping: allocated), spent: Amount(clamping: spent),
-            total: Amount(clamping: Int128(available.micros) + allocated + spent)
+            total: Amount(clamping: Int128(available.micros) + allocated + spentThisPeriod), period: period,
+            spentThisPeriod: Amount(clamping: spentThisPeriod)
         )
     }
 
@@ -43,9 +48,12 @@ extension BudgetReading {
         let available = budget?.available ?? .zero
         let reserved = budget?.debitsPending ?? .zero
         let spent = account(LedgerAccounts.spent(id))?.postedBalance ?? .zero
+        let period = periods[.agent(id)]
+        let spentThisPeriod = Amount(clamping: max(0, Int128(spent.micros) - Int128(period?.spentBase.micros ?? 0)))
         return AgentSnapshot(
             agent: agent, available: available, reserved: reserved, spent: spent,
-            total: Amount.clampedSum([available, reserved, spent])
+            total: Amount.clampedSum([available, reserved, spentThisPeriod]), period: period,
+            spentThisPeriod: spentThisPeriod
         )
     }
 

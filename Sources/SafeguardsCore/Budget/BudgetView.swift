@@ -14,6 +14,7 @@ public struct BudgetView: BudgetReading, Sendable {
     public private(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
     public private(set) var accounts: [AccountID: Account] = [:]
+    public private(set) var periods: [PeriodOwner: PeriodState] = [:]
 
     public init() {}
 
@@ -23,6 +24,7 @@ public struct BudgetView: BudgetReading, Sendable {
         poolIDsByName = book.poolIDsByName
         agents = book.agents
         agentIDsByPool = book.agentIDsByPool
+        periods = book.periods
         book.forEachAccount { accounts[$0.id] = $0 }
     }
 
@@ -46,6 +48,7 @@ public struct BudgetView: BudgetReading, Sendable {
             agents[agent.id] = agent
             agentIDsByPool[agent.poolID, default: []].insert(agent.id)
         }
+        for (owner, period) in delta.periods { periods[owner] = period }
     }
 }
 
@@ -55,10 +58,11 @@ public struct BudgetViewDelta: Sendable {
     public var accounts: [Account] = []
     public var pools: [Pool] = []
     public var agents: [Agent] = []
+    public var periods: [(PeriodOwner, PeriodState)] = []
 
     public init() {}
 
-    public var isEmpty: Bool { accounts.isEmpty && pools.isEmpty && agents.isEmpty }
+    public var isEmpty: Bool { accounts.isEmpty && pools.isEmpty && agents.isEmpty && periods.isEmpty }
 }
 
 extension BudgetBook {
@@ -80,6 +84,8 @@ extension BudgetBook {
                 agentIDs.insert(agent.id)
             case .agentAlertLevel(let id, _):
                 agentIDs.insert(id)
+            case .periodChanged(let owner, _):
+                if let period = periods[owner] { delta.periods.append((owner, period)) }
             case .federationRecorded, .decisionLogged, .alertRaised:
                 break
             }

@@ -27,7 +27,7 @@ public struct Pool: Sendable, Hashable {
     }
 }
 
-/// A pool with its balances, as the API shows it. `total = available + allocated + spent`.
+/// A pool with its balances, as the API shows it. `total = available + allocated + spentThisPeriod`.
 public struct PoolSnapshot: Sendable, Hashable {
     public let pool: Pool
     /// Budget in the pool not yet allocated to an agent.
@@ -37,4 +37,8 @@ public struct PoolSnapshot: Sendable, Hashable {
     /// Budget the pool's agents have spent.
     public let spent: Amount
     public let total: Amount
+    /// The pool's budget period, if one was ever set (``PeriodState/setting`` is nil once removed).
+    public let period: PeriodState?
+    /// What the pool's agents spent since the pool's current period started.
+    public let spentThisPeriod: Amount
 }

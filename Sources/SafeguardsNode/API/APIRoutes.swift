@@ -125,6 +125,10 @@ struct APIRoutes: Sendable {
         v1.get("pools/:id") { _, context in
             JSONBody.response(PoolBody(try await operations.pool(try context.parameters.require("id"))))
         }
+        v1.put("pools/:id/period") { request, context in
+            let body = try await JSONBody.decode(PeriodRequest.self, from: request, limit: maxBodyBytes)
+            return JSONBody.response(PoolBody(try await operations.setPoolPeriod(try context.parameters.require("id"), body)))
+        }
     }
 
     private func addAgents(_ v1: RouterGroup<BasicRequestContext>) {

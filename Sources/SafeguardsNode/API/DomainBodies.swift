@@ -9,7 +9,8 @@ extension PoolBody {
         self.init(
             id: snapshot.pool.id.rawValue, name: snapshot.pool.name, priority: snapshot.pool.priority.value,
             total: snapshot.total, available: snapshot.available, allocated: snapshot.allocated, spent: snapshot.spent,
-            metadata: snapshot.pool.metadata, createdAt: snapshot.pool.createdAt.description)
+            metadata: snapshot.pool.metadata, createdAt: snapshot.pool.createdAt.description,
+            spentThisPeriod: snapshot.period.map { _ in snapshot.spentThisPeriod }, period: PeriodFields(snapshot.period))
     }
 }
 
@@ -20,8 +21,10 @@ extension AgentBody {
             priority: snapshot.agent.priority.rawValue,
             budget: AgentBudgetBody(
                 initial: snapshot.agent.initialBudget, total: snapshot.total, available: snapshot.available,
-                reserved: snapshot.reserved, spent: snapshot.spent),
-            alertLevel: snapshot.agent.alertLevel.name, createdAt: snapshot.agent.createdAt.description)
+                reserved: snapshot.reserved, spent: snapshot.spent,
+                spentThisPeriod: snapshot.period.map { _ in snapshot.spentThisPeriod }),
+            alertLevel: snapshot.agent.alertLevel.name, createdAt: snapshot.agent.createdAt.description,
+            period: PeriodFields(snapshot.period))
     }
 }
 

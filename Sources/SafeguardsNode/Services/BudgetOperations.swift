@@ -49,9 +49,11 @@ public struct BudgetOperations: Sendable {
         let priority = try PoolPriority(request.priority)
         let key = try Self.key(request.idempotencyKey)
         let id = PoolID(unchecked: "pool_" + Self.randomHex())
-        let result = try await writer.submit(
+        let command = try withPeriod(
             .createPool(id, name: request.name, priority: priority, initialBudget: request.initialBudget,
-                metadata: request.metadata ?? [:], key: key))
+                metadata: request.metadata ?? [:], key: key),
+            period: request.budgetPeriod, timeZone: request.periodTimezone)
+        let result = try await writer.submit(command)
         guard case .pool(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
         return (snapshot, replayed)
     }
@@ -61,8 +63,10 @@ public struct BudgetOperations: Sendable {
         let pool = try Self.identifier(PoolID.self, request.poolID, field: "pool_id")
         let priority = try AgentPriority(parsing: request.priority)
         let key = try Self.key(request.idempotencyKey)
-        let result = try await writer.submit(
-            .registerAgent(id, pool: pool, priority: priority, initialBudget: request.initialBudget, key: key))
+        let command = try withPeriod(
+            .registerAgent(id, pool: pool, priority: priority, initialBudget: request.initialBudget, key: key),
+            period: request.budgetPeriod, timeZone: request.periodTimezone)
+        let result = try await writer.submit(command)
         guard case .agent(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
         return (snapshot, replayed)
     }
@@ -70,8 +74,10 @@ public struct BudgetOperations: Sendable {
     public func updateBudget(agent: String, _ request: UpdateBudgetRequest) async throws(SafeguardsError) -> AgentSnapshot {
         let id = try Self.agentID(agent)
         let transferID = try Self.transferID(prefix: "bud", key: request.idempotencyKey)
-        let result = try await writer.submit(
-            .setAgentBudget(id, budget: request.budget, reason: request.reason, transferID: transferID))
+        let command = try withPeriod(
+            .setAgentBudget(id, budget: request.budget, reason: request.reason, transferID: transferID),
+            period: request.budgetPeriod, timeZone: request.periodTimezone)
+        let result = try await writer.submit(command)
         guard case .agent(let snapshot, _) = result else { throw Self.unexpected(result) }
         return snapshot
     }

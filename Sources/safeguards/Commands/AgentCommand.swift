@@ -33,6 +33,8 @@ struct AgentCommand: AsyncParsableCommand {
                 "Makes the request safe to retry: the same key returns the first result.", valueName: "key"))
         var idempotencyKey: String?
 
+        @OptionGroup var periodOptions: PeriodOptions
+
         func validate() throws { _ = try request(poolID: pool) }
 
         /// The request for the pool whose id `poolID` is (`--pool` may name it instead).
@@ -40,7 +42,8 @@ struct AgentCommand: AsyncParsableCommand {
             RegisterAgentRequest(
                 agentID: id, poolID: poolID, priority: try ValueParsing.agentPriority(priority),
                 initialBudget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative),
-                idempotencyKey: idempotencyKey)
+                idempotencyKey: idempotencyKey, budgetPeriod: periodOptions.period,
+                periodTimezone: periodOptions.timezone)
         }
 
         func run() async throws {
@@ -116,12 +119,15 @@ struct AgentCommand: AsyncParsableCommand {
                 "Makes the request safe to retry: the same key returns the first result.", valueName: "key"))
         var idempotencyKey: String?
 
+        @OptionGroup var periodOptions: PeriodOptions
+
         func validate() throws { _ = try request() }
 
         func request() throws(ValidationError) -> UpdateBudgetRequest {
             UpdateBudgetRequest(
                 budget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative), reason: reason,
-                idempotencyKey: idempotencyKey)
+                idempotencyKey: idempotencyKey, budgetPeriod: periodOptions.period,
+                periodTimezone: periodOptions.timezone)
         }
 
         func run() async throws {

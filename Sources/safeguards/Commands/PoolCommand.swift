@@ -33,13 +33,16 @@ struct PoolCommand: AsyncParsableCommand {
                 "Makes the request safe to retry: the same key returns the first result.", valueName: "key"))
         var idempotencyKey: String?
 
+        @OptionGroup var periodOptions: PeriodOptions
+
         func validate() throws { _ = try request() }
 
         func request() throws(ValidationError) -> CreatePoolRequest {
             CreatePoolRequest(
                 name: name, initialBudget: try ValueParsing.amount(budget, option: "--budget", rule: .notNegative),
                 priority: try ValueParsing.poolPriority(priority), metadata: try ValueParsing.metadata(metadata),
-                idempotencyKey: idempotencyKey)
+                idempotencyKey: idempotencyKey, budgetPeriod: periodOptions.period,
+                periodTimezone: periodOptions.timezone)
         }
 
         func run() async throws {

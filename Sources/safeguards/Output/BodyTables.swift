@@ -29,6 +29,7 @@ enum BodyTables {
         ]
         for (key, value) in pool.metadata.sorted(by: { $0.key < $1.key }) { pairs.append(("metadata." + key, value)) }
         pairs.append(("created", pool.createdAt))
+        pairs += periodPairs(pool.period, spentThisPeriod: pool.spentThisPeriod)
         return .details(pairs)
     }
 
@@ -52,14 +53,25 @@ enum BodyTables {
 
     /// One agent, field by field.
     static func agent(_ agent: AgentBody, poolName: String? = nil) -> TextTable {
-        .details([
-            ("agent", agent.agentID), ("pool", poolName.map { "\($0) (\(agent.poolID))" } ?? agent.poolID),
-            ("priority", agent.priority), ("initial budget", agent.budget.initial.display),
-            ("budget", agent.budget.total.display), ("available", agent.budget.available.display),
-            ("reserved", agent.budget.reserved.display), ("spent", agent.budget.spent.display),
-            ("used", Usage.percent(of: agent.budget)), ("alert level", agent.alertLevel),
-            ("created", agent.createdAt),
-        ])
+        .details(
+            [
+                ("agent", agent.agentID), ("pool", poolName.map { "\($0) (\(agent.poolID))" } ?? agent.poolID),
+                ("priority", agent.priority), ("initial budget", agent.budget.initial.display),
+                ("budget", agent.budget.total.display), ("available", agent.budget.available.display),
+                ("reserved", agent.budget.reserved.display), ("spent", agent.budget.spent.display),
+                ("used", Usage.percent(of: agent.budget)), ("alert level", agent.alertLevel),
+                ("created", agent.createdAt),
+            ] + periodPairs(agent.period, spentThisPeriod: agent.budget.spentThisPeriod))
+    }
+
+    /// A budget period's lines, none without a period.
+    static func periodPairs(_ period: PeriodFields?, spentThisPeriod: Amount?) -> [(String, String)] {
+        guard let period else { return [] }
+        return [
+            ("period", period.budgetPeriod), ("period timezone", period.periodTimezone),
+            ("period started", period.periodStartedAt), ("period resets", period.periodResetsAt),
+            ("spent this period", spentThisPeriod?.display ?? "-"),
+        ]
     }
 
     // MARK: Money movements

@@ -22,11 +22,12 @@ enum Usage {
         return "\(basisPoints / 100).\(hundredths < 10 ? "0" : "")\(hundredths)%"
     }
 
-    /// What an agent has used: spent plus reserved.
+    /// What an agent has used this period: spent plus reserved.
     static func used(_ budget: AgentBudgetBody) -> Amount {
+        let spent = budget.spentThisPeriod ?? budget.spent
         // Both are parts of one budget that fits in an Amount, so the sum fits too; the fallback
         // only guards against a malformed answer.
-        (try? budget.spent.adding(budget.reserved)) ?? budget.spent
+        return (try? spent.adding(budget.reserved)) ?? spent
     }
 
     /// The agent's used share of its total budget.

@@ -87,10 +87,17 @@ struct DirectJSONTests {
                 reservationID: text(), agentID: text(), amount: amount(), state: text(), settledAmount: amount(),
                 expiresAt: optional(), createdAt: text(), resolvedAt: optional())
             #expect(Self.direct(reservation) == (try Self.encoded(reservation)))
+            let withPeriod = random.next(below: 2) == 0
             let agent = AgentBody(
                 agentID: text(), poolID: text(), priority: text(),
-                budget: AgentBudgetBody(initial: amount(), total: amount(), available: amount(), reserved: amount(), spent: amount()),
-                alertLevel: text(), createdAt: text())
+                budget: AgentBudgetBody(
+                    initial: amount(), total: amount(), available: amount(), reserved: amount(), spent: amount(),
+                    spentThisPeriod: withPeriod ? amount() : nil),
+                alertLevel: text(), createdAt: text(),
+                period: withPeriod
+                    ? PeriodFields(
+                        budgetPeriod: text(), periodTimezone: text(), periodStartedAt: text(), periodResetsAt: text())
+                    : nil)
             #expect(Self.direct(agent) == (try Self.encoded(agent)))
             let problem = ProblemBody(
                 title: text(), status: Int(random.next(below: 600)), detail: text(), code: text(),
