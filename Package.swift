@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: Amount, ids, pools, agents, the ledger state machine. No I/O.
@@ -98,6 +99,7 @@ let package = Package(
                 "SafeguardsAPI",
                 "SafeguardsFederation",
                 "SafeguardsTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -196,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "SafeguardsStoreTests",
             dependencies: [
-                "SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit",
+                "SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit", "SafeguardsFederation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

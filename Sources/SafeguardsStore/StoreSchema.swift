@@ -304,6 +304,10 @@ enum StoreSchema {
                     CREATE INDEX transfers_by_kind ON transfers(kind, created_at);
                     """)
         }
+        migrator.registerMigration("v15_webhooks") { db in
+            // Webhook subscriptions and the outbox of their deliveries (see `WebhookOutbox.swift`).
+            try db.execute(sql: WebhookOutbox.schema)
+        }
         return migrator
     }
 }

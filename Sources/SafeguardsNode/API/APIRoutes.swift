@@ -18,6 +18,7 @@ struct APIRoutes: Sendable {
     let peers: PeerRoutes
     let federation: FederationRoutes
     let policies: PolicyRoutes
+    let webhooks: WebhookRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -28,6 +29,7 @@ struct APIRoutes: Sendable {
         }
         router.get("/metrics") { _, _ in
             await metrics.refresh(from: operations.writer)
+            metrics.refreshWebhooks(from: operations.store)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
@@ -48,6 +50,7 @@ struct APIRoutes: Sendable {
         peers.add(to: v1)
         federation.add(to: v1)
         policies.add(to: v1)
+        webhooks.add(to: v1)
         addTransferHistory(v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))
