@@ -53,8 +53,12 @@ struct WebhookDeliveryTests {
                     #expect(payload.id.hasPrefix("evt_alert_"))
                 }
                 #expect(received.last?.payload?.data["used"] == "91.000000")
+                // The receiver has answered; the outcome is stored just after.
+                let stored = try await eventually {
+                    try await client.webhookDeliveries().deliveries.map(\.status) == ["delivered", "delivered"]
+                }
+                #expect(stored)
                 let deliveries = try await client.webhookDeliveries()
-                #expect(deliveries.deliveries.map(\.status) == ["delivered", "delivered"])
                 #expect(deliveries.deliveries.allSatisfy { $0.attempts == 1 && $0.lastStatus == 200 && $0.deliveredAt != nil })
                 #expect(try await client.metrics().contains(#"safeguards_webhook_deliveries{status="delivered"} 2"#))
             }

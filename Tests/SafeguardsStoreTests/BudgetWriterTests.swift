@@ -164,7 +164,7 @@ struct LedgerStoreTests {
                 "v1_ledger", "v2_peers", "v3_federation_records", "v4_policies", "v5_cost_benefit",
                 "v6_transfers_by_credit_account", "v7_bounded_refusals_and_paging",
                 "v8_peer_trust_recovery", "v9_ledger_checkpoint", "v10_transfer_history",
-                "v11_federation_checkpoint", "v12_history_by_time",
+                "v11_federation_checkpoint", "v12_history_by_time", "v15_webhooks",
             ])
         let reopened = try LedgerStore(path: fixture.path)
         #expect(try reopened.appliedMigrations() == applied)

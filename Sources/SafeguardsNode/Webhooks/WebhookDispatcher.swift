@@ -58,6 +58,9 @@ public struct WebhookDispatcher: Service {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
         configuration.httpVersion = .http1Only
+        // A refused connection is a failed attempt, recorded at once and retried on our schedule,
+        // not retried inside the client until the request's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return configuration
     }
 
