@@ -147,7 +147,8 @@ public struct BudgetNode: Sendable {
         } catch {
             throw NodeStartupError("cannot store the configured webhooks: \(error)")
         }
-        let webhooks = WebhookDispatcher(store: store, settings: config.notifications, now: Timestamp.now, logger: logger)
+        let webhooks = WebhookDispatcher(
+            store: store, settings: config.notifications, now: Timestamp.now, logger: logger)
         let sweeper = ReservationSweeper(
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         // A service group stops its services in reverse order, each after the one before it ended:
@@ -158,7 +159,8 @@ public struct BudgetNode: Sendable {
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
             dataFolderLock: dataFolderLock,
-            services: [dataFolderLock, WriterDrain(writer: writer), webhooks, sweeper, policies] + federationServices + [api],
+            services: [dataFolderLock, WriterDrain(writer: writer), webhooks, sweeper, policies] + federationServices
+                + [api],
             apiRoutes: routes, logger: logger)
     }
 

@@ -32,7 +32,8 @@ extension LedgerStore {
                 throw DatabaseError(message: "transfer \(transfer.id) was not pending in the journal")
             }
             if transfer.state == .expired {
-                try WebhookOutbox.enqueue(.reservationExpired(transfer, agent: TransferHistoryColumns(transfer).agent), db)
+                let agent = TransferHistoryColumns(transfer).agent
+                try WebhookOutbox.enqueue(.reservationExpired(transfer, agent: agent), db)
             }
         case .poolCreated(let pool):
             try execute(

@@ -33,7 +33,11 @@ struct WebhookConfigTests {
         let ids = notifications.webhooks.map(\.configID)
         #expect(ids.allSatisfy { $0.hasPrefix("cfg_") && $0.count == 20 })
         #expect(Set(ids).count == 2)
-        #expect(try NodeConfig.parse(yaml: "notifications: {webhooks: [{url: 'https://hooks.example.com/safeguards', events: ['*'], secret: x}]}")
+        #expect(
+            try NodeConfig.parse(
+                yaml:
+                    "notifications: {webhooks: [{url: 'https://hooks.example.com/safeguards', events: ['*'], secret: x}]}"
+            )
             .notifications.webhooks.first?.configID == ids[0])
     }
 

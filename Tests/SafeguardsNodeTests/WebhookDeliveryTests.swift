@@ -33,7 +33,9 @@ struct WebhookDeliveryTests {
     @Test func alertsAreDeliveredSignedWithTheirHeaders() async throws {
         let inbox = WebhookInbox()
         try await WebhookReceiver.with(inbox: inbox) { port in
-            try await TestNode.with(configure: { Self.configure(&$0, port: port, events: ["alert.warning", "alert.critical"]) }) {
+            try await TestNode.with(configure: {
+                Self.configure(&$0, port: port, events: ["alert.warning", "alert.critical"])
+            }) {
                 client, _ in
                 _ = try await Fixture.make(client)
                 _ = try await client.spend(agent: "a1", SpendRequest(amount: 50))
@@ -46,7 +48,9 @@ struct WebhookDeliveryTests {
                     let payload = try #require(request.payload)
                     let timestamp = try #require(request.headers["safeguards-timestamp"])
                     #expect(Int64(timestamp) != nil)
-                    #expect(request.headers["safeguards-signature"] == Self.expectedSignature(timestamp: timestamp, body: request.body))
+                    #expect(
+                        request.headers["safeguards-signature"]
+                            == Self.expectedSignature(timestamp: timestamp, body: request.body))
                     #expect(request.headers["safeguards-event-id"] == payload.id)
                     #expect(request.headers["content-type"] == "application/json")
                     #expect(payload.data["agent_id"] == "a1")
@@ -59,7 +63,10 @@ struct WebhookDeliveryTests {
                 }
                 #expect(stored)
                 let deliveries = try await client.webhookDeliveries()
-                #expect(deliveries.deliveries.allSatisfy { $0.attempts == 1 && $0.lastStatus == 200 && $0.deliveredAt != nil })
+                #expect(
+                    deliveries.deliveries.allSatisfy {
+                        $0.attempts == 1 && $0.lastStatus == 200 && $0.deliveredAt != nil
+                    })
                 #expect(try await client.metrics().contains(#"safeguards_webhook_deliveries{status="delivered"} 2"#))
             }
         }
@@ -112,7 +119,10 @@ struct WebhookDeliveryTests {
             ) { client, _ in
                 let arrived = try await eventually { await inbox.received.count >= 1 }
                 #expect(arrived)
-                #expect(try await client.webhookDeliveries(status: "delivered").deliveries.map(\.eventID) == [pending.eventID])
+                #expect(
+                    try await client.webhookDeliveries(status: "delivered").deliveries.map(\.eventID) == [
+                        pending.eventID
+                    ])
             }
         }
         #expect(await inbox.received.compactMap(\.payload?.id) == [pending.eventID])
@@ -121,7 +131,8 @@ struct WebhookDeliveryTests {
     @Test func apiWebhooksAreCheckedListedAndDeleted() async throws {
         let inbox = WebhookInbox()
         try await WebhookReceiver.with(inbox: inbox) { port in
-            try await TestNode.with(configure: { Self.configure(&$0, port: port, events: ["peer.dead"]) }) { client, _ in
+            try await TestNode.with(configure: { Self.configure(&$0, port: port, events: ["peer.dead"]) }) {
+                client, _ in
                 let url = "http://127.0.0.1:\(port)/hook"
                 for (bad, field) in [
                     (CreateWebhookRequest(url: "ftp://x/hook", events: ["*"], secret: "s"), "url"),
@@ -135,12 +146,15 @@ struct WebhookDeliveryTests {
                     #expect(String(decoding: response.body, as: UTF8.self).contains(field))
                 }
                 let created = try await client.createWebhook(
-                    CreateWebhookRequest(url: url, events: ["reservation.expired", "policy.decision"], secret: "other-secret"))
+                    CreateWebhookRequest(
+                        url: url, events: ["reservation.expired", "policy.decision"], secret: "other-secret"))
                 #expect(created.id.hasPrefix("whk_"))
                 #expect(created.source == "api")
                 let listed = try await client.webhooks()
                 #expect(Set(listed.webhooks.map(\.source)) == ["config", "api"])
-                #expect(!String(decoding: try await client.raw(.GET, "/v1/webhooks").body, as: UTF8.self).contains("secret"))
+                #expect(
+                    !String(decoding: try await client.raw(.GET, "/v1/webhooks").body, as: UTF8.self).contains("secret")
+                )
 
                 // A reservation that expires, and a policy's decision, reach the API's webhook.
                 let fixture = try await Fixture.make(client, agents: [("a1", "300"), ("a2", "300"), ("a3", "300")])
@@ -160,7 +174,9 @@ struct WebhookDeliveryTests {
                 #expect(
                     expired.headers["safeguards-signature"]
                         == Self.expectedSignature(timestamp: timestamp, body: expired.body, secret: "other-secret"))
-                #expect(received.first { $0.payload?.type == "policy.decision" }?.payload?.data["policy"] == "adaptive_sizing")
+                #expect(
+                    received.first { $0.payload?.type == "policy.decision" }?.payload?.data["policy"]
+                        == "adaptive_sizing")
                 let mine = try await client.webhookDeliveries(webhook: created.id)
                 #expect(mine.deliveries.allSatisfy { $0.webhookID == created.id })
 
@@ -201,7 +217,8 @@ struct WebhookDeliveryTests {
                 for client in [clientA, clientB] {
                     _ = try await client.createWebhook(
                         CreateWebhookRequest(
-                            url: "http://127.0.0.1:\(port)/hook", events: ["federation.request_rejected"], secret: Self.secret))
+                            url: "http://127.0.0.1:\(port)/hook", events: ["federation.request_rejected"],
+                            secret: Self.secret))
                 }
                 _ = try await SettlementPair.federatedPool(clientA)
                 let over = try await clientA.requestRemoteBudget(
@@ -232,10 +249,12 @@ extension SafeguardsClient {
         var query: [String] = []
         if let webhook { query.append("webhook_id=\(webhook)") }
         if let status { query.append("status=\(status)") }
-        return try await webhookCall(.GET, "/v1/webhooks/deliveries" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+        return try await webhookCall(
+            .GET, "/v1/webhooks/deliveries" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     }
 
-    private func webhookCall<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> T {
+    private func webhookCall<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> T
+    {
         let response = try await raw(method, path, body: body)
         guard (200..<300).contains(response.status) else {
             throw APIClientError.unexpectedResponse(

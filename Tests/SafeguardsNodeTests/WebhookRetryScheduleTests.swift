@@ -9,7 +9,8 @@ struct WebhookRetryScheduleTests {
 
     @Test func theWaitDoublesPerAttemptUpToTheCap() {
         let schedule = WebhookRetrySchedule(maxAge: .seconds(72 * 3600))
-        #expect((1...6).map { schedule.ceiling(afterAttempts: $0) } == [1, 2, 4, 8, 16, 32].map { Duration.seconds($0) })
+        #expect(
+            (1...6).map { schedule.ceiling(afterAttempts: $0) } == [1, 2, 4, 8, 16, 32].map { Duration.seconds($0) })
         #expect(schedule.ceiling(afterAttempts: 10) == .seconds(512))
         #expect(schedule.ceiling(afterAttempts: 11) == .seconds(600))
         #expect(schedule.ceiling(afterAttempts: 1000) == .seconds(600))
@@ -21,7 +22,8 @@ struct WebhookRetryScheduleTests {
         var waits: Set<Duration> = []
         for attempts in 1...12 {
             for _ in 0..<20 {
-                let next = try #require(schedule.next(afterAttempts: attempts, createdAt: Self.start, now: Self.start, random: &random))
+                let next = try #require(
+                    schedule.next(afterAttempts: attempts, createdAt: Self.start, now: Self.start, random: &random))
                 let wait = Self.start.duration(to: next)
                 let ceiling = schedule.ceiling(afterAttempts: attempts)
                 #expect(wait >= ceiling / 2 && wait <= ceiling, "attempt \(attempts): \(wait)")

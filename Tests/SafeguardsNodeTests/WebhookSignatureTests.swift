@@ -6,7 +6,8 @@ import Testing
 @Suite("Webhook signature")
 struct WebhookSignatureTests {
     @Test func theSignatureIsTheHMACOfTimestampDotBody() {
-        let header = WebhookSignature.header(secret: "whsec_test", timestamp: 1_700_000_000, body: Array(#"{"id":"evt_1"}"#.utf8))
+        let header = WebhookSignature.header(
+            secret: "whsec_test", timestamp: 1_700_000_000, body: Array(#"{"id":"evt_1"}"#.utf8))
         #expect(header == "sha256=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925")
     }
 

@@ -117,7 +117,8 @@ struct WebhookOutboxTests {
         try await fixture.seed(agents: [("a1", 100), ("a2", 100)])
         try Self.subscribe(fixture, events: ["*"])
         try await Self.spend(fixture, 80, id: "t1")
-        _ = try await fixture.writer.submit(.spend(AgentID(unchecked: "a2"), amount: 80, transferID: TransferID(unchecked: "t2")))
+        _ = try await fixture.writer.submit(
+            .spend(AgentID(unchecked: "a2"), amount: 80, transferID: TransferID(unchecked: "t2")))
         let now = fixture.clock.now()
         // Only the oldest pending delivery of the webhook is due.
         let due = try fixture.store.dueWebhookDeliveries(now: now, limit: 10)
@@ -132,12 +133,17 @@ struct WebhookOutboxTests {
         #expect(retried.lastStatus == 500)
         #expect(retried.lastError == "HTTP 500 oops")
         try fixture.store.recordWebhookAttempts([(retried.sequence, .delivered(status: 204, at: later))])
-        #expect(try fixture.store.dueWebhookDeliveries(now: later, limit: 10).map(\.delivery.eventID) == ["evt_alert_warning_a2:t2"])
-        let delivered = try fixture.store.webhookDeliveryPage(webhook: "whk_1", status: .delivered, before: nil, limit: 10)
+        #expect(
+            try fixture.store.dueWebhookDeliveries(now: later, limit: 10).map(\.delivery.eventID) == [
+                "evt_alert_warning_a2:t2"
+            ])
+        let delivered = try fixture.store.webhookDeliveryPage(
+            webhook: "whk_1", status: .delivered, before: nil, limit: 10)
         #expect(delivered.map(\.item.eventID) == ["evt_alert_warning_a1:t1"])
         #expect(try fixture.store.webhookDeliveryCounts() == [.delivered: 1, .pending: 1])
         // Finished rows go after the retention; pending ones stay.
-        #expect(try fixture.store.pruneWebhookDeliveries(finishedBefore: later.advanced(by: .seconds(1)), keep: 1000) == 1)
+        #expect(
+            try fixture.store.pruneWebhookDeliveries(finishedBefore: later.advanced(by: .seconds(1)), keep: 1000) == 1)
         #expect(try Self.deliveries(fixture).map(\.status) == [.pending])
         // A deleted webhook's pending deliveries fail: they have nowhere to go.
         #expect(try fixture.store.deleteWebhook("whk_1", now: later))
@@ -153,7 +159,8 @@ struct WebhookOutboxTests {
         }
         #expect(
             try !fixture.store.addWebhook(
-                WebhookSubscription(id: "whk_over", url: "http://x/", events: ["*"], secret: "s", source: "api", createdAt: now)))
+                WebhookSubscription(
+                    id: "whk_over", url: "http://x/", events: ["*"], secret: "s", source: "api", createdAt: now)))
         let page = try fixture.store.webhookPage(after: "whk_097", limit: 10)
         #expect(page.map(\.id) == ["whk_098", "whk_099"])
         let configured = WebhookSubscription(

@@ -39,14 +39,16 @@ struct WebhookRoutes: Sendable {
             var status: WebhookOutbox.Status?
             if let text = query["status"] {
                 guard let parsed = WebhookOutbox.Status(rawValue: String(text)) else {
-                    throw SafeguardsError.invalidRequest("status must be pending, delivered or failed, not '\(text.prefix(16))'")
+                    throw SafeguardsError.invalidRequest(
+                        "status must be pending, delivered or failed, not '\(text.prefix(16))'")
                 }
                 status = parsed
             }
             let before = try page.afterSequence()
             let rows = try Self.available {
                 try store.webhookDeliveryPage(
-                    webhook: query["webhook_id"].map(String.init), status: status, before: before, limit: page.limit + 1)
+                    webhook: query["webhook_id"].map(String.init), status: status, before: before, limit: page.limit + 1
+                )
             }
             let (deliveries, next) = page.page(rows: rows)
             return JSONBody.response(
@@ -63,7 +65,9 @@ struct WebhookRoutes: Sendable {
 
     /// Runs a store call; a storage failure answers `unavailable`.
     private static func available<T>(_ body: () throws -> T) throws(SafeguardsError) -> T {
-        do { return try body() } catch { throw SafeguardsError(.unavailable, "the webhook store cannot be used: \(error)") }
+        do { return try body() } catch {
+            throw SafeguardsError(.unavailable, "the webhook store cannot be used: \(error)")
+        }
     }
 }
 

@@ -58,7 +58,8 @@ public struct NotificationsConfig: Sendable, Equatable {
             try entry.rejectUnknownKeys()
         }
         guard config.webhooks.count <= WebhookSubscription.maximumCount else {
-            throw ConfigError(key: section.qualified("webhooks"), "at most \(WebhookSubscription.maximumCount) webhooks")
+            throw ConfigError(
+                key: section.qualified("webhooks"), "at most \(WebhookSubscription.maximumCount) webhooks")
         }
         if let value = try section.duration("max_attempt_age") { config.maxAttemptAge = value }
         if let value = try section.duration("retention") { config.retention = value }

@@ -29,7 +29,9 @@ public struct WebhookDispatcher: Service {
     /// Due deliveries read per pass (at most one per webhook).
     static let batch = 100
 
-    public init(store: LedgerStore, settings: NotificationsConfig, now: @escaping @Sendable () -> Timestamp, logger: Logger) {
+    public init(
+        store: LedgerStore, settings: NotificationsConfig, now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
         self.store = store
         self.settings = settings
         self.now = now
@@ -142,7 +144,8 @@ public struct WebhookDispatcher: Service {
         request.headers.add(name: "Safeguards-Event-Id", value: item.delivery.eventID)
         request.headers.add(name: "Safeguards-Timestamp", value: String(timestamp))
         request.headers.add(
-            name: "Safeguards-Signature", value: WebhookSignature.header(secret: item.secret, timestamp: timestamp, body: body))
+            name: "Safeguards-Signature",
+            value: WebhookSignature.header(secret: item.secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         return request
     }
@@ -154,7 +157,8 @@ public struct WebhookDispatcher: Service {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(
             try encoder.encode(
-                WebhookPayload(id: delivery.eventID, type: delivery.type, createdAt: delivery.createdAt.description, data: data)))
+                WebhookPayload(
+                    id: delivery.eventID, type: delivery.type, createdAt: delivery.createdAt.description, data: data)))
     }
 
     private func prune(at time: Timestamp) {

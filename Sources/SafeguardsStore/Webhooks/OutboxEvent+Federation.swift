@@ -10,8 +10,10 @@ extension OutboxEvent {
             id: "evt_rejected_in_\(refusal.peer)_\(refusal.transactionID)", type: .federationRequestRejected,
             createdAt: refusal.decidedAt,
             data: [
-                "direction": "incoming", "peer": refusal.peer.rawValue, "transaction_id": refusal.transactionID.rawValue,
-                "kind": refusal.kind.rawValue, "agent_id": refusal.agentID.rawValue, "amount": refusal.amount.description,
+                "direction": "incoming", "peer": refusal.peer.rawValue,
+                "transaction_id": refusal.transactionID.rawValue,
+                "kind": refusal.kind.rawValue, "agent_id": refusal.agentID.rawValue,
+                "amount": refusal.amount.description,
                 "reason": refusal.reason.rawValue,
             ])
     }
@@ -22,7 +24,8 @@ extension OutboxEvent {
             id: "evt_rejected_out_\(transfer.transactionID)", type: .federationRequestRejected,
             createdAt: receipt.decidedAt,
             data: [
-                "direction": "outgoing", "peer": transfer.peer.rawValue, "transaction_id": transfer.transactionID.rawValue,
+                "direction": "outgoing", "peer": transfer.peer.rawValue,
+                "transaction_id": transfer.transactionID.rawValue,
                 "kind": transfer.kind.rawValue, "agent_id": transfer.agentID.rawValue,
                 "amount": transfer.amount.description, "reason": receipt.reason?.rawValue ?? "",
             ])

@@ -155,7 +155,9 @@ extension LedgerStore {
                     AND d.next_attempt_at <= ? ORDER BY d.seq LIMIT ?
                     """,
                 arguments: [now.millisecondsSince1970, limit]
-            ).map { row in DueWebhookDelivery(delivery: try WebhookDelivery(row: row), url: row["url"], secret: row["secret"]) }
+            ).map { row in
+                DueWebhookDelivery(delivery: try WebhookDelivery(row: row), url: row["url"], secret: row["secret"])
+            }
         }
     }
 
@@ -163,16 +165,19 @@ extension LedgerStore {
     /// transaction: one sync per pass of the dispatcher, not one per delivery.
     ///
     /// - Throws: ``StoreError`` when it could not be made durable.
-    public func recordWebhookAttempts(_ attempts: [(sequence: Int64, outcome: WebhookAttemptOutcome)]) throws(StoreError) {
+    public func recordWebhookAttempts(_ attempts: [(sequence: Int64, outcome: WebhookAttemptOutcome)])
+        throws(StoreError)
+    {
         guard !attempts.isEmpty else { return }
         try write("record webhook attempts") { db in
             for (sequence, outcome) in attempts {
-                let row: (status: WebhookOutbox.Status, code: Int?, error: String?, next: Timestamp?, finished: Timestamp?) =
-                    switch outcome {
-                    case .delivered(let answer, let at): (.delivered, answer, nil, nil, at)
-                    case .retry(let answer, let text, let at): (.pending, answer, text, at, nil)
-                    case .failed(let answer, let text, let at): (.failed, answer, text, nil, at)
-                    }
+                let row:
+                    (status: WebhookOutbox.Status, code: Int?, error: String?, next: Timestamp?, finished: Timestamp?) =
+                        switch outcome {
+                        case .delivered(let answer, let at): (.delivered, answer, nil, nil, at)
+                        case .retry(let answer, let text, let at): (.pending, answer, text, at, nil)
+                        case .failed(let answer, let text, let at): (.failed, answer, text, nil, at)
+                        }
                 try db.cachedStatement(
                     sql: """
                         UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
@@ -235,7 +240,8 @@ extension LedgerStore {
     public func webhookDeliveryCounts() throws(StoreError) -> [WebhookOutbox.Status: Int] {
         try read("count webhook deliveries") { db in
             var counts: [WebhookOutbox.Status: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status") {
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status")
+            {
                 if let status = WebhookOutbox.Status(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts

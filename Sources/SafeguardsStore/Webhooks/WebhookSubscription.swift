@@ -58,7 +58,10 @@ extension LedgerStore {
                         INSERT INTO webhooks(id, url, events, secret, source, created_at) VALUES (?, ?, ?, ?, 'config', ?)
                         ON CONFLICT(id) DO UPDATE SET url = excluded.url, events = excluded.events, secret = excluded.secret
                         """,
-                    arguments: [webhook.id, webhook.url, webhook.eventsColumn, webhook.secret, webhook.createdAt.millisecondsSince1970])
+                    arguments: [
+                        webhook.id, webhook.url, webhook.eventsColumn, webhook.secret,
+                        webhook.createdAt.millisecondsSince1970,
+                    ])
             }
         }
     }
