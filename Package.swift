@@ -101,6 +101,7 @@ let package = Package(
                 "SafeguardsAPI",
                 "SafeguardsFederation",
                 "SafeguardsTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -201,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "SafeguardsStoreTests",
             dependencies: [
-                "SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit",
+                "SafeguardsCore", "SafeguardsStore", "SafeguardsTestKit", "SafeguardsFederation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
 import SafeguardsStore
@@ -128,7 +129,8 @@ public struct BudgetNode: Sendable {
                 metadataLimit: metadataLimit),
             policies: PolicyRoutes(
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
-            keys: keys)
+            keys: keys,
+            webhooks: WebhookRoutes(store: store, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now))
         let application = APIServer.application(
             router: routes.makeRouter(), api: config.api, tls: apiTLS, serverName: "safeguards/\(config.systemID)",
             logger: logger,
@@ -142,18 +144,32 @@ public struct BudgetNode: Sendable {
         let api = ShutdownGrace(
             base: application, grace: config.api.shutdownGrace,
             cut: { [federation] in await federation?.closeOutgoing() }, logger: logger)
+        do {
+            try store.replaceConfiguredWebhooks(
+                config.notifications.webhooks.map { spec in
+                    WebhookSubscription(
+                        id: spec.configID, url: spec.url, events: spec.events, secret: spec.secret, source: "config",
+                        createdAt: Timestamp.now())
+                }, now: Timestamp.now())
+        } catch {
+            throw NodeStartupError("cannot store the configured webhooks: \(error)")
+        }
+        let webhooks = WebhookDispatcher(
+            store: store, settings: config.notifications, now: Timestamp.now, logger: logger)
         let sweeper = ReservationSweeper(
             operations: operations, interval: config.reservations.sweepInterval, logger: logger)
         // A service group stops its services in reverse order, each after the one before it ended:
         // the API first (requests in flight finish while everything they need still runs), then
-        // gossip, settlement and the federation channel, the policies and the sweeper, then the
-        // writer's last commit, and the data folder's lock last.
+        // gossip, settlement and the federation channel, the policies, the sweeper and the webhook
+        // deliveries, then the writer's last commit, and the data folder's lock last.
         return BudgetNode(
             config: config, operations: operations, token: token, metrics: metrics, federation: federation,
             settlement: settlement, gossip: gossip,
             dataFolderLock: dataFolderLock,
-            services: [dataFolderLock, WriterDrain(writer: writer), sweeper, PeriodScheduler(writer: writer, logger: logger),
-                policies] + federationServices + [api],
+            services: [
+                dataFolderLock, WriterDrain(writer: writer), webhooks, sweeper, PeriodScheduler(writer: writer, logger: logger),
+                policies,
+            ] + federationServices + [api],
             apiRoutes: routes, logger: logger)
     }
 

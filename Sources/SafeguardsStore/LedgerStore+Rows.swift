@@ -31,6 +31,10 @@ extension LedgerStore {
             guard db.changesCount == 1 else {
                 throw DatabaseError(message: "transfer \(transfer.id) was not pending in the journal")
             }
+            if transfer.state == .expired {
+                let agent = TransferHistoryColumns(transfer).agent
+                try WebhookOutbox.enqueue(.reservationExpired(transfer, agent: agent), db)
+            }
         case .poolCreated(let pool):
             try execute(
                 db, sql: "INSERT INTO pools(id, name, priority, metadata, creation_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -55,6 +59,7 @@ extension LedgerStore {
             if let settlement = record.settlement {
                 try Self.index(db, settlement, peer: record.peer, recordSeq: db.lastInsertedRowID)
             }
+            if let event = record.event { try WebhookOutbox.enqueue(event, db) }
         case .decisionLogged(let decision):
             try execute(
                 db, sql: """
@@ -66,6 +71,7 @@ extension LedgerStore {
                     decision.newValue.micros, decision.reason, encode(decision.inputs), decision.transferID?.rawValue,
                     decision.at.millisecondsSince1970,
                 ])
+            try WebhookOutbox.enqueue(.policyDecision(decision, sequence: db.lastInsertedRowID), db)
         case .periodChanged(let owner, let state):
             try savePeriod(owner, state, db)
         case .agentAlertLevel(let id, let level):
@@ -81,6 +87,7 @@ extension LedgerStore {
                     alert.id, alert.agentID.rawValue, alert.poolID.rawValue, alert.level.rawValue, alert.used.micros,
                     alert.budget.micros, alert.transferID.rawValue, alert.createdAt.millisecondsSince1970,
                 ])
+            try WebhookOutbox.enqueue(.alert(alert), db)
         }
     }
 

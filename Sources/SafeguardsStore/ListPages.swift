@@ -34,9 +34,17 @@ extension LedgerStore {
     static func page(
         _ db: Database, table: String, filter: (column: String, value: String)?, before: Int64?, limit: Int
     ) throws -> [Row] {
+        try page(db, table: table, filters: filter.map { [$0] } ?? [], before: before, limit: limit)
+    }
+
+    /// ``page(_:table:filter:before:limit:)`` with every filter of `filters` (AND); the names are
+    /// the store's, never from input.
+    static func page(
+        _ db: Database, table: String, filters: [(column: String, value: String)], before: Int64?, limit: Int
+    ) throws -> [Row] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let filter {
+        for filter in filters {
             conditions.append("\(filter.column) = ?")
             arguments += [filter.value]
         }

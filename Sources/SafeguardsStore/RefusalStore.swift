@@ -73,6 +73,7 @@ extension LedgerStore {
                     VALUES ('incoming', ?, ?, NULL, 0)
                     """,
                 arguments: [refusal.peer.rawValue, refusal.transactionID.rawValue])
+            try WebhookOutbox.enqueue(.requestRefused(refusal), db)
         }
     }
 

@@ -324,6 +324,10 @@ enum StoreSchema {
         migrator.registerMigration("v14_budget_periods") { db in
             try db.execute(sql: LedgerStore.budgetPeriodsTable)
         }
+        migrator.registerMigration("v15_webhooks") { db in
+            // Webhook subscriptions and the outbox of their deliveries (see `WebhookOutbox.swift`).
+            try db.execute(sql: WebhookOutbox.schema)
+        }
         return migrator
     }
 }

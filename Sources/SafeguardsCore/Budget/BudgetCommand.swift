@@ -73,13 +73,19 @@ public struct FederationRecord: Sendable, Hashable {
     /// For a settlement record: its transaction's row in the paged index and its change to the
     /// peer's checkpointed totals, written in the same transaction as the record.
     public var settlement: FederationSettlementIndex?
+    /// The notification the record causes (a rejected request), written to the outbox with it.
+    public var event: OutboxEvent?
 
-    public init(kind: String, recordID: String, peer: String, body: String, settlement: FederationSettlementIndex? = nil) {
+    public init(
+        kind: String, recordID: String, peer: String, body: String, settlement: FederationSettlementIndex? = nil,
+        event: OutboxEvent? = nil
+    ) {
         self.kind = kind
         self.recordID = recordID
         self.peer = peer
         self.body = body
         self.settlement = settlement
+        self.event = event
     }
 }
 

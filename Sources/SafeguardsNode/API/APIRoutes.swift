@@ -20,6 +20,7 @@ struct APIRoutes: Sendable {
     let policies: PolicyRoutes
     /// The scoped API keys (`/v1/api-keys`), which the access middleware consults.
     let keys: APIKeyRing
+    let webhooks: WebhookRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -35,6 +36,7 @@ struct APIRoutes: Sendable {
             token: token, keys: keys, operations: operations, maxBodyBytes: maxBodyBytes)
         router.get("/metrics") { request, _ in
             await metrics.refresh(from: operations.writer)
+            metrics.refreshWebhooks(from: operations.store)
             var buffer = ByteBuffer(bytes: metrics.registry.emitToBuffer())
             if access.isAdmin(request.headers[.authorization]) {
                 let (pools, agents) = operations.writer.view { ($0.poolSnapshots(), $0.agentSnapshots()) }
@@ -61,6 +63,7 @@ struct APIRoutes: Sendable {
         peers.add(to: v1)
         federation.add(to: v1)
         policies.add(to: v1)
+        webhooks.add(to: v1)
         addTransferHistory(v1)
         v1.get("transfers/:id") { _, context in
             JSONBody.response(TransferBody(try await operations.transfer(try context.parameters.require("id"))))

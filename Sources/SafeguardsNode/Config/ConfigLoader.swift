@@ -160,6 +160,10 @@ extension NodeConfig {
             }
             try gossip.rejectUnknownKeys()
         }
+        if var notifications = try root.section("notifications") {
+            config.notifications = try NotificationsConfig.parse(&notifications)
+            try notifications.rejectUnknownKeys()
+        }
         try root.rejectUnknownKeys()
         return config
     }
@@ -244,6 +248,15 @@ struct ConfigSection {
             throw ConfigError(key: qualified(key), "'\(text)' is not a positive duration with a unit (250ms, 2s, 5m, 1h)")
         }
         return value
+    }
+
+    /// A list of single values.
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let node = take(key) else { return nil }
+        guard let sequence = node.sequence, sequence.allSatisfy({ $0.scalar != nil }) else {
+            throw ConfigError(key: qualified(key), "must be a list of values")
+        }
+        return sequence.compactMap { $0.scalar?.string }
     }
 
     /// The YAML under `key`, as written.

@@ -49,6 +49,8 @@ import SafeguardsPolicies
 ///   suspect_after: 5s            # default 5 intervals without a heartbeat
 ///   dead_after: 15s              # default 15 intervals
 ///   exchange_timeout: 1s         # one exchange's deadline; default and most: the interval (and request_timeout)
+/// notifications:                # webhooks; see NotificationsConfig
+///   webhooks: [{url: https://hooks.example.com/x, events: [alert.critical], secret: s3cret}]
 /// ```
 public struct NodeConfig: Sendable, Equatable {
     public var systemID = "local"
@@ -61,6 +63,7 @@ public struct NodeConfig: Sendable, Equatable {
     public var federation: FederationConfig?
     public var gossip = GossipConfig()
     public var policies = PoliciesConfig()
+    public var notifications = NotificationsConfig()
 
     /// The `policies` section: how often policies run, and the safety rails on every automatic change.
     public struct PoliciesConfig: Sendable, Equatable {

@@ -39,6 +39,8 @@ public actor GossipService: Service {
     private var random = SystemRandomNumberGenerator()
     private var trust: [SystemID: TrustLevel] = [:]
     private var peers: [SystemID: PeerSync] = [:]
+    /// Peers declared dead and not heard since: each gets one `peer.dead` event when it goes dead.
+    private var deadPeers: Set<SystemID> = []
 
     /// What this node knows of its exchanges with one peer.
     struct PeerSync {
@@ -113,9 +115,30 @@ public actor GossipService: Service {
     /// instance picked that have no exchange running, marked as exchanging.
     func round() async -> [SystemID] {
         await refresh()
-        let targets = instance.tick(now: now(), trust: trust, busy: exchanging, random: &random)
+        let time = now()
+        let targets = instance.tick(now: time, trust: trust, busy: exchanging, random: &random)
         exchanging.formUnion(targets)
+        reportDeadPeers(at: time)
         return targets
+    }
+
+    /// Writes a `peer.dead` event for each registered peer that went dead since the last round.
+    /// The liveness is the instance's (no heartbeat for `dead_after`); it is not persisted, so a
+    /// restarted node reports a peer that is still dead once more.
+    private func reportDeadPeers(at time: Timestamp) {
+        for peer in trust.keys {
+            let dead = instance.liveness(of: peer, now: time) == .dead
+            guard dead != deadPeers.contains(peer) else { continue }
+            guard dead else {
+                deadPeers.remove(peer)
+                continue
+            }
+            deadPeers.insert(peer)
+            logger.info("peer declared dead", metadata: ["peer.system_id": "\(peer)"])
+            do { try writer.recordEvent(.peerDead(peer, at: time)) } catch {
+                logger.warning("cannot record a peer.dead event", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// A round's exchange with `peer`, which gives up after ``exchangeTimeout``.

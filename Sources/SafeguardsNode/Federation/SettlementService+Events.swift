@@ -3,6 +3,7 @@ import Logging
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
+import SafeguardsStore
 
 /// How an event goes through the shell: the machine steps at once, in arrival order; the records
 /// it emitted are written (many events' writes in flight together, so group commit serves them in
@@ -90,7 +91,7 @@ extension SettlementService {
         let stored = FederationRecord(
             kind: FederationRecordCoding.settlement, recordID: Self.recordID(record).rawValue,
             peer: Self.peer(record).rawValue, body: FederationRecordCoding.encode(entry),
-            settlement: FederationRecordCoding.index(record))
+            settlement: FederationRecordCoding.index(record), event: Self.event(record))
         do {
             try await storage.write(FederationPosting(accounts: accounts, operations: operations, record: stored))
         } catch {
@@ -98,6 +99,12 @@ extension SettlementService {
             return .failure(error)
         }
         return .success(entry.evidence)
+    }
+
+    /// The notification a record causes: a rejection of our request.
+    private static func event(_ record: SettlementRecord) -> OutboxEvent? {
+        guard case .outgoingSettled(let transfer, let receipt) = record, !receipt.isAccepted else { return nil }
+        return .requestRejected(transfer, receipt: receipt)
     }
 
     /// Carries out one directive other than a persist (those are written by ``complete(_:evidence:)``).

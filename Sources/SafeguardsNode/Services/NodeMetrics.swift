@@ -13,6 +13,8 @@ public struct NodeMetrics: Sendable {
     let refused: Gauge
     let largestGroup: Gauge
     let requests: RequestMetrics
+    /// `safeguards_webhook_deliveries{status}`: the outbox's rows in each status.
+    let webhookDeliveries: [WebhookOutbox.Status: Gauge]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -26,6 +28,13 @@ public struct NodeMetrics: Sendable {
         refused = gauge("commands_refused", "Budget commands refused")
         largestGroup = gauge("largest_commit_group", "Most commands served by one commit")
         requests = RequestMetrics(registry: registry)
+        let deliveries = MetricNameDescriptor(
+            namespace: "safeguards", subsystem: "webhook", metricName: "deliveries", unitName: "",
+            helpText: "Webhook deliveries in the outbox by status")
+        webhookDeliveries = Dictionary(
+            uniqueKeysWithValues: WebhookOutbox.Status.allCases.map { status in
+                (status, registry.makeGauge(descriptor: deliveries, labels: [("status", status.rawValue)]))
+            })
     }
 
     /// Copies the writer's counters into the gauges.
@@ -35,6 +44,12 @@ public struct NodeMetrics: Sendable {
         commands.set(Int64(statistics.commands))
         refused.set(Int64(statistics.refused))
         largestGroup.set(Int64(statistics.largestGroup))
+    }
+
+    /// Copies the outbox's counts per status into the gauges (read through its status index).
+    func refreshWebhooks(from store: LedgerStore) {
+        guard let counts = try? store.webhookDeliveryCounts() else { return }
+        for (status, gauge) in webhookDeliveries { gauge.set(Int64(counts[status] ?? 0)) }
     }
 }
 
