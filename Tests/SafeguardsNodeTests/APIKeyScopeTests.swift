@@ -68,7 +68,7 @@ struct APIKeyScopeTests {
                 }
             }
             #expect(admitted == RouteAccess.agentRoutes.count, "every route the table opens exists in the router")
-            await agent.pool.shutdown()
+            await agent.shutdown()
         }
     }
 
@@ -94,7 +94,7 @@ struct APIKeyScopeTests {
                 ($0 as? APIClientError)?.code == "forbidden"
             }
             #expect(try await agent.transfers(TransferQuery(agentID: "late")).transfers.count >= 2)
-            await agent.pool.shutdown()
+            await agent.shutdown()
         }
     }
 
@@ -110,7 +110,7 @@ struct APIKeyScopeTests {
                 CreatePoolRequest(name: "by-admin-key", initialBudget: 5, priority: 3))
             #expect(pool.name == "by-admin-key")
             #expect(try await admin.apiKeys().apiKeys.count == 1)
-            await admin.pool.shutdown()
+            await admin.shutdown()
         }
     }
 }

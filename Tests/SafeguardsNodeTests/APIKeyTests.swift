@@ -30,7 +30,7 @@ struct APIKeyTests {
 
     /// A client of the same node that sends `key` as its bearer token.
     static func client(_ client: SafeguardsClient, key: String) -> SafeguardsClient {
-        SafeguardsClient(host: client.pool.host, port: client.pool.port, token: key)
+        SafeguardsClient(host: client.endpoint.host, port: client.endpoint.port, token: key)
     }
 
     static func agentKey(_ client: SafeguardsClient, agents: [String]? = ["coder"], pools: [String]? = nil)
@@ -62,7 +62,7 @@ struct APIKeyTests {
             await #expect { try await client.apiKey(created.id) } throws: {
                 ($0 as? APIClientError)?.code == "not_found"
             }
-            await agent.pool.shutdown()
+            await agent.shutdown()
         }
     }
 
@@ -85,7 +85,7 @@ struct APIKeyTests {
                 guard case .problem(let problem) = error as? APIClientError else { return false }
                 return problem.code == "unauthorized" && problem.detail.contains("key_expired expired")
             }
-            await agent.pool.shutdown()
+            await agent.shutdown()
         }
     }
 
@@ -109,7 +109,7 @@ struct APIKeyTests {
             let agent = Self.client(client, key: key)
             #expect(try await agent.agent("coder").agentID == "coder", "the key works after a restart")
             #expect(try await client.apiKey(created.id).name == "coder key")
-            await agent.pool.shutdown()
+            await agent.shutdown()
         }
     }
 
@@ -171,8 +171,8 @@ struct APIKeyTests {
 
             let history = try await client.transfers(TransferQuery(agentID: "coder", kind: "spend"))
             #expect(history.transfers.map { $0.metadata["api_key_id"] } == ["admin-token", created.id])
-            await agent.pool.shutdown()
-            await operator_.pool.shutdown()
+            await agent.shutdown()
+            await operator_.shutdown()
         }
     }
 }

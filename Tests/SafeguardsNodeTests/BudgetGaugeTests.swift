@@ -52,7 +52,7 @@ struct BudgetGaugeTests {
                 agent: Agent(
                     id: AgentID(unchecked: "a\(index)"), poolID: pool.id, priority: .medium, initialBudget: .zero,
                     createdAt: Timestamp(millisecondsSince1970: 0), creationKey: nil, alertLevel: index == 4 ? .critical : .normal),
-                available: .zero, reserved: .zero, spent: .zero, total: .zero)
+                available: .zero, reserved: .zero, spent: .zero, total: .zero, period: nil, spentThisPeriod: .zero)
         }
         let text = BudgetGauges.render(pools: [], agents: agents, maximumAgents: 3)
         #expect(text.contains("safeguards_agents_not_exported 2\n"))

@@ -11,7 +11,7 @@ extension CLITests {
             let pool = try #require(try await client.pools().pools.first)
             _ = try await client.registerAgent(
                 RegisterAgentRequest(agentID: "cli-coder", poolID: pool.id, priority: "HIGH", initialBudget: 100))
-            await client.pool.shutdown()
+            await client.shutdown()
             let base = ["--data-dir", directory]
             let decoder = APICoding.decoder()
 

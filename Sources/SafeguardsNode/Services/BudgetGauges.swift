@@ -7,9 +7,10 @@ import SafeguardsCore
 /// text format takes `12.500000` as it is, with no trip through `Double`), and a series is never
 /// stale, since each scrape shows the agents and pools that exist then.
 ///
-/// - `safeguards_agent_available`, `_reserved`, `_spent`, `_total` `{agent, pool}`: the agent's budget.
+/// - `safeguards_agent_available`, `_reserved`, `_spent`, `_spent_this_period`, `_total` `{agent, pool}`:
+///   the agent's budget.
 /// - `safeguards_agent_alert_level` `{agent, pool}`: 0 normal, 1 warning, 2 critical.
-/// - `safeguards_pool_available`, `_allocated`, `_spent`, `_total` `{pool, name}`.
+/// - `safeguards_pool_available`, `_allocated`, `_spent`, `_spent_this_period`, `_total` `{pool, name}`.
 /// - `safeguards_pool_agents_alerting` `{pool, name, level}`: the pool's agents at each alert level.
 ///
 /// A scrape shows at most ``maximumAgents`` agents (in id order); `safeguards_agents_not_exported`
@@ -26,8 +27,11 @@ struct BudgetGauges {
         let agentFigures: [(name: String, help: String, value: (AgentSnapshot) -> String)] = [
             ("available", "Budget the agent may still reserve or spend", { $0.available.description }),
             ("reserved", "Budget held by the agent's pending reservations", { $0.reserved.description }),
-            ("spent", "Budget the agent has spent", { $0.spent.description }),
-            ("total", "The agent's budget: available + reserved + spent", { $0.total.description }),
+            ("spent", "Budget the agent has spent in its lifetime", { $0.spent.description }),
+            ("spent_this_period", "Budget the agent has spent since its budget period started", {
+                $0.spentThisPeriod.description
+            }),
+            ("total", "The agent's budget: available + reserved + spent this period", { $0.total.description }),
             ("alert_level", "The agent's usage alert level: 0 normal, 1 warning, 2 critical", {
                 String($0.agent.alertLevel.rawValue)
             }),
@@ -45,8 +49,11 @@ struct BudgetGauges {
         let poolFigures: [(name: String, help: String, value: (PoolSnapshot) -> String)] = [
             ("available", "Budget in the pool not allocated to an agent", { $0.available.description }),
             ("allocated", "Budget the pool's agents hold, available or reserved", { $0.allocated.description }),
-            ("spent", "Budget the pool's agents have spent", { $0.spent.description }),
-            ("total", "The pool's budget: available + allocated + spent", { $0.total.description }),
+            ("spent", "Budget the pool's agents have spent in its lifetime", { $0.spent.description }),
+            ("spent_this_period", "Budget the pool's agents have spent since its budget period started", {
+                $0.spentThisPeriod.description
+            }),
+            ("total", "The pool's budget: available + allocated + spent this period", { $0.total.description }),
         ]
         for figure in poolFigures {
             header(&text, "safeguards_pool_\(figure.name)", figure.help)
