@@ -87,29 +87,30 @@ public actor FederationNode: FrameResponder {
         await registry.recordOffense(peer, .malformed, now: now())
     }
 
-    /// Where settlement and allocation messages go (set once, while the node is assembled).
-    private nonisolated let settlementSlot = Mutex<SettlementService?>(nil)
+    /// Where settlement and allocation messages go (set once, while the node is assembled). Held
+    /// weakly: the service holds this node, and the node's owner holds both.
+    private nonisolated let settlementSlot = Mutex(WeakSlot<SettlementService>())
 
     nonisolated func attach(_ settlement: SettlementService) {
-        settlementSlot.withLock { $0 = settlement }
+        settlementSlot.withLock { $0.value = settlement }
     }
 
-    /// Where gossip messages go.
-    private nonisolated let gossipSlot = Mutex<GossipService?>(nil)
+    /// Where gossip messages go (held weakly, as settlement is).
+    private nonisolated let gossipSlot = Mutex(WeakSlot<GossipService>())
 
     nonisolated func attach(_ gossip: GossipService) {
-        gossipSlot.withLock { $0 = gossip }
+        gossipSlot.withLock { $0.value = gossip }
     }
 
     private func handle(_ envelope: Envelope, from peer: SystemID) async -> FrameReply {
         if MessageType.gossip.contains(envelope.type) {
-            guard let gossip = gossipSlot.withLock({ $0 }) else {
+            guard let gossip = gossipSlot.withLock({ $0.value }) else {
                 return reply(ErrorBody(code: .unknownType, message: "this node does not gossip"))
             }
             return reply(await gossip.handle(envelope, from: peer))
         }
         if MessageType.settlement.contains(envelope.type) || envelope.type == .allocationProposal {
-            guard let settlement = settlementSlot.withLock({ $0 }) else {
+            guard let settlement = settlementSlot.withLock({ $0.value }) else {
                 return reply(ErrorBody(code: .unknownType, message: "this node does not settle budget"))
             }
             guard let answer = await settlement.handle(envelope, from: peer) else {
@@ -218,4 +219,9 @@ public actor FederationNode: FrameResponder {
         else { return nil }
         return envelope.encode()
     }
+}
+
+/// A weak reference to an object, as a value a `Mutex` can hold.
+struct WeakSlot<Object: AnyObject & Sendable>: Sendable {
+    weak var value: Object?
 }
