@@ -19,6 +19,10 @@ final class APIConnection: Sendable {
     let endpoint: APIEndpoint
     private let client: HTTPClient
     private let baseURL: String
+    /// Admits at most `maximumConnections` requests to the pool at once. AsyncHTTPClient counts a
+    /// request's wait for a free connection against the connect timeout; the others wait here
+    /// instead, for as long as it takes, so a burst larger than the pool queues rather than fails.
+    private let admission: RequestAdmission
 
     /// The longest a request may take from the first attempt to connect to the response's end;
     /// generous, since a request may wait for a peer (`federation.request_timeout`).
@@ -37,6 +41,7 @@ final class APIConnection: Sendable {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maximumConnections))
         configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.admission = RequestAdmission(permits: max(1, maximumConnections))
         self.endpoint = endpoint
         self.baseURL = endpoint.description
     }
@@ -57,14 +62,22 @@ final class APIConnection: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         // AsyncHTTPClient writes Content-Length itself (0 for a POST without a body).
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        await admission.enter()
+        let result: Result<HTTPResponse, any Error>
         do {
             let response = try await client.execute(request, timeout: Self.requestTimeout)
             var bytes = try await response.body.collect(upTo: Self.maximumBodyBytes)
-            return HTTPResponse(
-                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: bytes.readBytes(length: bytes.readableBytes) ?? [])
+            result = .success(
+                HTTPResponse(
+                    status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                    body: bytes.readBytes(length: bytes.readableBytes) ?? []))
         } catch {
-            throw .transport(Self.explain(error, url: baseURL))
+            result = .failure(error)
+        }
+        await admission.leave()
+        switch result {
+        case .success(let response): return response
+        case .failure(let error): throw .transport(Self.explain(error, url: baseURL))
         }
     }
 
@@ -92,5 +105,40 @@ final class APIConnection: Sendable {
         default:
             return "\(url): \(error)"
         }
+    }
+}
+
+/// A counting semaphore for async callers, first come first served.
+actor RequestAdmission {
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var head = 0
+
+    init(permits: Int) {
+        available = permits
+    }
+
+    /// Takes a permit, waiting for one to be left when none is free.
+    func enter() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Returns a permit: to the longest waiter, or to the pool.
+    func leave() {
+        guard head < waiting.count else {
+            available += 1
+            return
+        }
+        let next = waiting[head]
+        head += 1
+        if head == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        next.resume()
     }
 }
