@@ -98,9 +98,12 @@ class SafeguardsClient(FederationMethods, AccessMethods):
 
     def create_budget_pool(
         self, name: str, initial_budget: AmountLike, priority: int, metadata: Optional[Mapping[str, str]] = None,
+        budget_period: Optional[str] = None, period_timezone: Optional[str] = None,
         idempotency_key: Optional[str] = None,
     ) -> Pool:
         """Creates a pool (priority 1-10) funded with ``initial_budget``. Its id is ``.id``.
+        ``budget_period`` (``"30d"``, ``"monthly"``...) returns its budget to the total at each
+        boundary in ``period_timezone``.
 
         Raises:
             Conflict: a pool of that name exists (unless this is a retry with the same key).
@@ -111,7 +114,21 @@ class SafeguardsClient(FederationMethods, AccessMethods):
         }
         if metadata is not None:
             body["metadata"] = metadata_body(metadata)
+        _add_period(body, budget_period, period_timezone)
         return Pool.from_json(self._call("POST", "/v1/pools", body=self._with_key(body, idempotency_key)).body)
+
+    def set_pool_period(self, pool_id: PoolRef, budget_period: Optional[str],
+                        period_timezone: Optional[str] = None) -> Pool:
+        """Sets or (with ``None``) removes the pool's budget period; a new period starts now.
+
+        Raises:
+            InvalidRequest: an unknown period or time zone. NotFound: no such pool.
+        """
+        body: Dict[str, Any] = {"budget_period": "none" if budget_period is None else budget_period}
+        if period_timezone is not None:
+            body["period_timezone"] = period_timezone
+        path = f"/v1/pools/{path_segment(id_of(pool_id))}/period"
+        return Pool.from_json(self._call("PUT", path, body=body).body)
 
     def get_pool(self, pool_id: PoolRef) -> Pool:
         """A pool and its balances. Raises ``NotFound``."""

@@ -43,7 +43,9 @@ def _strings(value: Any) -> Dict[str, str]:
 
 @dataclass(frozen=True)
 class Pool:
-    """A budget pool: ``total = available + allocated + spent``."""
+    """A budget pool: ``total = available + allocated + spent_this_period``; ``spent`` is lifetime.
+
+    The period fields are set only when the pool has a budget period."""
 
     id: str
     name: str
@@ -54,6 +56,11 @@ class Pool:
     spent: Decimal
     metadata: Dict[str, str]
     created_at: Optional[datetime]
+    budget_period: Optional[str] = None
+    period_timezone: Optional[str] = None
+    period_started_at: Optional[datetime] = None
+    period_resets_at: Optional[datetime] = None
+    spent_this_period: Optional[Decimal] = None
     raw: Dict[str, Any] = raw_field()
 
     @classmethod
@@ -62,7 +69,10 @@ class Pool:
             id=body["id"], name=body["name"], priority=int(body["priority"]), total=parse_amount(body["total"]),
             available=parse_amount(body["available"]), allocated=parse_amount(body["allocated"]),
             spent=parse_amount(body["spent"]), metadata=_strings(body.get("metadata")),
-            created_at=parse_time(body.get("created_at")), raw=dict(body))
+            created_at=parse_time(body.get("created_at")), budget_period=body.get("budget_period"),
+            period_timezone=body.get("period_timezone"), period_started_at=parse_time(body.get("period_started_at")),
+            period_resets_at=parse_time(body.get("period_resets_at")),
+            spent_this_period=optional_amount(body.get("spent_this_period")), raw=dict(body))
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,7 @@ class Agent:
             created_at=parse_time(body.get("created_at")), budget_period=body.get("budget_period"),
             period_timezone=body.get("period_timezone"), period_started_at=parse_time(body.get("period_started_at")),
             period_resets_at=parse_time(body.get("period_resets_at")),
-            spent_this_period=optional_amount(body.get("spent_this_period")), raw=dict(body))
+            spent_this_period=optional_amount(body["budget"].get("spent_this_period")), raw=dict(body))
 
 
 @dataclass(frozen=True)

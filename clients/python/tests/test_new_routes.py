@@ -1,6 +1,4 @@
-"""The client methods for routes other parts of issue 14 add to the node: API keys, spend metadata,
-budget periods, webhooks and HTTPS. Written against the agreed shapes; each is skipped until the
-node has the feature (remove the mark to enable it)."""
+"""The client against the node's API keys, spend metadata, budget periods, webhooks and HTTPS."""
 
 from __future__ import annotations
 
@@ -21,14 +19,8 @@ from safeguards_client import (
     Forbidden, InvalidRequest, SafeguardsClient, Unauthorized, verify_webhook_signature,
 )
 
-needs_api_keys = pytest.mark.skip(reason="needs the node's scoped API keys (POST/GET/DELETE /v1/api-keys)")
-needs_metadata = pytest.mark.skip(reason="needs the node's spend and reserve metadata")
-needs_periods = pytest.mark.skip(reason="needs the node's budget periods")
-needs_webhooks = pytest.mark.skip(reason="needs the node's webhooks (POST /v1/webhooks)")
-needs_https = pytest.mark.skip(reason="needs the node's HTTPS (api.tls)")
 
 
-@needs_api_keys
 def test_an_agent_key_spends_for_its_agent_and_nothing_else(node, client: SafeguardsClient, funded_agent) -> None:
     pool, agent_id = funded_agent
     created = client.create_api_key(unique("coder-key"), "agent", agent_ids=[agent_id],
@@ -46,7 +38,6 @@ def test_an_agent_key_spends_for_its_agent_and_nothing_else(node, client: Safegu
     assert client.get_pool(pool.id).total == 1000
 
 
-@needs_api_keys
 def test_keys_are_listed_without_their_secret_and_revoked_at_once(node, client: SafeguardsClient, funded_agent) -> None:
     _, agent_id = funded_agent
     created = client.create_api_key(unique("revoked"), "agent", pool_ids=[funded_agent[0].id])
@@ -59,7 +50,6 @@ def test_keys_are_listed_without_their_secret_and_revoked_at_once(node, client: 
     assert client.get_agent_budget(agent_id).spent == 0
 
 
-@needs_metadata
 def test_spend_and_reserve_metadata_is_kept_with_the_transfer(client: SafeguardsClient, funded_agent) -> None:
     _, agent_id = funded_agent
     labels = {"model": "claude", "input_tokens": "1200", "output_tokens": "350"}
@@ -75,7 +65,6 @@ def test_spend_and_reserve_metadata_is_kept_with_the_transfer(client: Safeguards
     assert client.get_agent_budget(agent_id).spent == Decimal("0.92")
 
 
-@needs_periods
 def test_an_agent_with_a_budget_period_shows_its_period(client: SafeguardsClient) -> None:
     pool = client.create_budget_pool(unique("periodic"), "100", priority=5)
     agent = client.register_agent(unique("daily"), pool.id, "HIGH", "10", budget_period="daily",
@@ -91,6 +80,21 @@ def test_an_agent_with_a_budget_period_shows_its_period(client: SafeguardsClient
         client.register_agent(unique("bad"), pool.id, "LOW", "1", budget_period="fortnightly")
     with pytest.raises(InvalidRequest):
         client.register_agent(unique("bad"), pool.id, "LOW", "1", budget_period="daily", period_timezone="Mars/Base")
+
+
+def test_a_pool_period_is_set_shown_and_removed(client: SafeguardsClient) -> None:
+    pool = client.create_budget_pool(unique("monthly"), "500", priority=4, budget_period="monthly",
+                                     period_timezone="Europe/Berlin")
+    assert pool.budget_period == "monthly" and pool.period_timezone == "Europe/Berlin"
+    assert pool.period_resets_at > pool.period_started_at and pool.spent_this_period == 0
+    changed = client.set_pool_period(pool, "30d")
+    assert changed.budget_period == "30d" and client.get_pool(pool.id).budget_period == "30d"
+    with pytest.raises(InvalidRequest):
+        client.set_pool_period(pool, "daily", period_timezone="Mars/Base")
+    assert client.get_pool(pool.id).budget_period == "30d"
+    removed = client.set_pool_period(pool, None)
+    assert removed.budget_period is None and removed.period_resets_at is None
+    assert removed.total == 500
 
 
 class Receiver:
@@ -123,7 +127,6 @@ def receiver() -> Iterator[Receiver]:
     endpoint.server.server_close()
 
 
-@needs_webhooks
 def test_a_webhook_delivery_is_signed_and_listed(client: SafeguardsClient, funded_agent, receiver: Receiver) -> None:
     _, agent_id = funded_agent
     secret = "whsec-" + unique("secret")
@@ -144,15 +147,14 @@ def test_a_webhook_delivery_is_signed_and_listed(client: SafeguardsClient, funde
     client.delete_webhook(hook.id)
 
 
-@needs_https
 def test_a_node_serving_https_is_reached_with_its_ca(tmp_path) -> None:
     binary = binary_path()
     subprocess.run([binary, "certs", "init-ca", "--dir", str(tmp_path / "ca")], check=True, capture_output=True)
-    subprocess.run([binary, "certs", "issue", "--system-id", "localhost", "--dir", str(tmp_path / "ca")],
+    subprocess.run([binary, "certs", "api", "--host", "localhost", "--ip", "127.0.0.1", "--dir", str(tmp_path / "ca")],
                    check=True, capture_output=True)
     # The generated config ends in the `api` section, so these lines go into it.
-    tls = (f"  tls:\n    certificate: {tmp_path / 'ca' / 'localhost.pem'}\n"
-           f"    private_key: {tmp_path / 'ca' / 'localhost.key'}\n")
+    tls = (f"  tls:\n    certificate: {tmp_path / 'ca' / 'api.pem'}\n"
+           f"    private_key: {tmp_path / 'ca' / 'api.key'}\n")
     https_node = NodeProcess(tmp_path / "node", TOKEN, extra_config=tls)
     try:
         url = https_node.start()
