@@ -177,10 +177,13 @@ public struct DecisionBody: Codable, Sendable, Equatable {
     public var inputs: [String: String]
     public var transferID: String?
     public var at: String
+    /// The API key whose request made the decision (`admin-token` for the configured token);
+    /// absent for a decision the node made on its own.
+    public var actor: String?
 
     public init(
         policy: String, poolID: String?, agentID: String?, oldValue: Amount, newValue: Amount, reason: String,
-        inputs: [String: String], transferID: String?, at: String
+        inputs: [String: String], transferID: String?, at: String, actor: String? = nil
     ) {
         self.policy = policy
         self.poolID = poolID
@@ -191,11 +194,12 @@ public struct DecisionBody: Codable, Sendable, Equatable {
         self.inputs = inputs
         self.transferID = transferID
         self.at = at
+        self.actor = actor
     }
 
     enum CodingKeys: String, CodingKey {
         case policy, poolID = "pool_id", agentID = "agent_id", oldValue = "old_value", newValue = "new_value", reason
-        case inputs, transferID = "transfer_id", at
+        case inputs, transferID = "transfer_id", at, actor
     }
 }
 

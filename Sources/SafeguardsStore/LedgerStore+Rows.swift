@@ -63,13 +63,14 @@ extension LedgerStore {
         case .decisionLogged(let decision):
             try execute(
                 db, sql: """
-                    INSERT INTO decisions(policy, pool_id, agent_id, old_value, new_value, reason, inputs, transfer_id, at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO decisions(
+                        policy, pool_id, agent_id, old_value, new_value, reason, inputs, transfer_id, at, actor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     decision.policy, decision.poolID?.rawValue, decision.agentID?.rawValue, decision.oldValue.micros,
                     decision.newValue.micros, decision.reason, encode(decision.inputs), decision.transferID?.rawValue,
-                    decision.at.millisecondsSince1970,
+                    decision.at.millisecondsSince1970, decision.actor,
                 ])
             try WebhookOutbox.enqueue(.policyDecision(decision, sequence: db.lastInsertedRowID), db)
         case .periodChanged(let owner, let state):

@@ -17,7 +17,7 @@ extension LedgerStore {
             reason: row["reason"],
             inputs: try Self.decode(row["inputs"]),
             transferID: (row["transfer_id"] as String?).map(TransferID.init(unchecked:)),
-            at: Timestamp(millisecondsSince1970: row["at"]))
+            at: Timestamp(millisecondsSince1970: row["at"]), actor: row["actor"])
     }
 
     /// Logs a decision that moved no budget (a fallback).

@@ -319,6 +319,7 @@ enum StoreSchema {
                         creation_key TEXT UNIQUE,
                         created_at INTEGER NOT NULL
                     );
+                    ALTER TABLE decisions ADD COLUMN actor TEXT;
                     """)
         }
         migrator.registerMigration("v14_budget_periods") { db in

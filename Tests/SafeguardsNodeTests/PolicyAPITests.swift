@@ -80,7 +80,8 @@ struct PolicyAPITests {
             #expect(frozen.activeProfile == "always")
             _ = try await client.applyPolicies(pool: fixture.pool.id)
             #expect(try await client.pool(fixture.pool.id).total == 1000)
-            #expect(try await client.decisions(pool: fixture.pool.id).decisions.isEmpty)
+            // The freeze itself is the only decision: no policy changed the pool.
+            #expect(try await client.decisions(pool: fixture.pool.id).decisions.map(\.policy) == ["override.freeze"])
             // A person unfreezes it: the profile in force applies.
             _ = try await client.unfreeze(pool: fixture.pool.id)
             _ = try await client.applyPolicies(pool: fixture.pool.id)

@@ -36,7 +36,7 @@ extension BudgetBook {
             else { continue }
             operations.append(.create(request))
         }
-        do { try ledger.apply(linked: operations, now: now) } catch {
+        do { try ledger.apply(linked: stamped(operations), now: now) } catch {
             if case .insufficientFunds = error.root {
                 throw SafeguardsError(.insufficientBudget, "a resource budget cannot be set below what is reserved or used")
             }
@@ -75,7 +75,7 @@ extension BudgetBook {
                             TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.resource: type,
                             "reservation_id": reservationID.rawValue, "types": types.joined(separator: ",")])))
         }
-        do { try ledger.apply(linked: operations, now: now) } catch {
+        do { try ledger.apply(linked: stamped(operations), now: now) } catch {
             if case .insufficientFunds(let account, let available, let requested) = error.root {
                 throw SafeguardsError(
                     .insufficientBudget,

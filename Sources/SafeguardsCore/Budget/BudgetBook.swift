@@ -23,6 +23,8 @@ public struct BudgetBook: BudgetReading, Sendable {
     /// of the ledger's unsaved changes made before it: ``takeUnsavedChanges()`` merges the two
     /// lists in the order the changes were made.
     var unsavedChanges: [(ledgerChangesBefore: Int, change: BudgetChange)] = []
+    /// Who asked for the command being executed (``BudgetCommand/acting(_:actor:)``); nil otherwise.
+    var actor: String?
 
     public init() {}
 
@@ -104,8 +106,31 @@ public struct BudgetBook: BudgetReading, Sendable {
             let result = try execute(command, now: now)
             var logged = decision
             logged.at = now
+            if logged.actor == nil { logged.actor = actor }
             record(.decisionLogged(logged))
             return result
+        case .acting(let command, let actor):
+            let outer = self.actor
+            self.actor = actor
+            defer { self.actor = outer }
+            return try execute(command, now: now)
+        }
+    }
+
+    /// `request` with `api_key_id` set to the acting caller, when there is one.
+    func stamped(_ request: TransferRequest) -> TransferRequest {
+        guard let actor else { return request }
+        var stamped = request
+        stamped.metadata[TransferMetadataKey.apiKey] = actor
+        return stamped
+    }
+
+    /// `operations` with each transfer they create stamped with the acting caller.
+    func stamped(_ operations: [LedgerOperation]) -> [LedgerOperation] {
+        guard actor != nil else { return operations }
+        return operations.map { operation in
+            guard case .create(let request) = operation else { return operation }
+            return .create(stamped(request))
         }
     }
 
@@ -129,7 +154,7 @@ public struct BudgetBook: BudgetReading, Sendable {
                     TransferMetadataKey.pool: id.rawValue, TransferMetadataKey.budget: total.description])
         else { return .pool(snapshot, replayed: false) }
         do {
-            try ledger.apply(.create(request), now: now)
+            try ledger.apply(.create(stamped(request)), now: now)
         } catch {
             if case .insufficientFunds = error, total < snapshot.total {
                 throw SafeguardsError(
@@ -267,7 +292,7 @@ public struct BudgetBook: BudgetReading, Sendable {
                     TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.budget: budget.description])
         else { return .agent(snapshot, replayed: false) }
         do {
-            try ledger.apply(.create(request), now: now)
+            try ledger.apply(.create(stamped(request)), now: now)
         } catch {
             if case .insufficientFunds = error, budget < snapshot.total {
                 let used = Amount.clampedSum([snapshot.spent, snapshot.reserved])
@@ -303,6 +328,6 @@ public struct BudgetBook: BudgetReading, Sendable {
     }
 
     private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
-        do { try ledger.apply(linked: operations, now: now) } catch { throw SafeguardsError(error) }
+        do { try ledger.apply(linked: stamped(operations), now: now) } catch { throw SafeguardsError(error) }
     }
 }

@@ -44,6 +44,10 @@ public enum BudgetCommand: Sendable, Hashable {
     /// An automatic change by a policy: the command, and the decision that explains it, written
     /// together or not at all.
     indirect case decided(BudgetCommand, DecisionRecord)
+    /// A command made at the request of `actor` (an API key's id, or `admin-token`): the
+    /// transfers it creates carry `api_key_id` in their metadata, and a decision it logs names the
+    /// actor. An agent's reservation and spend name their key in their ``CallerNote`` instead.
+    indirect case acting(BudgetCommand, actor: String)
     /// A federation event's ledger movements and the record that explains them, written in one
     /// transaction: either both are durable or neither is.
     case federation(FederationPosting)
@@ -124,10 +128,13 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     public var inputs: [String: String]
     public var transferID: TransferID?
     public var at: Timestamp
+    /// The API key whose request made the decision (`admin-token` for the configured token); nil
+    /// for a decision the node made on its own (a policy's tick).
+    public var actor: String?
 
     public init(
         policy: String, poolID: PoolID?, agentID: AgentID?, oldValue: Amount, newValue: Amount, reason: String,
-        inputs: [String: String] = [:], transferID: TransferID? = nil, at: Timestamp
+        inputs: [String: String] = [:], transferID: TransferID? = nil, at: Timestamp, actor: String? = nil
     ) {
         self.policy = policy
         self.poolID = poolID
@@ -138,6 +145,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         self.inputs = inputs
         self.transferID = transferID
         self.at = at
+        self.actor = actor
     }
 }
 

@@ -54,7 +54,7 @@ struct PolicyRoutes: Sendable {
             let body = try await JSONBody.decode(ResourceBudgetsRequest.self, from: request, limit: maxBodyBytes)
             let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
             let transferID = try BudgetOperations.transferID(prefix: "resb", key: body.idempotencyKey)
-            _ = try await operations.writer.submit(.setResourceBudgets(agent, budgets: body.budgets, transferID: transferID))
+            _ = try await operations.writer.submitAsCaller(.setResourceBudgets(agent, budgets: body.budgets, transferID: transferID))
             return JSONBody.response(await resources(agent))
         }
         v1.get("agents/:id/resources") { _, context in
@@ -73,7 +73,7 @@ struct PolicyRoutes: Sendable {
                 }
                 timeout = .seconds(seconds)
             }
-            let result = try await operations.writer.submit(
+            let result = try await operations.writer.submitAsCaller(
                 .reserveResources(agent, amounts: body.amounts, reservationID: reservationID, timeout: timeout))
             guard case .resources(let transfers, let replayed) = result else { throw BudgetOperations.unexpected(result) }
             return APIRoutes.created(Self.reservation(reservationID, agent: agent, transfers), replayed: replayed)
@@ -184,7 +184,8 @@ struct PolicyRoutes: Sendable {
                         DecisionBody(
                             policy: decision.policy, poolID: decision.poolID?.rawValue, agentID: decision.agentID?.rawValue,
                             oldValue: decision.oldValue, newValue: decision.newValue, reason: decision.reason,
-                            inputs: decision.inputs, transferID: decision.transferID?.rawValue, at: decision.at.description)
+                            inputs: decision.inputs, transferID: decision.transferID?.rawValue, at: decision.at.description,
+                            actor: decision.actor)
                     }, next: next))
         }
     }
@@ -262,7 +263,7 @@ struct PolicyRoutes: Sendable {
                     inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
                         "min_allocation_percentage": minimum.description],
                     transferID: transfer, at: .now())
-                _ = try await operations.writer.submit(
+                _ = try await operations.writer.submitAsCaller(
                     .decided(.setAgentBudget(agent, budget: amount, reason: reason, transferID: transfer), decision))
             }
         }
@@ -300,7 +301,7 @@ struct PolicyRoutes: Sendable {
     private func resolve(_ context: BasicRequestContext, used: [String: Amount]?) async throws -> Response {
         let id = try BudgetOperations.identifier(
             TransferID.self, try context.parameters.require("id"), field: "reservation id", notFound: true)
-        let result = try await operations.writer.submit(.resolveResources(reservationID: id, used: used))
+        let result = try await operations.writer.submitAsCaller(.resolveResources(reservationID: id, used: used))
         guard case .resources(let transfers, _) = result, let first = transfers.first,
             let agent = first.metadata[TransferMetadataKey.agent]
         else { throw BudgetOperations.unexpected(result) }

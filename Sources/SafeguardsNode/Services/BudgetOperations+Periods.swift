@@ -24,7 +24,7 @@ extension BudgetOperations {
         let poolID = try Self.identifier(PoolID.self, id, field: "pool id", notFound: true)
         let (setting, startedAt) = try Self.periodSetting(
             request.budgetPeriod, timeZone: request.periodTimezone, now: writer.now())
-        let result = try await writer.submit(.setPeriod(.pool(poolID), setting, startedAt: startedAt))
+        let result = try await writer.submitAsCaller(.setPeriod(.pool(poolID), setting, startedAt: startedAt))
         guard case .pool(let snapshot, _) = result else { throw Self.unexpected(result) }
         return snapshot
     }

@@ -53,7 +53,7 @@ public struct BudgetOperations: Sendable {
             .createPool(id, name: request.name, priority: priority, initialBudget: request.initialBudget,
                 metadata: request.metadata ?? [:], key: key),
             period: request.budgetPeriod, timeZone: request.periodTimezone)
-        let result = try await writer.submit(command)
+        let result = try await writer.submitAsCaller(command)
         guard case .pool(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
         return (snapshot, replayed)
     }
@@ -66,7 +66,7 @@ public struct BudgetOperations: Sendable {
         let command = try withPeriod(
             .registerAgent(id, pool: pool, priority: priority, initialBudget: request.initialBudget, key: key),
             period: request.budgetPeriod, timeZone: request.periodTimezone)
-        let result = try await writer.submit(command)
+        let result = try await writer.submitAsCaller(command)
         guard case .agent(let snapshot, let replayed) = result else { throw Self.unexpected(result) }
         return (snapshot, replayed)
     }
@@ -77,7 +77,7 @@ public struct BudgetOperations: Sendable {
         let command = try withPeriod(
             .setAgentBudget(id, budget: request.budget, reason: request.reason, transferID: transferID),
             period: request.budgetPeriod, timeZone: request.periodTimezone)
-        let result = try await writer.submit(command)
+        let result = try await writer.submitAsCaller(command)
         guard case .agent(let snapshot, _) = result else { throw Self.unexpected(result) }
         return snapshot
     }

@@ -195,6 +195,15 @@ public actor PolicyService: Service {
             throw SafeguardsError(.unavailable, "the freeze could not be stored: \(error)")
         }
         if value { frozen.insert(pool) } else { frozen.remove(pool) }
+        // A human override is a decision too: the log says who froze the pool and when.
+        if let total = writer.view({ $0.poolSnapshot(pool)?.total }) {
+            try? store.logDecision(
+                DecisionRecord(
+                    policy: value ? "override.freeze" : "override.unfreeze", poolID: pool, agentID: nil,
+                    oldValue: total, newValue: total,
+                    reason: value ? "pool frozen: policies make no automatic changes" : "pool unfrozen: policies run again",
+                    at: now(), actor: APICaller.current))
+        }
         logger.notice(value ? "pool frozen: no automatic changes" : "pool unfrozen", metadata: ["pool_id": "\(pool)"])
         return body(pool)
     }
@@ -388,7 +397,7 @@ public actor PolicyService: Service {
     @discardableResult
     private func submit(_ command: BudgetCommand, _ decision: DecisionRecord, key: String) async -> Bool {
         do {
-            _ = try await writer.submit(.decided(command, decision))
+            _ = try await writer.submitAsCaller(.decided(command, decision))
             lastChange[key] = now()
             return true
         } catch {
@@ -398,6 +407,7 @@ public actor PolicyService: Service {
             var fallback = decision
             fallback.newValue = decision.oldValue
             fallback.transferID = nil
+            fallback.actor = APICaller.current
             fallback.reason = "fallback to the static budget: \(error.message) (proposed \(decision.newValue): \(decision.reason))"
             try? store.logDecision(fallback)
             return false

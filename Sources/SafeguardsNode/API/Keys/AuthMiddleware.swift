@@ -4,13 +4,24 @@ import NIOCore
 import SafeguardsCore
 import SafeguardsStore
 
-/// Who made the request being served: the id of its API key, or nil for the configured token.
-/// Set by ``AccessMiddleware`` around the route's handler, read where a change records its actor.
+/// Who made the request being served: the id of its API key, or `admin-token` for the configured
+/// token; nil outside a request (a policy's tick, the sweeper, a peer's message). Set by
+/// ``AccessMiddleware`` around the route's handler, read where a change records its actor.
 enum APICaller {
-    @TaskLocal static var keyID: String?
+    @TaskLocal static var current: String?
 
-    /// The actor a change records: the key's id, or `admin-token`.
-    static var actor: String { keyID ?? APIKeyRing.adminTokenActor }
+    /// The actor a change made while serving a request records.
+    static var actor: String { current ?? APIKeyRing.adminTokenActor }
+}
+
+extension BudgetWriter {
+    /// Submits `command` on behalf of the API caller being served, so the transfers it creates
+    /// and the decision it logs name the caller (``BudgetCommand/acting(_:actor:)``); outside a
+    /// request, `command` as it is.
+    func submitAsCaller(_ command: BudgetCommand) async throws(SafeguardsError) -> BudgetResult {
+        guard let actor = APICaller.current else { return try await submit(command) }
+        return try await submit(.acting(command, actor: actor))
+    }
 }
 
 /// Requires `Authorization: Bearer <token or key>` on every request it guards, and lets an agent
@@ -38,7 +49,9 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let header = request.headers[.authorization] else { throw Self.unauthorized }
-        if Self.constantTimeEquals(header, expected) { return try await next(request, context) }
+        if Self.constantTimeEquals(header, expected) {
+            return try await APICaller.$current.withValue(APIKeyRing.adminTokenActor) { try await next(request, context) }
+        }
         guard header.hasPrefix("Bearer " + APIKeyRing.prefix),
             let key = try keys.authenticate(header.dropFirst(7), now: Timestamp.now)
         else { throw Self.unauthorized }
@@ -46,7 +59,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         if key.role == .agent {
             try await authorize(key, &request, context: context)
         }
-        return try await APICaller.$keyID.withValue(key.id) { [request] in try await next(request, context) }
+        return try await APICaller.$current.withValue(key.id) { [request] in try await next(request, context) }
     }
 
     /// Whether `header` carries the configured token or an unexpired, unrevoked admin key.
