@@ -1,3 +1,4 @@
+import NIOHTTP1
 import SafeguardsCore
 
 /// The budget period fields an agent or a pool body shows, flat beside its other fields:
@@ -72,5 +73,13 @@ public struct PeriodRequest: Codable, Sendable, Equatable {
         guard container.contains(key) else { return nil }
         if try container.decodeNil(forKey: key) { return none }
         return try container.decode(String.self, forKey: key)
+    }
+}
+
+extension SafeguardsClient {
+    /// `PUT /v1/pools/{id}/period`: sets, changes or removes (``PeriodRequest/none``) the pool's
+    /// budget period. The new period starts now (a calendar period: the one containing now).
+    public func setPoolPeriod(_ pool: String, _ request: PeriodRequest) async throws(APIClientError) -> PoolBody {
+        try await call(.PUT, "/v1/pools/\(Self.escape(pool))/period", body: request)
     }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
 import SafeguardsAPI
 
-/// `safeguards pool create|list|show`
+/// `safeguards pool create|list|show|set-period`
 struct PoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool", abstract: "Create and inspect budget pools.",
-        subcommands: [Create.self, List.self, Show.self])
+        subcommands: [Create.self, List.self, Show.self, SetPeriod.self])
 
     /// `safeguards pool create --name N --budget 1000 --priority 5 [--metadata k=v ...]`
     struct Create: AsyncParsableCommand {
@@ -61,6 +61,35 @@ struct PoolCommand: AsyncParsableCommand {
         func run() async throws {
             let list = try await api.withClient { client in try await client.pools() }
             try api.output(list) { list.pools.isEmpty ? "no pools" : BodyTables.pools(list.pools).render() }
+        }
+    }
+
+    /// `safeguards pool set-period ID --period monthly [--timezone Europe/Berlin]`
+    struct SetPeriod: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-period",
+            abstract: "Set, change or remove (--period none) a pool's budget period; the new period starts now.")
+
+        @OptionGroup var api: APIOptions
+
+        @Argument(help: "The pool's id or name.")
+        var pool: String
+
+        @Option(
+            help: ArgumentHelp(
+                "A duration (1h, 1d, 30d), daily, weekly or monthly; none removes the period.", valueName: "period"))
+        var period: String
+
+        @Option(help: ArgumentHelp("IANA time zone of a calendar period (default UTC).", valueName: "zone"))
+        var timezone: String?
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.setPoolPeriod(
+                    try await PoolLookup.id(for: pool, client: client),
+                    PeriodRequest(budgetPeriod: period, periodTimezone: timezone))
+            }
+            try api.output(body) { BodyTables.pool(body).render() }
         }
     }
 
