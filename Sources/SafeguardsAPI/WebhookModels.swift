@@ -7,11 +7,19 @@ public struct CreateWebhookRequest: Codable, Sendable, Equatable {
     public var events: [String]
     /// The key of each delivery's `Safeguards-Signature`; never shown again.
     public var secret: String
+    /// Makes the request safe to retry: the same key with the same fields answers the webhook it
+    /// created (`Idempotent-Replayed: true`); with other fields it is `409 conflict`.
+    public var idempotencyKey: String?
 
-    public init(url: String, events: [String], secret: String) {
+    public init(url: String, events: [String], secret: String, idempotencyKey: String? = nil) {
         self.url = url
         self.events = events
         self.secret = secret
+        self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, events, secret, idempotencyKey = "idempotency_key"
     }
 }
 

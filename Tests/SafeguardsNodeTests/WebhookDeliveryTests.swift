@@ -188,6 +188,26 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test func aRetriedCreationWithItsIdempotencyKeyAnswersTheSameWebhook() async throws {
+        try await TestNode.with { client, _ in
+            let request = CreateWebhookRequest(
+                url: "http://127.0.0.1:9/hook", events: ["alert.warning"], secret: "s1", idempotencyKey: "hook-1")
+            let first = try await client.raw(.POST, "/v1/webhooks", body: Array(try APICoding.encode(request)))
+            let again = try await client.raw(.POST, "/v1/webhooks", body: Array(try APICoding.encode(request)))
+            #expect(first.status == 201 && again.status == 201)
+            #expect(again.headers.contains { $0.0.lowercased() == "idempotent-replayed" && $0.1 == "true" })
+            let created = try APICoding.decode(WebhookBody.self, from: Data(first.body))
+            #expect(try APICoding.decode(WebhookBody.self, from: Data(again.body)) == created)
+            #expect(try await client.webhooks().webhooks.map(\.id) == [created.id], "one webhook, not two")
+
+            var changed = request
+            changed.secret = "s2"
+            let conflict = try await client.raw(.POST, "/v1/webhooks", body: Array(try APICoding.encode(changed)))
+            #expect(conflict.status == 409)
+            #expect(try await client.webhooks().webhooks.count == 1)
+        }
+    }
+
     @Test func aPeerThatGoesDeadIsReported() async throws {
         let inbox = WebhookInbox()
         let silent = try await WebhookReceiver.closedPort()

@@ -18,7 +18,7 @@ struct WebhookOutboxTests {
             WebhookSubscription(
                 id: id, url: "http://127.0.0.1:9/\(id)", events: events, secret: "s", source: "api",
                 createdAt: fixture.clock.now()))
-        #expect(added)
+        #expect(added == .added)
     }
 
     static func deliveries(_ fixture: StoreFixture) throws -> [WebhookDelivery] {
@@ -158,9 +158,16 @@ struct WebhookOutboxTests {
             try Self.subscribe(fixture, id: String(format: "whk_%03d", index), events: ["*"])
         }
         #expect(
-            try !fixture.store.addWebhook(
+            try fixture.store.addWebhook(
                 WebhookSubscription(
-                    id: "whk_over", url: "http://x/", events: ["*"], secret: "s", source: "api", createdAt: now)))
+                    id: "whk_over", url: "http://x/", events: ["*"], secret: "s", source: "api", createdAt: now))
+                == .full)
+        #expect(
+            try fixture.store.addWebhook(
+                WebhookSubscription(
+                    id: "whk_001", url: "http://y/", events: ["*"], secret: "s", source: "api", createdAt: now))
+                == .existing(try #require(fixture.store.webhookPage(after: "whk_000", limit: 1).first)),
+            "an id that exists is answered with the stored webhook, unchanged")
         let page = try fixture.store.webhookPage(after: "whk_097", limit: 10)
         #expect(page.map(\.id) == ["whk_098", "whk_099"])
         let configured = WebhookSubscription(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import SafeguardsAPI
@@ -18,14 +19,24 @@ struct WebhookRoutes: Sendable {
             } catch {
                 throw SafeguardsError.invalidRequest("\(error.field): \(error.message)")
             }
+            let key = try BudgetOperations.key(body.idempotencyKey)
             let webhook = WebhookSubscription(
-                id: "whk_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(),
-                url: body.url, events: body.events, secret: body.secret, source: "api", createdAt: now())
-            guard try Self.available({ try store.addWebhook(webhook) }) else {
+                id: Self.webhookID(key: key), url: body.url, events: body.events, secret: body.secret, source: "api",
+                createdAt: now())
+            switch try Self.available({ try store.addWebhook(webhook) }) {
+            case .added:
+                return APIRoutes.created(WebhookBody(webhook), replayed: false)
+            case .existing(let earlier):
+                guard let key, earlier.url == webhook.url, Set(earlier.events) == Set(webhook.events),
+                    earlier.secret == webhook.secret
+                else {
+                    throw SafeguardsError(.conflict, "idempotency key \(key?.rawValue ?? "") was used for another webhook")
+                }
+                return APIRoutes.created(WebhookBody(earlier), replayed: true)
+            case .full:
                 throw SafeguardsError(
                     .conflict, "at most \(WebhookSubscription.maximumCount) webhooks; delete one before adding another")
             }
-            return JSONBody.response(WebhookBody(webhook), status: .created)
         }
         v1.get("webhooks") { request, _ in
             let page = try PageRequest(request, list: "webhooks")
@@ -61,6 +72,16 @@ struct WebhookRoutes: Sendable {
             }
             return Response(status: .noContent)
         }
+    }
+
+    /// `whk_` and 16 hex digits: random, or derived from the idempotency key, so a retried
+    /// request names the webhook it created.
+    static func webhookID(key: IdempotencyKey?) -> String {
+        guard let key else {
+            return "whk_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        }
+        let digest = SHA256.hash(data: Data("webhook:\(key.rawValue)".utf8))
+        return "whk_" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Runs a store call; a storage failure answers `unavailable`.

@@ -66,13 +66,26 @@ extension LedgerStore {
         }
     }
 
-    /// Stores a new webhook; returns `false` (and stores nothing) when ``WebhookSubscription/maximumCount``
-    /// are stored already.
+    /// What ``addWebhook(_:)`` did.
+    public enum WebhookAddition: Sendable, Equatable {
+        case added
+        /// ``WebhookSubscription/maximumCount`` are stored already; nothing was stored.
+        case full
+        /// A webhook with that id is stored already (a retried request); nothing was stored.
+        case existing(WebhookSubscription)
+    }
+
+    /// Stores a new webhook, unless one of its id exists or the store holds
+    /// ``WebhookSubscription/maximumCount`` already.
     ///
     /// - Throws: ``StoreError`` when it could not be made durable.
-    public func addWebhook(_ webhook: WebhookSubscription) throws(StoreError) -> Bool {
-        var added = false
+    public func addWebhook(_ webhook: WebhookSubscription) throws(StoreError) -> WebhookAddition {
+        var addition = WebhookAddition.full
         try write("store a webhook") { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ?", arguments: [webhook.id]) {
+                addition = .existing(WebhookSubscription(row: row))
+                return
+            }
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks") ?? 0
             guard count < WebhookSubscription.maximumCount else { return }
             try db.execute(
@@ -81,9 +94,9 @@ extension LedgerStore {
                     webhook.id, webhook.url, webhook.eventsColumn, webhook.secret, webhook.source,
                     webhook.createdAt.millisecondsSince1970,
                 ])
-            added = true
+            addition = .added
         }
-        return added
+        return addition
     }
 
     /// Webhooks in id order: at most `limit` with an id after `after`.
