@@ -79,6 +79,7 @@ extension OutboxEvent {
         if let pool = decision.poolID { data["pool_id"] = pool.rawValue }
         if let agent = decision.agentID { data["agent_id"] = agent.rawValue }
         if let transfer = decision.transferID { data["transfer_id"] = transfer.rawValue }
+        if let actor = decision.actor { data["actor"] = actor }
         return OutboxEvent(id: "evt_decision_\(sequence)", type: .policyDecision, createdAt: decision.at, data: data)
     }
 }
