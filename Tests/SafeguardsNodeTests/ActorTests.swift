@@ -52,3 +52,17 @@ struct ActorTests {
         }
     }
 }
+
+extension CLITests {
+    @Test func theDecisionLogShowsWhoFrozeThePool() async throws {
+        try await Self.withNode { directory, _, work in
+            let base = ["--data-dir", directory]
+            let freeze = try await CLIRun.run(["policy", "freeze", "--pool", "research"] + base, in: work)
+            #expect(freeze.status == 0, "\(freeze.stderr)")
+            let log = try await CLIRun.run(["policy", "decisions", "--pool", "research"] + base, in: work)
+            #expect(log.status == 0, "\(log.stderr)")
+            let row = try #require(log.stdout.split(separator: "\n").first { $0.contains("override.freeze") })
+            #expect(row.contains("admin-token"), "\(log.stdout)")
+        }
+    }
+}

@@ -122,13 +122,14 @@ struct PolicyCommand: AsyncParsableCommand {
             }
             try api.output(list) {
                 var table = TextTable([
-                    .left("AT"), .left("POLICY"), .left("TARGET"), .right("OLD"), .right("NEW"), .left("REASON"),
+                    .left("AT"), .left("POLICY"), .left("TARGET"), .right("OLD"), .right("NEW"), .left("ACTOR"),
+                    .left("REASON"),
                 ])
                 for decision in list.decisions {
                     table.append([
                         decision.at, decision.policy,
                         decision.agentID.map { "agent \($0)" } ?? "pool \(decision.poolID ?? "?")",
-                        decision.oldValue.display, decision.newValue.display, decision.reason,
+                        decision.oldValue.display, decision.newValue.display, decision.actor ?? "-", decision.reason,
                     ])
                 }
                 return table.isEmpty ? "no decisions" : table.render()
