@@ -120,6 +120,36 @@ struct PolicyAPITests {
         }
     }
 
+    @Test func aRepeatedRefusalIsLoggedOnceAndCountedUntilSomethingChanges() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client, poolBudget: "500", agents: [("b1", "400")])
+            _ = try await client.spend(agent: "b1", SpendRequest(amount: 10))
+            func profile(_ budget: Amount) -> TimeProfilesBody {
+                TimeProfilesBody(
+                    timeZone: "UTC",
+                    profiles: ["tiny": .init(budget: budget, startTime: "00:00", endTime: "24:00", days: Array(0...6))])
+            }
+            _ = try await client.setTimeProfiles(pool: fixture.pool.id, profile(50))
+            for _ in 0..<6 { _ = try await client.applyPolicies(pool: fixture.pool.id) }
+            let refused = try await client.decisions(pool: fixture.pool.id).decisions
+            #expect(refused.count == 1, "six refusals of the same change, one row: \(refused.map(\.reason))")
+            #expect(refused.first?.reason.hasPrefix("fallback to the static budget") == true)
+
+            // The profile changes to one that can be met: the change goes through, and one row
+            // says how often the refusal was repeated before.
+            _ = try await client.setTimeProfiles(pool: fixture.pool.id, profile(450))
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            #expect(try await client.pool(fixture.pool.id).total == 450)
+            let log = try await client.decisions(pool: fixture.pool.id).decisions
+            #expect(log.count == 3)
+            let summary = try #require(log.first { $0.inputs["repeats"] != nil })
+            #expect(summary.inputs["repeats"] == "5")
+            #expect(summary.reason.hasPrefix("the same refusal repeated 5 more times"))
+            #expect(log.contains { $0.policy == "time_profiles" && $0.newValue == 450 && $0.inputs["repeats"] == nil })
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
     @Test func badPoliciesAreRefusedWithTheReason() async throws {
         try await Self.with { client in
             let fixture = try await Fixture.make(client)
