@@ -15,7 +15,7 @@ extension BudgetBook {
         if let timeout, timeout <= .zero { throw .invalidRequest("timeout must be positive") }
         let draft = TransferDraft(
             id: reservationID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: true,
-            timeoutMilliseconds: timeout.map(Transfer.milliseconds), note: .agent(.reservation, id, caller))
+            timeoutMilliseconds: timeout.map(Transfer.milliseconds), note: .spending(.reservation, id, caller))
         return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 
@@ -26,7 +26,7 @@ extension BudgetBook {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         let draft = TransferDraft(
             id: transferID, debit: accounts.budget, credit: accounts.spent, amount: amount, isPending: false,
-            timeoutMilliseconds: nil, note: .agent(.spend, id, caller))
+            timeoutMilliseconds: nil, note: .spending(.spend, id, caller))
         return try applyAgentTransfer(draft, accounts: accounts, now: now)
     }
 

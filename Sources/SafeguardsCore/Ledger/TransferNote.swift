@@ -8,16 +8,16 @@
 /// keeps its text as given (``text(reason:metadata:)``).
 ///
 /// The caller's part (which API key asked, the caller's own metadata) rides along in a
-/// ``CallerNote``: the key's id is a string the node already holds and the caller's metadata is the
-/// map its request decoded, so carrying them copies references and builds nothing.
+/// ``CallerNote``, boxed (``CallerBox``) so that an agent's note stays as small as a text note
+/// and costs one reference count to copy; a reservation or spend made inside the node has none.
 ///
 /// The form is canonical: ``init(reason:metadata:)`` chooses ``agent(_:_:_:)`` exactly when the
 /// text is what that form would show, so two notes are equal when, and only when, their reasons
 /// and metadata are.
 enum TransferNote: Sendable, Hashable {
     /// `reason`: "reservation by agent ID" or "spend by agent ID"; `metadata`: `kind`, `agent_id`,
-    /// `api_key_id` when a key is named, and the caller's metadata.
-    case agent(AgentSpending, AgentID, CallerNote)
+    /// `api_key_id` when a key is named, and the caller's metadata (nil: neither).
+    case agent(AgentSpending, AgentID, CallerBox?)
     case text(reason: String, metadata: [String: String])
 
     /// The note showing `reason` and `metadata`, in its compact form when it has one.
@@ -26,7 +26,7 @@ enum TransferNote: Sendable, Hashable {
             let agent = metadata[TransferMetadataKey.agent], reason == kind.reason(agent: agent)
         {
             guard metadata.count > 2 else {
-                self = .agent(kind, AgentID(unchecked: agent), .none)
+                self = .agent(kind, AgentID(unchecked: agent), nil)
                 return
             }
             var rest = metadata
@@ -34,11 +34,16 @@ enum TransferNote: Sendable, Hashable {
             rest[TransferMetadataKey.agent] = nil
             let actor = rest.removeValue(forKey: TransferMetadataKey.apiKey)
             if !rest.keys.contains(where: TransferMetadataKey.reserved.contains) {
-                self = .agent(kind, AgentID(unchecked: agent), CallerNote(actor: actor, metadata: rest))
+                self = .spending(kind, AgentID(unchecked: agent), CallerNote(actor: actor, metadata: rest))
                 return
             }
         }
         self = .text(reason: reason, metadata: metadata)
+    }
+
+    /// An agent's reservation or spend asked for by `caller`.
+    static func spending(_ kind: AgentSpending, _ agent: AgentID, _ caller: CallerNote) -> TransferNote {
+        .agent(kind, agent, caller.actor == nil && caller.metadata.isEmpty ? nil : CallerBox(caller))
     }
 
     var reason: String {
@@ -51,10 +56,10 @@ enum TransferNote: Sendable, Hashable {
     var metadata: [String: String] {
         switch self {
         case .agent(let kind, let agent, let caller):
-            var metadata = caller.metadata
+            var metadata = caller?.note.metadata ?? [:]
             metadata[TransferMetadataKey.kind] = kind.transferKind.rawValue
             metadata[TransferMetadataKey.agent] = agent.rawValue
-            if let actor = caller.actor { metadata[TransferMetadataKey.apiKey] = actor }
+            if let actor = caller?.note.actor { metadata[TransferMetadataKey.apiKey] = actor }
             return metadata
         case .text(_, let metadata): return metadata
         }
@@ -67,8 +72,8 @@ enum TransferNote: Sendable, Hashable {
             switch key {
             case TransferMetadataKey.kind: kind.transferKind.rawValue
             case TransferMetadataKey.agent: agent.rawValue
-            case TransferMetadataKey.apiKey: caller.actor
-            default: caller.metadata[key]
+            case TransferMetadataKey.apiKey: caller?.note.actor
+            default: caller?.note.metadata[key]
             }
         case .text(_, let metadata): metadata[key]
         }
@@ -90,6 +95,19 @@ public struct CallerNote: Sendable, Hashable {
 
     /// No key named and no metadata: a reservation or spend made inside the node.
     public static let none = CallerNote()
+}
+
+/// A ``CallerNote`` held by reference in a ``TransferNote``; compared and hashed by its note.
+final class CallerBox: Sendable, Hashable {
+    let note: CallerNote
+
+    init(_ note: CallerNote) {
+        self.note = note
+    }
+
+    static func == (left: CallerBox, right: CallerBox) -> Bool { left === right || left.note == right.note }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(note) }
 }
 
 /// The two transfers an agent makes from its budget to its spent sink.
