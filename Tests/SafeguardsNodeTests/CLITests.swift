@@ -151,6 +151,10 @@ struct CLITests {
             let url = "http://\(client.endpoint.host):\(client.endpoint.port)"
             let work = try makeTemporaryDirectory("safeguards-cli-work")
             let common = ["--url", url, "--token", Cluster.token, "--agent", "planner"]
+            // The exit codes are under test, not the first dial: a signed ping first opens system_a's
+            // connection to system_b, so a loaded machine's slow first handshake is not taken for
+            // an answer that did not come within `answer_wait`.
+            #expect(try await eventually { (try? await client.ping(peer: "system_b")) != nil })
 
             let accepted = try await CLIRun.run(
                 ["federation", "request"] + common + ["--from", "system_b", "--amount", "5"], in: work)
