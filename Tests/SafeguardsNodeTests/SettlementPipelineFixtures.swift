@@ -78,14 +78,18 @@ struct HeldSettlement: Sendable {
         try await with(system: "system_b", peer: "system_a", offer: offer, body)
     }
 
+    /// - Parameter answerWait: how long a request waits for its answer before it answers
+    ///   `pending` (the config's default when nil).
     static func with(
-        system: String, peer: String, peerPort: Int = 1, offer: Amount?, _ body: @Sendable (HeldSettlement) async throws -> Void
+        system: String, peer: String, peerPort: Int = 1, offer: Amount?, answerWait: Duration? = nil,
+        _ body: @Sendable (HeldSettlement) async throws -> Void
     ) async throws {
         let peerID = SystemID(unchecked: peer)
         var config = TestNode.config(dataDirectory: try makeTemporaryDirectory())
         config.systemID = system
         config.federation = DevelopmentFederation.config(for: system)
         config.federation?.offers = offer.map { [peerID: $0] } ?? [:]
+        if let answerWait { config.federation?.settlement.answerWait = answerWait }
         let logger = Logger(label: "held-\(system)", factory: { _ in SwiftLogNoOpLogHandler() })
         let node = try BudgetNode.open(config: config, logger: logger, developmentCertificatesExpected: true)
         guard let federation = node.federation, let settings = config.federation?.settlement else {

@@ -90,7 +90,11 @@ struct SettlementPipelineTests {
             config.federation?.offers = [SystemID(unchecked: "system_a"): 1000]
         }) { clientB, _, portB in
             try await DevelopmentFederation.register("system_a", port: 1, with: clientB)
-            try await HeldSettlement.with(system: "system_a", peer: "system_b", peerPort: portB, offer: nil) { requester in
+            // The request waits for its answer far longer than the test holds its writes, so on a
+            // loaded machine it does not answer `pending` first.
+            try await HeldSettlement.with(
+                system: "system_a", peer: "system_b", peerPort: portB, offer: nil, answerWait: .seconds(120)
+            ) { requester in
                 let operations = requester.node.operations
                 let pool = try await operations.createPool(CreatePoolRequest(name: "pool", initialBudget: 100, priority: 5))
                 _ = try await operations.registerAgent(
