@@ -69,10 +69,8 @@ class Pool:
             id=body["id"], name=body["name"], priority=int(body["priority"]), total=parse_amount(body["total"]),
             available=parse_amount(body["available"]), allocated=parse_amount(body["allocated"]),
             spent=parse_amount(body["spent"]), metadata=_strings(body.get("metadata")),
-            created_at=parse_time(body.get("created_at")), budget_period=body.get("budget_period"),
-            period_timezone=body.get("period_timezone"), period_started_at=parse_time(body.get("period_started_at")),
-            period_resets_at=parse_time(body.get("period_resets_at")),
-            spent_this_period=optional_amount(body.get("spent_this_period")), raw=dict(body))
+            created_at=parse_time(body.get("created_at")), **_period_fields(body, body.get("spent_this_period")),
+            raw=dict(body))
 
 
 @dataclass(frozen=True)
@@ -112,10 +110,18 @@ class Agent:
         return cls(
             agent_id=body["agent_id"], pool_id=body["pool_id"], priority=body["priority"],
             budget=AgentBudget.from_json(body["budget"]), alert_level=body.get("alert_level", "normal"),
-            created_at=parse_time(body.get("created_at")), budget_period=body.get("budget_period"),
-            period_timezone=body.get("period_timezone"), period_started_at=parse_time(body.get("period_started_at")),
-            period_resets_at=parse_time(body.get("period_resets_at")),
-            spent_this_period=optional_amount(body["budget"].get("spent_this_period")), raw=dict(body))
+            created_at=parse_time(body.get("created_at")),
+            **_period_fields(body, body["budget"].get("spent_this_period")), raw=dict(body))
+
+
+def _period_fields(body: Mapping[str, Any], spent_this_period: Any) -> Dict[str, Any]:
+    """The budget period fields of an agent or a pool body (all None without a period)."""
+    return {
+        "budget_period": body.get("budget_period"), "period_timezone": body.get("period_timezone"),
+        "period_started_at": parse_time(body.get("period_started_at")),
+        "period_resets_at": parse_time(body.get("period_resets_at")),
+        "spent_this_period": optional_amount(spent_this_period),
+    }
 
 
 @dataclass(frozen=True)
