@@ -63,9 +63,12 @@ public struct PoolBody: Codable, Sendable, Equatable {
     public var spentThisPeriod: Amount?
     /// The pool's budget period; these four are absent when it has none.
     public var period: PeriodFields?
+    /// When the pool was closed; absent while it is open.
+    public var closedAt: String?
     public init(
         id: String, name: String, priority: Int, total: Amount, available: Amount, allocated: Amount, spent: Amount,
-        metadata: [String: String], createdAt: String, spentThisPeriod: Amount? = nil, period: PeriodFields? = nil
+        metadata: [String: String], createdAt: String, spentThisPeriod: Amount? = nil, period: PeriodFields? = nil,
+        closedAt: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -78,11 +81,12 @@ public struct PoolBody: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.spentThisPeriod = spentThisPeriod
         self.period = period
+        self.closedAt = closedAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, priority, total, available, allocated, spent, metadata, createdAt = "created_at"
-        case spentThisPeriod = "spent_this_period"
+        case spentThisPeriod = "spent_this_period", closedAt = "closed_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,7 +101,8 @@ public struct PoolBody: Codable, Sendable, Equatable {
             metadata: try container.decode([String: String].self, forKey: .metadata),
             createdAt: try container.decode(String.self, forKey: .createdAt),
             spentThisPeriod: try container.decodeIfPresent(Amount.self, forKey: .spentThisPeriod),
-            period: try PeriodFields.decodeIfPresent(from: decoder))
+            period: try PeriodFields.decodeIfPresent(from: decoder),
+            closedAt: try container.decodeIfPresent(String.self, forKey: .closedAt))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,6 +117,7 @@ public struct PoolBody: Codable, Sendable, Equatable {
         try container.encode(metadata, forKey: .metadata)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encodeIfPresent(spentThisPeriod, forKey: .spentThisPeriod)
+        try container.encodeIfPresent(closedAt, forKey: .closedAt)
         try period?.encode(to: encoder)
     }
 }
@@ -206,9 +212,11 @@ public struct AgentBody: Codable, Sendable, Equatable {
     public var createdAt: String
     /// The agent's budget period; absent when it has none.
     public var period: PeriodFields?
+    /// When the agent was closed; absent while it is open.
+    public var closedAt: String?
     public init(
         agentID: String, poolID: String, priority: String, budget: AgentBudgetBody, alertLevel: String,
-        createdAt: String, period: PeriodFields? = nil
+        createdAt: String, period: PeriodFields? = nil, closedAt: String? = nil
     ) {
         self.agentID = agentID
         self.poolID = poolID
@@ -217,11 +225,12 @@ public struct AgentBody: Codable, Sendable, Equatable {
         self.alertLevel = alertLevel
         self.createdAt = createdAt
         self.period = period
+        self.closedAt = closedAt
     }
 
     enum CodingKeys: String, CodingKey {
         case agentID = "agent_id", poolID = "pool_id", priority, budget, alertLevel = "alert_level"
-        case createdAt = "created_at"
+        case createdAt = "created_at", closedAt = "closed_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -232,7 +241,8 @@ public struct AgentBody: Codable, Sendable, Equatable {
             priority: try container.decode(String.self, forKey: .priority),
             budget: try container.decode(AgentBudgetBody.self, forKey: .budget),
             alertLevel: try container.decode(String.self, forKey: .alertLevel),
-            createdAt: try container.decode(String.self, forKey: .createdAt), period: try PeriodFields.decodeIfPresent(from: decoder))
+            createdAt: try container.decode(String.self, forKey: .createdAt), period: try PeriodFields.decodeIfPresent(from: decoder),
+            closedAt: try container.decodeIfPresent(String.self, forKey: .closedAt))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -243,6 +253,7 @@ public struct AgentBody: Codable, Sendable, Equatable {
         try container.encode(budget, forKey: .budget)
         try container.encode(alertLevel, forKey: .alertLevel)
         try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(closedAt, forKey: .closedAt)
         try period?.encode(to: encoder)
     }
 }

@@ -48,6 +48,10 @@ extension AgentBody: JSONWritable {
             writer.key("budget_period")
             writer.string(period.budgetPeriod)
         }
+        if let closedAt {
+            writer.key("closed_at")
+            writer.string(closedAt)
+        }
         writer.key("created_at")
         writer.string(createdAt)
         if let period {

@@ -21,6 +21,10 @@ public struct SafeguardsError: Error, Sendable, Equatable, CustomStringConvertib
         public static let unavailable = Code(rawValue: "unavailable")
         /// Over a rate limit; ``SafeguardsError/retryAfterSeconds`` says when to ask again.
         public static let rateLimited = Code(rawValue: "rate_limited")
+        /// The agent or pool is closed: it takes no reservations, spends or budget changes.
+        public static let closed = Code(rawValue: "closed")
+        /// The agent or pool cannot be closed while reservations against it are pending.
+        public static let reservationsPending = Code(rawValue: "reservations_pending")
     }
 
     public let code: Code

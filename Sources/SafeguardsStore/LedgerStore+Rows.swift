@@ -75,6 +75,14 @@ extension LedgerStore {
             try WebhookOutbox.enqueue(.policyDecision(decision, sequence: db.lastInsertedRowID), db)
         case .periodChanged(let owner, let state):
             try savePeriod(owner, state, db)
+        case .poolClosed(let id, let at):
+            try execute(
+                db, sql: "UPDATE pools SET closed_at = ? WHERE id = ?",
+                arguments: [at.millisecondsSince1970, id.rawValue])
+        case .agentClosed(let id, let at):
+            try execute(
+                db, sql: "UPDATE agents SET closed_at = ? WHERE id = ?",
+                arguments: [at.millisecondsSince1970, id.rawValue])
         case .agentAlertLevel(let id, let level):
             try execute(
                 db, sql: "UPDATE agents SET alert_level = ? WHERE id = ?", arguments: [level.rawValue, id.rawValue])
@@ -123,7 +131,13 @@ extension LedgerStore {
         return Pool(
             id: PoolID(unchecked: row["id"]), name: row["name"], priority: try PoolPriority(row["priority"]),
             metadata: try decode(row["metadata"]), createdAt: Timestamp(millisecondsSince1970: row["created_at"]),
-            creationKey: key.map(IdempotencyKey.init(unchecked:)))
+            creationKey: key.map(IdempotencyKey.init(unchecked:)), closedAt: closedAt(row))
+    }
+
+    /// `closed_at` of a pool's or an agent's row: NULL while it is open.
+    private static func closedAt(_ row: Row) -> Timestamp? {
+        let milliseconds: Int64? = row["closed_at"]
+        return milliseconds.map(Timestamp.init(millisecondsSince1970:))
     }
 
     static func agent(from row: Row) throws -> Agent {
@@ -133,7 +147,7 @@ extension LedgerStore {
             priority: try AgentPriority(parsing: row["priority"]), initialBudget: Amount(micros: row["initial_budget"]),
             createdAt: Timestamp(millisecondsSince1970: row["created_at"]),
             creationKey: key.map(IdempotencyKey.init(unchecked:)),
-            alertLevel: UsageLevel(rawValue: row["alert_level"]) ?? .normal)
+            alertLevel: UsageLevel(rawValue: row["alert_level"]) ?? .normal, closedAt: closedAt(row))
     }
 
     static func alert(from row: Row) throws -> UsageAlert {

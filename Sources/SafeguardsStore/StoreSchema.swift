@@ -329,6 +329,14 @@ enum StoreSchema {
             // Webhook subscriptions and the outbox of their deliveries (see `WebhookOutbox.swift`).
             try db.execute(sql: WebhookOutbox.schema)
         }
+        migrator.registerMigration("v16_closed_pools_and_agents") { db in
+            // When a pool or an agent was closed; NULL while it is open.
+            try db.execute(
+                sql: """
+                    ALTER TABLE pools ADD COLUMN closed_at INTEGER;
+                    ALTER TABLE agents ADD COLUMN closed_at INTEGER;
+                    """)
+        }
         return migrator
     }
 }

@@ -261,8 +261,20 @@ struct BookRun {
                 }
                 agents[id] = Agent(
                     id: agent.id, poolID: agent.poolID, priority: agent.priority, initialBudget: agent.initialBudget,
-                    createdAt: agent.createdAt, creationKey: agent.creationKey, alertLevel: level)
+                    createdAt: agent.createdAt, creationKey: agent.creationKey, alertLevel: level,
+                    closedAt: agent.closedAt)
             case .periodChanged(let owner, let state): periods[owner] = state
+            case .poolClosed(let id, let at):
+                guard let pool = pools[id] else { continue }
+                pools[id] = Pool(
+                    id: pool.id, name: pool.name, priority: pool.priority, metadata: pool.metadata,
+                    createdAt: pool.createdAt, creationKey: pool.creationKey, closedAt: at)
+            case .agentClosed(let id, let at):
+                guard let agent = agents[id] else { continue }
+                agents[id] = Agent(
+                    id: agent.id, poolID: agent.poolID, priority: agent.priority, initialBudget: agent.initialBudget,
+                    createdAt: agent.createdAt, creationKey: agent.creationKey, alertLevel: agent.alertLevel,
+                    closedAt: at)
             case .alertRaised, .federationRecorded, .decisionLogged: break
             }
         }

@@ -51,12 +51,13 @@ extension BudgetResult {
     var agent: AgentSnapshot? { if case .agent(let snapshot, _) = self { snapshot } else { nil } }
     var transfer: Transfer? { if case .transfer(let transfer, _) = self { transfer } else { nil } }
     var expired: [Transfer]? { if case .expired(let transfers) = self { transfers } else { nil } }
+    var closed: [Transfer]? { if case .closed(let transfers, _) = self { transfers } else { nil } }
 
     var replayed: Bool? {
         switch self {
         case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed): replayed
         case .expired, .federation: nil
-        case .resources(_, let replayed): replayed
+        case .resources(_, let replayed), .closed(_, let replayed): replayed
         }
     }
 }

@@ -9,10 +9,13 @@ public struct Agent: Sendable, Hashable {
     public let creationKey: IdempotencyKey?
     /// The highest usage level already alerted; reset when usage falls below the warning level.
     public internal(set) var alertLevel: UsageLevel
+    /// When the agent was closed (``BudgetCommand/closeAgent(_:reason:)``); nil while it is open. A
+    /// closed agent holds no budget and refuses reservations, spends and budget changes.
+    public internal(set) var closedAt: Timestamp?
 
     public init(
         id: AgentID, poolID: PoolID, priority: AgentPriority, initialBudget: Amount, createdAt: Timestamp,
-        creationKey: IdempotencyKey?, alertLevel: UsageLevel = .normal
+        creationKey: IdempotencyKey?, alertLevel: UsageLevel = .normal, closedAt: Timestamp? = nil
     ) {
         self.id = id
         self.poolID = poolID
@@ -21,6 +24,7 @@ public struct Agent: Sendable, Hashable {
         self.createdAt = createdAt
         self.creationKey = creationKey
         self.alertLevel = alertLevel
+        self.closedAt = closedAt
     }
 }
 

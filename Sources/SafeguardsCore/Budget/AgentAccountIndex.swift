@@ -10,6 +10,9 @@ struct AgentAccounts: Sendable {
     /// Lifetime spent when the agent's current period started (``PeriodState/spentBase``), so
     /// usage counts what was spent this period only.
     var spentBase: Amount = .zero
+    /// The agent is closed: it reserves and spends nothing more (kept here so the hot path's
+    /// refusal costs no second lookup).
+    var isClosed = false
 }
 
 /// What the hot commands need of each agent, found two ways: by the agent's id (a reservation or
@@ -40,6 +43,11 @@ struct AgentAccountIndex: Sendable {
     mutating func setSpentBase(_ base: Amount, of agent: AgentID) {
         guard let slot = budgetAccountByAgent[agent] else { return }
         byBudgetAccount[slot.index]?.spentBase = base
+    }
+
+    mutating func setClosed(_ agent: AgentID) {
+        guard let slot = budgetAccountByAgent[agent] else { return }
+        byBudgetAccount[slot.index]?.isClosed = true
     }
 
     mutating func setAlertLevel(_ level: UsageLevel, of accounts: AgentAccounts) {

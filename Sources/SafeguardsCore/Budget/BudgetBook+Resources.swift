@@ -5,6 +5,7 @@ extension BudgetBook {
         _ agent: AgentID, budgets: [String: Amount], transferID: TransferID, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         guard agents[agent] != nil else { throw .notFound("agent \(agent) does not exist") }
+        try requireOpen(agent)
         guard !budgets.isEmpty, budgets.count <= 32 else { throw .invalidRequest("budgets must name 1 to 32 resource types") }
         let current = resourceBudgets(of: agent)
         var operations: [LedgerOperation] = []
@@ -49,6 +50,7 @@ extension BudgetBook {
         _ agent: AgentID, amounts: [String: Amount], reservationID: TransferID, timeout: Duration?, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
         guard agents[agent] != nil else { throw .notFound("agent \(agent) does not exist") }
+        try requireOpen(agent)
         guard !amounts.isEmpty, amounts.count <= 32 else { throw .invalidRequest("amounts must name 1 to 32 resource types") }
         let types = amounts.keys.sorted()
         if let first = types.first, let earlier = ledger.transfer(TransferID(unchecked: "\(reservationID):\(first)")) {

@@ -78,7 +78,7 @@ extension BudgetBook {
         agentAccounts.insert(
             AgentAccounts(
                 agent: agent.id, budget: budget, spent: spent, alertLevel: agent.alertLevel,
-                spentBase: periods[.agent(agent.id)]?.spentBase ?? .zero))
+                spentBase: periods[.agent(agent.id)]?.spentBase ?? .zero, isClosed: agent.closedAt != nil))
     }
 
     /// Raises an alert when usage first reaches a level, and re-arms below the warning level.
@@ -98,7 +98,10 @@ extension BudgetBook {
     }
 
     private func spendingAccounts(of id: AgentID) throws(SafeguardsError) -> AgentAccounts {
-        if let accounts = agentAccounts[id] { return accounts }
+        if let accounts = agentAccounts[id] {
+            if accounts.isClosed { try requireOpen(id) }
+            return accounts
+        }
         // Registered, yet its accounts are missing: a journal that lost rows.
         if agents[id] != nil { throw SafeguardsError(LedgerError.accountNotFound(LedgerAccounts.agent(id))) }
         throw .notFound("agent \(id) does not exist")

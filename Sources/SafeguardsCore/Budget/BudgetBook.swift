@@ -6,7 +6,7 @@
 /// expires the reservation (as the next sweep would) before it is refused.
 public struct BudgetBook: BudgetReading, Sendable {
     public internal(set) var ledger = Ledger()
-    public private(set) var pools: [PoolID: Pool] = [:]
+    public internal(set) var pools: [PoolID: Pool] = [:]
     public private(set) var poolIDsByName: [String: PoolID] = [:]
     public internal(set) var agents: [AgentID: Agent] = [:]
     public private(set) var agentIDsByPool: [PoolID: Set<AgentID>] = [:]
@@ -96,6 +96,14 @@ public struct BudgetBook: BudgetReading, Sendable {
             return try resolveResources(reservationID: reservationID, used: used, now: now)
         case .setPoolTotal(let id, let total, let reason, let transferID):
             return try setPoolTotal(id, total: total, reason: reason, transferID: transferID, now: now)
+        case .topUpPool(let id, let amount, let reason, let transferID):
+            return try topUpPool(id, amount: amount, reason: reason, transferID: transferID, now: now)
+        case .withdrawFromPool(let id, let amount, let reason, let transferID):
+            return try withdrawFromPool(id, amount: amount, reason: reason, transferID: transferID, now: now)
+        case .closeAgent(let id, let reason):
+            return try closeAgent(id, reason: reason, now: now)
+        case .closePool(let id, let reason):
+            return try closePool(id, reason: reason, now: now)
         case .setPeriod(let owner, let setting, let startedAt):
             return try setPeriod(owner, setting, startedAt: startedAt)
         case .withPeriod(let command, let setting, let startedAt):
@@ -146,6 +154,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             else { throw .conflict("transfer id \(transferID) was already used for another pool change") }
             return .pool(snapshot, replayed: true)
         }
+        try requireOpen(id)
         guard
             let request = TransferRequest.resizing(
                 LedgerAccounts.pool(id), against: LedgerAccounts.funding, from: snapshot.total, to: total, id: transferID,
@@ -245,6 +254,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             return .agent(snapshot, replayed: true)
         }
         guard let pool = pools[poolID] else { throw .notFound("pool \(poolID) does not exist") }
+        try requireOpen(poolID)
         guard !initialBudget.isNegative else { throw .invalidAmount("initial_budget \(initialBudget) is negative") }
 
         var operations: [LedgerOperation] = [
@@ -284,6 +294,7 @@ public struct BudgetBook: BudgetReading, Sendable {
             else { throw .conflict("transfer id \(transferID) was already used for another budget change") }
             return .agent(snapshot, replayed: true)
         }
+        try requireOpen(id)
         guard
             let request = TransferRequest.resizing(
                 LedgerAccounts.agent(id), against: LedgerAccounts.pool(snapshot.agent.poolID), from: snapshot.total, to: budget,
@@ -327,7 +338,7 @@ public struct BudgetBook: BudgetReading, Sendable {
         return .federation(transfers)
     }
 
-    private mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
+    mutating func applyLinked(_ operations: [LedgerOperation], now: Timestamp) throws(SafeguardsError) {
         do { try ledger.apply(linked: stamped(operations), now: now) } catch { throw SafeguardsError(error) }
     }
 }

@@ -22,6 +22,21 @@ public enum BudgetCommand: Sendable, Hashable {
     /// Sets a pool's total (available + allocated + spent) by moving the difference between the
     /// funding account and the pool; a decrease can take only what the pool has available.
     case setPoolTotal(PoolID, total: Amount, reason: String, transferID: TransferID)
+    /// Moves `amount` from the funding account into the pool's unallocated budget.
+    case topUpPool(PoolID, amount: Amount, reason: String, transferID: TransferID)
+    /// Moves `amount` of the pool's unallocated budget back to the funding account; never more
+    /// than the pool has available (what its agents hold stays theirs).
+    case withdrawFromPool(PoolID, amount: Amount, reason: String, transferID: TransferID)
+    /// Closes an agent: what it has left (its available budget, and each resource budget) returns
+    /// to where it came from (its pool, each resource's funding) in one linked batch, and the
+    /// agent refuses every later reservation, spend and budget change. Refused while the agent
+    /// has pending reservations. Closing a closed agent changes nothing (a replay).
+    case closeAgent(AgentID, reason: String)
+    /// Closes a pool: each of its open agents is closed as by ``closeAgent(_:reason:)``, then the
+    /// pool's unallocated budget (now all it holds) returns to the funding account, all in one
+    /// linked batch. Refused while any of its agents has pending reservations. Closing a closed
+    /// pool changes nothing (a replay).
+    case closePool(PoolID, reason: String)
     /// Sets an agent's budget of each resource type (`api_calls`, `compute_seconds`...) to an
     /// absolute value, each type in ledger accounts of its own.
     case setResourceBudgets(AgentID, budgets: [String: Amount], transferID: TransferID)
@@ -101,6 +116,9 @@ public enum BudgetResult: Sendable, Hashable {
     case expired([Transfer])
     case federation([Transfer])
     case resources([Transfer], replayed: Bool)
+    /// A pool or an agent closed: the transfers that returned its budget (none when it held
+    /// nothing, or when it was already closed: `replayed`).
+    case closed([Transfer], replayed: Bool)
 }
 
 /// A durable change to the book beyond the ledger, in order, for the store to write.
@@ -114,6 +132,10 @@ public enum BudgetChange: Sendable, Hashable {
     case decisionLogged(DecisionRecord)
     /// An agent's or a pool's period state, as it now stands.
     case periodChanged(PeriodOwner, PeriodState)
+    /// The pool was closed at this time.
+    case poolClosed(PoolID, at: Timestamp)
+    /// The agent was closed at this time.
+    case agentClosed(AgentID, at: Timestamp)
 }
 
 /// One automatic budget change, as the decision log keeps it: which policy, on what, from which
@@ -182,4 +204,9 @@ public enum TransferKind: String, Sendable, CaseIterable {
     case remoteReturn = "remote_return"
     /// A budget period's boundary: the agent's or pool's available budget returned to its total.
     case periodReset = "period_reset"
+    /// An operator's change to a pool's budget: funding in, or unallocated budget back out.
+    case poolTopUp = "pool_top_up"
+    case poolWithdrawal = "pool_withdrawal"
+    /// What a closed agent or pool had left, returned to its pool or to funding.
+    case closing
 }

@@ -82,8 +82,10 @@ extension BudgetBook {
                 delta.pools.append(pools[pool.id] ?? pool)
             case .agentRegistered(let agent):
                 agentIDs.insert(agent.id)
-            case .agentAlertLevel(let id, _):
+            case .agentAlertLevel(let id, _), .agentClosed(let id, _):
                 agentIDs.insert(id)
+            case .poolClosed(let id, _):
+                if let pool = pools[id] { delta.pools.append(pool) }
             case .periodChanged(let owner, _):
                 if let period = periods[owner] { delta.periods.append((owner, period)) }
             case .federationRecorded, .decisionLogged, .alertRaised:

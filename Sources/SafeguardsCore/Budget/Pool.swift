@@ -7,10 +7,13 @@ public struct Pool: Sendable, Hashable {
     public let createdAt: Timestamp
     /// The idempotency key the pool was created with, so a retry returns this pool.
     public let creationKey: IdempotencyKey?
+    /// When the pool was closed (``BudgetCommand/closePool(_:reason:)``); nil while it is open. A
+    /// closed pool holds no budget, takes no agents and no top-ups; it stays listed, as history.
+    public internal(set) var closedAt: Timestamp?
 
     public init(
         id: PoolID, name: String, priority: PoolPriority, metadata: [String: String], createdAt: Timestamp,
-        creationKey: IdempotencyKey?
+        creationKey: IdempotencyKey?, closedAt: Timestamp? = nil
     ) {
         self.id = id
         self.name = name
@@ -18,6 +21,7 @@ public struct Pool: Sendable, Hashable {
         self.metadata = metadata
         self.createdAt = createdAt
         self.creationKey = creationKey
+        self.closedAt = closedAt
     }
 
     /// Pool names are 1-100 printable characters.

@@ -59,6 +59,7 @@ struct APIRoutes: Sendable {
         APIKeyRoutes(keys: keys, operations: operations, maxBodyBytes: maxBodyBytes).add(to: v1)
         addPools(v1)
         addAgents(v1)
+        addFundingAndClosing(v1)
         addReservations(v1)
         peers.add(to: v1)
         federation.add(to: v1)

@@ -10,7 +10,8 @@ extension PoolBody {
             id: snapshot.pool.id.rawValue, name: snapshot.pool.name, priority: snapshot.pool.priority.value,
             total: snapshot.total, available: snapshot.available, allocated: snapshot.allocated, spent: snapshot.spent,
             metadata: snapshot.pool.metadata, createdAt: snapshot.pool.createdAt.description,
-            spentThisPeriod: snapshot.period.map { _ in snapshot.spentThisPeriod }, period: PeriodFields(snapshot.period))
+            spentThisPeriod: snapshot.period.map { _ in snapshot.spentThisPeriod }, period: PeriodFields(snapshot.period),
+            closedAt: snapshot.pool.closedAt?.description)
     }
 }
 
@@ -24,7 +25,7 @@ extension AgentBody {
                 reserved: snapshot.reserved, spent: snapshot.spent,
                 spentThisPeriod: snapshot.period.map { _ in snapshot.spentThisPeriod }),
             alertLevel: snapshot.agent.alertLevel.name, createdAt: snapshot.agent.createdAt.description,
-            period: PeriodFields(snapshot.period))
+            period: PeriodFields(snapshot.period), closedAt: snapshot.agent.closedAt?.description)
     }
 }
 

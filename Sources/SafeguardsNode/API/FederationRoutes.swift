@@ -32,6 +32,10 @@ struct FederationRoutes: Sendable {
             let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
             let peer = try PeerRoutes.systemID(body.remoteSystemID, field: "remote_system_id")
             let key = try BudgetOperations.key(body.idempotencyKey)
+            // A closed agent takes no budget, from here or from a peer.
+            if let closedAt = operations.writer.view({ $0.agents[agent]?.closedAt }) {
+                throw SafeguardsError(.closed, "agent \(agent) was closed at \(closedAt)")
+            }
             let transaction = try await service().requestBudget(
                 agent: agent, from: peer, amount: body.amount, metadata: body.metadata ?? [:], key: key)
             return JSONBody.response(transaction, status: transaction.status == "pending" ? .accepted : .ok)

@@ -28,7 +28,7 @@ extension SafeguardsError.Code {
         case .forbidden: .forbidden
         case .insufficientBudget: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         case .notFound: .notFound
-        case .conflict: .conflict
+        case .conflict, .closed, .reservationsPending: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .unknownPeer: .notFound

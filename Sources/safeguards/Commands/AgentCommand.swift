@@ -1,11 +1,11 @@
 import ArgumentParser
 import SafeguardsAPI
 
-/// `safeguards agent register|list|show|set-budget`
+/// `safeguards agent register|list|show|set-budget|close`
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Register agents and manage their budgets.",
-        subcommands: [Register.self, List.self, Show.self, SetBudget.self])
+        subcommands: [Register.self, List.self, Show.self, SetBudget.self, Close.self])
 
     /// `safeguards agent register --id A --pool P --priority HIGH --budget 100`
     struct Register: AsyncParsableCommand {

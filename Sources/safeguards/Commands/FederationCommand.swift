@@ -11,8 +11,15 @@ struct FederationCommand: AsyncParsableCommand {
         commandName: "federation", abstract: "Federated pools, remote budget requests and their evidence.",
         subcommands: [Pool.self, Request.self, Return.self, Transactions.self, Show.self, Verify.self])
 
-    /// `safeguards federation pool --name N --local-budget 5000 --priority 8 --remote system_b=2000 ...`
+    /// `safeguards federation pool [create] ...` and `safeguards federation pool show ID`.
     struct Pool: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a federated pool, or show one with the grants its peers answered.",
+            subcommands: [Create.self, ShowPool.self], defaultSubcommand: Create.self)
+    }
+
+    /// `safeguards federation pool [create] --name N --local-budget 5000 --priority 8 --remote system_b=2000 ...`
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a federated pool: a local budget plus allocations proposed to peers.")
         @OptionGroup var api: APIOptions
@@ -33,6 +40,22 @@ struct FederationCommand: AsyncParsableCommand {
                 idempotencyKey: idempotencyKey)
             let pool = try await api.withClient { client in try await client.createFederatedPool(request) }
             try api.output(pool) { FederationTables.pool(pool) }
+        }
+    }
+
+    /// `safeguards federation pool show ID`
+    struct ShowPool: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a federated pool: its local budget and each peer's grant (the credit line it opened).")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The pool's id or name.") var pool: String
+
+        func run() async throws {
+            let body = try await api.withClient { client in
+                try await client.federatedPool(try await PoolLookup.id(for: pool, client: client))
+            }
+            try api.output(body) { FederationTables.pool(body) }
         }
     }
 

@@ -1,11 +1,11 @@
 import ArgumentParser
 import SafeguardsAPI
 
-/// `safeguards pool create|list|show|set-period`
+/// `safeguards pool create|list|show|set-period|top-up|withdraw|close`
 struct PoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pool", abstract: "Create and inspect budget pools.",
-        subcommands: [Create.self, List.self, Show.self, SetPeriod.self])
+        commandName: "pool", abstract: "Create, inspect, fund and close budget pools.",
+        subcommands: [Create.self, List.self, Show.self, SetPeriod.self, TopUp.self, Withdraw.self, Close.self])
 
     /// `safeguards pool create --name N --budget 1000 --priority 5 [--metadata k=v ...]`
     struct Create: AsyncParsableCommand {

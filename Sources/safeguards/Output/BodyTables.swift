@@ -13,7 +13,7 @@ enum BodyTables {
         ])
         for pool in pools {
             table.append([
-                pool.id, pool.name, String(pool.priority), pool.total.display, pool.available.display,
+                pool.id, pool.name + (pool.closedAt == nil ? "" : " (closed)"), String(pool.priority), pool.total.display, pool.available.display,
                 pool.allocated.display, pool.spent.display,
             ])
         }
@@ -29,6 +29,7 @@ enum BodyTables {
         ]
         for (key, value) in pool.metadata.sorted(by: { $0.key < $1.key }) { pairs.append(("metadata." + key, value)) }
         pairs.append(("created", pool.createdAt))
+        if let closedAt = pool.closedAt { pairs.append(("closed", closedAt)) }
         pairs += periodPairs(pool.period, spentThisPeriod: pool.spentThisPeriod)
         return .details(pairs)
     }
@@ -43,7 +44,7 @@ enum BodyTables {
         ])
         for agent in agents {
             table.append([
-                agent.agentID, poolNames[agent.poolID] ?? agent.poolID, agent.priority, agent.budget.total.display,
+                agent.agentID + (agent.closedAt == nil ? "" : " (closed)"), poolNames[agent.poolID] ?? agent.poolID, agent.priority, agent.budget.total.display,
                 agent.budget.available.display, agent.budget.reserved.display, agent.budget.spent.display,
                 Usage.percent(of: agent.budget), agent.alertLevel,
             ])
@@ -53,7 +54,9 @@ enum BodyTables {
 
     /// One agent, field by field.
     static func agent(_ agent: AgentBody, poolName: String? = nil) -> TextTable {
-        .details(
+        var closed: [(String, String)] = []
+        if let closedAt = agent.closedAt { closed.append(("closed", closedAt)) }
+        return .details(
             [
                 ("agent", agent.agentID), ("pool", poolName.map { "\($0) (\(agent.poolID))" } ?? agent.poolID),
                 ("priority", agent.priority), ("initial budget", agent.budget.initial.display),
@@ -61,7 +64,7 @@ enum BodyTables {
                 ("reserved", agent.budget.reserved.display), ("spent", agent.budget.spent.display),
                 ("used", Usage.percent(of: agent.budget)), ("alert level", agent.alertLevel),
                 ("created", agent.createdAt),
-            ] + periodPairs(agent.period, spentThisPeriod: agent.budget.spentThisPeriod))
+            ] + closed + periodPairs(agent.period, spentThisPeriod: agent.budget.spentThisPeriod))
     }
 
     /// A budget period's lines, none without a period.
