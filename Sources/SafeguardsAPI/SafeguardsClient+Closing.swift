@@ -1,3 +1,4 @@
+import NIOHTTP1
 import SafeguardsCore
 
 /// A pool's funding and closing: `POST /v1/pools/{id}/top-up|withdraw|close`, `POST /v1/agents/{id}/close`.

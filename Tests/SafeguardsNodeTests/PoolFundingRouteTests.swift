@@ -1,6 +1,7 @@
 import Foundation
 import SafeguardsAPI
 import SafeguardsCore
+import SafeguardsTestKit
 import Testing
 
 /// `POST /v1/pools/{id}/top-up|withdraw|close` and `POST /v1/agents/{id}/close` through the HTTP

@@ -165,7 +165,7 @@ struct LedgerStoreTests {
                 "v6_transfers_by_credit_account", "v7_bounded_refusals_and_paging",
                 "v8_peer_trust_recovery", "v9_ledger_checkpoint", "v10_transfer_history",
                 "v11_federation_checkpoint", "v12_history_by_time", "v13_api_keys",
-                "v14_budget_periods", "v15_webhooks",
+                "v14_budget_periods", "v15_webhooks", "v16_closed_pools_and_agents",
             ])
         let reopened = try LedgerStore(path: fixture.path)
         #expect(try reopened.appliedMigrations() == applied)

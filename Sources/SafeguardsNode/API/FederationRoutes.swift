@@ -3,6 +3,7 @@ import Hummingbird
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
+import SafeguardsStore
 
 /// `/v1/federated-pools` and `/v1/federation/...`: federated pools, remote requests and returns,
 /// this side's transaction records, and the offline check of stored receipts.

@@ -1,5 +1,6 @@
 import SafeguardsAPI
 import SafeguardsCore
+import SafeguardsStore
 
 /// An operator's changes to a pool's funding, and closing agents and pools (the rules are in
 /// `BudgetBook+Closing.swift`). Each goes to the writer as the caller's command, so its transfers

@@ -278,6 +278,8 @@ public actor PolicyService: Service {
 
     private func runNow(_ pool: PoolID, force: Bool) async {
         guard let entry = policies[pool], !frozen.contains(pool) else { return }
+        // A closed pool holds nothing to adjust; its policies stay configured, as history.
+        guard writer.view({ $0.pools[pool]?.closedAt }) == nil else { return }
         let time = now()
         if let (schedule, _) = entry.timeProfiles {
             let total = await writer.read { $0.poolSnapshot(pool)?.total }
@@ -362,7 +364,8 @@ public actor PolicyService: Service {
     }
 
     private static func agents(of pool: PoolID, in book: BudgetBook) -> [AgentUsage] {
-        book.agentSnapshots(in: pool).map { snapshot in
+        // Closed agents hold no budget and take none: policies leave them out.
+        book.agentSnapshots(in: pool).filter { $0.agent.closedAt == nil }.map { snapshot in
             AgentUsage(
                 id: snapshot.agent.id, priority: snapshot.agent.priority, initialBudget: snapshot.agent.initialBudget,
                 budget: snapshot.total, used: Amount.clampedSum([snapshot.spent, snapshot.reserved]))
