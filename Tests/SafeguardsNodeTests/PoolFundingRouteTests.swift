@@ -142,6 +142,19 @@ struct PoolFundingRouteTests {
         }
     }
 
+    @Test func aClosedAgentAsksNoPeerForBudget() async throws {
+        try await TestNode.withFederated("system_a") { client, _, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "100")])
+            _ = try await client.closeAgent("a1", reason: "done")
+            let code = await Self.code {
+                try await client.requestRemoteBudget(
+                    RemoteBudgetRequest(agentID: "a1", remoteSystemID: "system_b", amount: 5))
+            }
+            #expect(code == "closed")
+            #expect(try await client.federationTransactions().transactions.isEmpty)
+        }
+    }
+
     @Test func anAgentKeyMayNotFundOrClose() async throws {
         try await TestNode.with { client, _ in
             let fixture = try await Fixture.make(client, agents: [("a1", "100")])
