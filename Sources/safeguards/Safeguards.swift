@@ -7,6 +7,12 @@ struct Safeguards: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "safeguards",
         abstract: "Budget enforcement for AI-agent systems: a node per system, driven over HTTP.",
+        discussion: """
+            Exit status: 0 on success; 1 when the node refused the request or could not be reached, or a \
+            file or config is unusable (one `error:` line, no usage); 3 when a peer rejected a \
+            `federation request` or `return`, 4 while its answer is pending; 64 for a mistake in the \
+            command line (with the usage).
+            """,
         subcommands: [
             NodeCommand.self, PoolCommand.self, AgentCommand.self, ReserveCommand.self, SettleCommand.self,
             ReleaseCommand.self, SpendCommand.self, AlertsCommand.self, LedgerCommand.self, TransferCommand.self,

@@ -79,6 +79,20 @@ struct PoolFundingCLITests {
         }
     }
 
+    @Test func aCommandLineMistakeExits64WithTheUsageAndTheHelpListsTheExitCodes() async throws {
+        let work = try makeTemporaryDirectory("safeguards-cli-work")
+        let run = try await CLIRun.run(["pool", "top-up", "research", "--amount", "ten", "--reason", "r"], in: work)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--amount: "), "\(run.stderr)")
+        #expect(run.stderr.contains("Usage: safeguards pool top-up"))
+        let help = try await CLIRun.run(["--help"], in: work)
+        // The help is wrapped to the terminal's width: compared as one line.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("Exit status: 0 on success; 1 when"), "\(help.stdout)")
+        #expect(text.contains("3 when a peer rejected"))
+        #expect(text.contains("64 for a mistake in the command line"))
+    }
+
     @Test func federationPoolShowListsTheGrants() async throws {
         try await Cluster.with { cluster in
             try await cluster.start("system_a")
