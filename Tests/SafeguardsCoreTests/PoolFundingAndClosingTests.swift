@@ -132,6 +132,21 @@ struct PoolFundingAndClosingTests {
         #expect(try book.execute(.closePool(Self.pool, reason: "again"), now: BookFixture.start).replayed == true)
     }
 
+    @Test func closingEndsThePeriodSoNoResetRefillsIt() throws {
+        var book = try BookFixture.book()
+        let daily = PeriodSetting(period: .daily)
+        _ = try book.execute(.setPeriod(.agent(Self.agent), daily, startedAt: BookFixture.start), now: BookFixture.start)
+        _ = try book.execute(.spend(Self.agent, amount: 50, transferID: BookFixture.id("s1")), now: BookFixture.start)
+        _ = try book.execute(.closeAgent(Self.agent, reason: "done"), now: BookFixture.start)
+        #expect(book.periods[.agent(Self.agent)]?.setting == nil)
+        book.expectRefusal(.closed, .setPeriod(.agent(Self.agent), daily, startedAt: BookFixture.start))
+        book.expectRefusal(
+            .invalidRequest, .resetPeriod(.agent(Self.agent), periodStart: BookFixture.at(milliseconds: 86_400_000)))
+        #expect(book.a1?.available == .zero)
+        #expect(book.research?.available == 950)
+        Self.expectBalanced(book)
+    }
+
     @Test func closingChangesSurviveARestoreFromTheJournal() throws {
         var book = try BookFixture.book()
         _ = try book.execute(.closeAgent(Self.agent, reason: "done"), now: BookFixture.start)

@@ -32,12 +32,15 @@ extension BudgetBook {
         switch owner {
         case .agent(let id):
             guard let snapshot = agentSnapshot(id) else { throw .notFound("agent \(id) does not exist") }
+            // A closed agent's period ended with it: a new one would refill it at the next reset.
+            if setting != nil { try requireOpen(id) }
             if current?.setting != setting {
                 store(owner, period(current, setting, startedAt: startedAt, total: snapshot.total, spent: snapshot.spent))
             }
             return .agent(agentSnapshot(id) ?? snapshot, replayed: false)
         case .pool(let id):
             guard let snapshot = poolSnapshot(id) else { throw .notFound("pool \(id) does not exist") }
+            if setting != nil { try requireOpen(id) }
             if current?.setting != setting {
                 store(owner, period(current, setting, startedAt: startedAt, total: snapshot.total, spent: snapshot.spent))
             }
