@@ -19,7 +19,8 @@ struct PoolFundingAndClosingTests {
         var book = try BookFixture.book()
         let fundingBefore = try #require(book.account(Self.funding)).postedBalance
         let up = try book.execute(
-            .topUpPool(Self.pool, amount: Amount(micros: 250_500_000), reason: "q3 budget", transferID: BookFixture.id("t1")),
+            .topUpPool(
+                Self.pool, amount: Amount(micros: 250_500_000), reason: "q3 budget", transferID: BookFixture.id("t1")),
             now: BookFixture.start)
         let transfer = try #require(up.transfer)
         #expect(transfer.debitAccount == Self.funding && transfer.creditAccount == LedgerAccounts.pool(Self.pool))
@@ -51,15 +52,21 @@ struct PoolFundingAndClosingTests {
         let before = book.research
         // 800 is unallocated; the agent's 200 stays the agent's.
         let error = book.expectRefusal(
-            .insufficientBudget, .withdrawFromPool(Self.pool, amount: 801, reason: "too much", transferID: BookFixture.id("w")))
+            .insufficientBudget,
+            .withdrawFromPool(Self.pool, amount: 801, reason: "too much", transferID: BookFixture.id("w")))
         #expect(error?.message.contains("800") == true)
-        book.expectRefusal(.invalidAmount, .withdrawFromPool(Self.pool, amount: 0, reason: "r", transferID: BookFixture.id("w")))
-        book.expectRefusal(.invalidAmount, .topUpPool(Self.pool, amount: -3, reason: "r", transferID: BookFixture.id("t")))
-        book.expectRefusal(.invalidRequest, .topUpPool(Self.pool, amount: 3, reason: "", transferID: BookFixture.id("t")))
         book.expectRefusal(
-            .notFound, .topUpPool(PoolID(unchecked: "nowhere"), amount: 3, reason: "r", transferID: BookFixture.id("t")))
+            .invalidAmount, .withdrawFromPool(Self.pool, amount: 0, reason: "r", transferID: BookFixture.id("w")))
+        book.expectRefusal(
+            .invalidAmount, .topUpPool(Self.pool, amount: -3, reason: "r", transferID: BookFixture.id("t")))
+        book.expectRefusal(
+            .invalidRequest, .topUpPool(Self.pool, amount: 3, reason: "", transferID: BookFixture.id("t")))
+        book.expectRefusal(
+            .notFound, .topUpPool(PoolID(unchecked: "nowhere"), amount: 3, reason: "r", transferID: BookFixture.id("t"))
+        )
         // A top-up that would overflow the funding account's or the pool's balances is refused.
-        book.expectRefusal(.invalidAmount, .topUpPool(Self.pool, amount: .max, reason: "r", transferID: BookFixture.id("big")))
+        book.expectRefusal(
+            .invalidAmount, .topUpPool(Self.pool, amount: .max, reason: "r", transferID: BookFixture.id("big")))
         #expect(book.research == before)
         #expect(book.ledger.transfer(BookFixture.id("big")) == nil)
         Self.expectBalanced(book)
@@ -95,7 +102,8 @@ struct PoolFundingAndClosingTests {
 
         book.expectRefusal(.closed, .reserve(Self.agent, amount: 1, reservationID: BookFixture.id("r2"), timeout: nil))
         book.expectRefusal(.closed, .spend(Self.agent, amount: 1, transferID: BookFixture.id("s2")))
-        book.expectRefusal(.closed, .setAgentBudget(Self.agent, budget: 50, reason: "r", transferID: BookFixture.id("b")))
+        book.expectRefusal(
+            .closed, .setAgentBudget(Self.agent, budget: 50, reason: "r", transferID: BookFixture.id("b")))
         #expect(book.research?.available == 970)
         let again = try book.execute(.closeAgent(Self.agent, reason: "again"), now: closedAt)
         #expect(again.replayed == true)
@@ -135,7 +143,8 @@ struct PoolFundingAndClosingTests {
     @Test func closingEndsThePeriodSoNoResetRefillsIt() throws {
         var book = try BookFixture.book()
         let daily = PeriodSetting(period: .daily)
-        _ = try book.execute(.setPeriod(.agent(Self.agent), daily, startedAt: BookFixture.start), now: BookFixture.start)
+        _ = try book.execute(
+            .setPeriod(.agent(Self.agent), daily, startedAt: BookFixture.start), now: BookFixture.start)
         _ = try book.execute(.spend(Self.agent, amount: 50, transferID: BookFixture.id("s1")), now: BookFixture.start)
         _ = try book.execute(.closeAgent(Self.agent, reason: "done"), now: BookFixture.start)
         #expect(book.periods[.agent(Self.agent)]?.setting == nil)

@@ -70,7 +70,8 @@ struct PoolFundingCLITests {
             #expect(spend.stderr.hasPrefix("error: closed: agent a1 was closed"), "\(spend.stderr)")
             try await Self.expectBalanced(port: port)
 
-            let closePool = try await CLIRun.run(["pool", "close", "research", "--reason", "wind down"] + dir, in: work)
+            let closePool = try await CLIRun.run(
+                ["pool", "close", "research", "--reason", "wind down"] + dir, in: work)
             #expect(closePool.status == 0, "\(closePool.stderr)")
             #expect(closePool.stdout.contains("returned to funding"), "\(closePool.stdout)")
             let pools = try await CLIRun.run(["pool", "list"] + dir, in: work)

@@ -54,12 +54,18 @@ struct PoolFundingRouteTests {
 
             let before = try await client.pool(pool)
             for (label, refused) in [
-                ("over-withdraw", { try await client.withdrawFromPool(pool, PoolFundsRequest(amount: 1001, reason: "r")) }),
+                (
+                    "over-withdraw",
+                    { try await client.withdrawFromPool(pool, PoolFundsRequest(amount: 1001, reason: "r")) }
+                ),
                 ("zero", { try await client.topUpPool(pool, PoolFundsRequest(amount: 0, reason: "r")) }),
                 ("negative", { try await client.withdrawFromPool(pool, PoolFundsRequest(amount: -3, reason: "r")) }),
                 ("huge", { try await client.topUpPool(pool, PoolFundsRequest(amount: .max, reason: "r")) }),
                 ("no reason", { try await client.topUpPool(pool, PoolFundsRequest(amount: 1, reason: "")) }),
-                ("unknown pool", { try await client.topUpPool("pool_nowhere", PoolFundsRequest(amount: 1, reason: "r")) }),
+                (
+                    "unknown pool",
+                    { try await client.topUpPool("pool_nowhere", PoolFundsRequest(amount: 1, reason: "r")) }
+                ),
             ] as [(String, () async throws -> PoolFundsBody)] {
                 let code = await Self.code(refused)
                 let expected = [
@@ -93,7 +99,9 @@ struct PoolFundingRouteTests {
             #expect(await Self.code { try await client.reserve(agent: "a1", ReserveRequest(amount: 1)) } == "closed")
             #expect(await Self.code { try await client.spend(agent: "a1", SpendRequest(amount: 1)) } == "closed")
             #expect(
-                await Self.code { try await client.updateBudget(agent: "a1", UpdateBudgetRequest(budget: 5, reason: "r")) }
+                await Self.code {
+                    try await client.updateBudget(agent: "a1", UpdateBudgetRequest(budget: 5, reason: "r"))
+                }
                     == "closed")
             #expect(try await client.agents().agents.first { $0.agentID == "a1" }?.closedAt != nil)
             // Closing again answers the closed agent and moves nothing.
@@ -124,7 +132,9 @@ struct PoolFundingRouteTests {
             try await Self.expectBalanced(client)
             let closing = try await client.transfers(TransferQuery(poolID: pool, kind: "closing"))
             #expect(closing.transfers.count == 3)
-            #expect(await Self.code { try await client.topUpPool(pool, PoolFundsRequest(amount: 1, reason: "r")) } == "closed")
+            #expect(
+                await Self.code { try await client.topUpPool(pool, PoolFundsRequest(amount: 1, reason: "r")) }
+                    == "closed")
             #expect(
                 await Self.code {
                     try await client.registerAgent(
@@ -163,9 +173,13 @@ struct PoolFundingRouteTests {
             let agentClient = SafeguardsClient(
                 host: client.endpoint.host, port: client.endpoint.port, token: try #require(created.key))
             let pool = fixture.pool.id
-            #expect(await Self.code { try await agentClient.topUpPool(pool, PoolFundsRequest(amount: 1, reason: "r")) } == "forbidden")
             #expect(
-                await Self.code { try await agentClient.withdrawFromPool(pool, PoolFundsRequest(amount: 1, reason: "r")) }
+                await Self.code { try await agentClient.topUpPool(pool, PoolFundsRequest(amount: 1, reason: "r")) }
+                    == "forbidden")
+            #expect(
+                await Self.code {
+                    try await agentClient.withdrawFromPool(pool, PoolFundsRequest(amount: 1, reason: "r"))
+                }
                     == "forbidden")
             #expect(await Self.code { try await agentClient.closeAgent("a1", reason: "r") } == "forbidden")
             #expect(await Self.code { try await agentClient.closePool(pool, reason: "r") } == "forbidden")

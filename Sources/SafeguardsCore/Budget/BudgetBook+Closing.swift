@@ -54,7 +54,9 @@ extension BudgetBook {
         }
         // What the pool holds once its agents returned theirs: its own budget plus theirs.
         let returned = operations.reduce(into: Int128(balances?.postedBalance.micros ?? 0)) { sum, operation in
-            if case .create(let request) = operation, request.creditAccount == account { sum += Int128(request.amount.micros) }
+            if case .create(let request) = operation, request.creditAccount == account {
+                sum += Int128(request.amount.micros)
+            }
         }
         if returned > 0 {
             operations.append(
@@ -62,8 +64,10 @@ extension BudgetBook {
                     TransferRequest(
                         id: TransferID(unchecked: "close:pool:\(id.rawValue)"), debit: account,
                         credit: LedgerAccounts.funding, amount: Amount(clamping: returned), reason: reason,
-                        metadata: [TransferMetadataKey.kind: TransferKind.closing.rawValue,
-                            TransferMetadataKey.pool: id.rawValue])))
+                        metadata: [
+                            TransferMetadataKey.kind: TransferKind.closing.rawValue,
+                            TransferMetadataKey.pool: id.rawValue,
+                        ])))
         }
         try applyLinked(operations, now: now)
         for agent in open { markClosed(agent, now: now) }
@@ -113,7 +117,8 @@ extension BudgetBook {
                 let available = ledger.account(pool)?.available ?? .zero
                 throw SafeguardsError(
                     .insufficientBudget,
-                    "pool \(id) has \(available) unallocated; cannot withdraw \(amount) (what its agents hold stays theirs)")
+                    "pool \(id) has \(available) unallocated; cannot withdraw \(amount)"
+                        + " (what its agents hold stays theirs)")
             }
             throw SafeguardsError(error)
         }
@@ -148,8 +153,10 @@ extension BudgetBook {
                         TransferRequest(
                             id: TransferID(unchecked: "close:agent:\(id.rawValue)"), debit: budget.id,
                             credit: LedgerAccounts.pool(agent.poolID), amount: budget.postedBalance, reason: reason,
-                            metadata: [TransferMetadataKey.kind: TransferKind.closing.rawValue,
-                                TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.pool: agent.poolID.rawValue])))
+                            metadata: [
+                                TransferMetadataKey.kind: TransferKind.closing.rawValue,
+                                TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.pool: agent.poolID.rawValue,
+                            ])))
             }
         }
         for (agent, type, account) in resources.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
@@ -160,8 +167,10 @@ extension BudgetBook {
                     TransferRequest(
                         id: TransferID(unchecked: "close:agent:\(agent.rawValue):\(type)"), debit: account.id,
                         credit: LedgerAccounts.resourceFunding(type), amount: account.postedBalance, reason: reason,
-                        metadata: [TransferMetadataKey.kind: TransferKind.closing.rawValue,
-                            TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.resource: type])))
+                        metadata: [
+                            TransferMetadataKey.kind: TransferKind.closing.rawValue,
+                            TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.resource: type,
+                        ])))
         }
         return operations
     }

@@ -22,14 +22,17 @@ extension APIRoutes {
             let (pool, agentsClosed, transfer, replayed) = try await operations.closePool(
                 try context.parameters.require("id"), body)
             return Self.ok(
-                PoolClosedBody(pool: PoolBody(pool), agentsClosed: agentsClosed, transfer: transfer.map(TransferBody.init)),
+                PoolClosedBody(
+                    pool: PoolBody(pool), agentsClosed: agentsClosed, transfer: transfer.map(TransferBody.init)),
                 replayed: replayed)
         }
         v1.post("agents/:id/close") { request, context in
             let body = try await JSONBody.decode(CloseRequest.self, from: request, limit: maxBodyBytes)
-            let (agent, transfers, replayed) = try await operations.closeAgent(try context.parameters.require("id"), body)
+            let (agent, transfers, replayed) = try await operations.closeAgent(
+                try context.parameters.require("id"), body)
             return Self.ok(
-                AgentClosedBody(agent: AgentBody(agent), transfers: transfers.map(TransferBody.init)), replayed: replayed)
+                AgentClosedBody(agent: AgentBody(agent), transfers: transfers.map(TransferBody.init)),
+                replayed: replayed)
         }
     }
 

@@ -93,7 +93,8 @@ extension AgentCommand {
             try api.output(body) {
                 var text = BodyTables.agent(body.agent).render()
                 for transfer in body.transfers {
-                    text += "\n\(transfer.amount.display) returned to \(transfer.creditAccount) (transfer \(transfer.id))"
+                    text +=
+                        "\n\(transfer.amount.display) returned to \(transfer.creditAccount) (transfer \(transfer.id))"
                 }
                 return text
             }
@@ -107,7 +108,8 @@ struct PoolFundsOptions: ParsableArguments {
     var pool: String
 
     @Option(
-        parsing: .unconditional, help: ArgumentHelp("How much, a decimal amount greater than zero.", valueName: "amount"))
+        parsing: .unconditional,
+        help: ArgumentHelp("How much, a decimal amount greater than zero.", valueName: "amount"))
     var amount: String
 
     @Option(help: "Why the budget moves; stored with the transfer.")
@@ -139,8 +141,9 @@ struct PoolFundsOptions: ParsableArguments {
 extension BodyTables {
     /// A pool after a top-up or a withdrawal, and the transfer that moved.
     static func poolFunds(_ body: PoolFundsBody) -> String {
-        pool(body.pool).render() + "\n\n"
-            + "\(body.transfer.amount.display) moved from \(body.transfer.debitAccount) to \(body.transfer.creditAccount)"
-            + " (transfer \(body.transfer.id))"
+        let transfer = body.transfer
+        return pool(body.pool).render() + "\n\n"
+            + "\(transfer.amount.display) moved from \(transfer.debitAccount) to \(transfer.creditAccount)"
+            + " (transfer \(transfer.id))"
     }
 }
