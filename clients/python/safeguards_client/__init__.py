@@ -17,6 +17,7 @@ Amounts are ``decimal.Decimal`` (or decimal strings), never floats. Refusals rai
 
 from .client import SafeguardsClient
 from .errors import (
+    Closed,
     Conflict,
     FederationDisabled,
     Forbidden,
@@ -31,6 +32,7 @@ from .errors import (
     PeerUnreachable,
     RateLimited,
     RemoteBudgetRejected,
+    ReservationsPending,
     SafeguardsConnectionError,
     SafeguardsError,
     Unauthorized,
@@ -41,7 +43,8 @@ from .errors import (
 from .base import new_idempotency_key
 from .federation_models import FederatedPool, FederationTransaction, Grant, Peer, PeerSyncStatus, SyncResult, SyncStatus
 from .models import (
-    Agent, AgentBudget, AgentPriority, Alert, ApiKey, LedgerCheck, Pool, Transfer, Webhook, WebhookDelivery,
+    Agent, AgentBudget, AgentClosed, AgentPriority, Alert, ApiKey, LedgerCheck, Pool, PoolClosed, PoolFunds, Transfer,
+    Webhook, WebhookDelivery,
 )
 from .reservation import Reservation
 from .signatures import verify_webhook_signature, webhook_signature
@@ -52,11 +55,13 @@ __version__ = "0.1.0"
 __all__ = [
     "SafeguardsClient", "RetryPolicy", "Reservation", "new_idempotency_key", "verify_webhook_signature",
     "webhook_signature",
-    "Agent", "AgentBudget", "AgentPriority", "Alert", "ApiKey", "LedgerCheck", "Pool", "Transfer", "Webhook",
+    "Agent", "AgentBudget", "AgentClosed", "AgentPriority", "Alert", "ApiKey", "LedgerCheck", "Pool", "PoolClosed",
+    "PoolFunds", "Transfer", "Webhook",
     "WebhookDelivery", "FederatedPool", "FederationTransaction", "Grant", "Peer", "PeerSyncStatus", "SyncResult",
     "SyncStatus",
     "SafeguardsError", "SafeguardsConnectionError", "InvalidRequest", "InvalidAmount", "Unauthorized", "Forbidden",
-    "InsufficientBudget", "NotFound", "UnknownPeer", "Conflict", "FederationDisabled", "PayloadTooLarge",
+    "InsufficientBudget", "NotFound", "UnknownPeer", "Conflict", "Closed", "ReservationsPending", "FederationDisabled",
+    "PayloadTooLarge",
     "InsufficientData", "RateLimited", "InternalError", "PeerUnreachable", "PeerRefused", "Unavailable",
     "RemoteBudgetRejected", "UnexpectedResponse",
 ]

@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Type, Union
 
 from .access import AccessMethods
 from .federation import FederationMethods
-from .models import Agent, AgentBudget, AgentPriority, Alert, LedgerCheck, Pool, Transfer
+from .models import Agent, AgentBudget, AgentClosed, AgentPriority, Alert, LedgerCheck, Pool, PoolClosed, PoolFunds, Transfer
 from .reservation import Reservation
 from .transport import RetryPolicy, Transport, tls_context
 from .values import AmountLike, TimeLike, amount_text, id_of, metadata_body, path_segment, time_text
@@ -138,6 +138,45 @@ class SafeguardsClient(FederationMethods, AccessMethods):
         """Every pool, by name (a generator over pages)."""
         return self._pages("/v1/pools", "pools", Pool.from_json, page_size)
 
+    def top_up_pool(
+        self, pool_id: PoolRef, amount: AmountLike, reason: str, idempotency_key: Optional[str] = None,
+    ) -> PoolFunds:
+        """Moves ``amount`` from ``funding`` into the pool's unallocated budget, with ``reason``.
+
+        Raises:
+            InvalidAmount: a zero, negative or malformed amount. Closed: the pool is closed.
+            NotFound: no such pool. Conflict: the key was used with other fields.
+        """
+        return self._pool_funds(pool_id, "top-up", amount, reason, idempotency_key)
+
+    def withdraw_from_pool(
+        self, pool_id: PoolRef, amount: AmountLike, reason: str, idempotency_key: Optional[str] = None,
+    ) -> PoolFunds:
+        """Moves ``amount`` of the pool's unallocated budget back to ``funding``, with ``reason``.
+
+        Raises:
+            InsufficientBudget: the pool's unallocated budget is less than ``amount``.
+            InvalidAmount: a zero, negative or malformed amount. Closed: the pool is closed.
+        """
+        return self._pool_funds(pool_id, "withdraw", amount, reason, idempotency_key)
+
+    def _pool_funds(
+        self, pool_id: PoolRef, action: str, amount: AmountLike, reason: str, idempotency_key: Optional[str],
+    ) -> PoolFunds:
+        body: Dict[str, Any] = {"amount": amount_text(amount, "amount"), "reason": reason}
+        path = f"/v1/pools/{path_segment(id_of(pool_id))}/{action}"
+        return PoolFunds.from_json(self._call("POST", path, body=self._with_key(body, idempotency_key)).body)
+
+    def close_pool(self, pool_id: PoolRef, reason: str) -> PoolClosed:
+        """Closes the pool and its open agents: their budgets return to the pool and the pool's
+        to ``funding``, in one linked batch. Closing again moves nothing.
+
+        Raises:
+            ReservationsPending: a reservation of the pool's agents is pending. NotFound: no such pool.
+        """
+        path = f"/v1/pools/{path_segment(id_of(pool_id))}/close"
+        return PoolClosed.from_json(self._call("POST", path, body={"reason": reason}).body)
+
     def register_agent(
         self, agent_id: str, pool_id: PoolRef, priority: Union[AgentPriority, str], initial_budget: AmountLike,
         budget_period: Optional[str] = None, period_timezone: Optional[str] = None,
@@ -186,6 +225,16 @@ class SafeguardsClient(FederationMethods, AccessMethods):
         _add_period(body, budget_period, period_timezone)
         path = f"/v1/agents/{path_segment(agent_id)}/budget"
         return Agent.from_json(self._call("PUT", path, body=self._with_key(body, idempotency_key)).body)
+
+    def close_agent(self, agent_id: str, reason: str) -> AgentClosed:
+        """Closes the agent: its available budget returns to its pool (resource budgets to their
+        funding), and it takes no more reservations or spends. Closing again moves nothing.
+
+        Raises:
+            ReservationsPending: the agent has a pending reservation. NotFound: no such agent.
+        """
+        path = f"/v1/agents/{path_segment(agent_id)}/close"
+        return AgentClosed.from_json(self._call("POST", path, body={"reason": reason}).body)
 
     def set_rate_limit(
         self, agent_id: str, max_budget: AmountLike, time_window: Union[timedelta, int],

@@ -107,6 +107,14 @@ class FederationDisabled(Conflict):
     """409 ``federation_disabled``: the node has no ``federation`` section."""
 
 
+class Closed(Conflict):
+    """409 ``closed``: the agent or pool is closed and takes no more budget, reservations or spends."""
+
+
+class ReservationsPending(Conflict):
+    """409 ``reservations_pending``: an agent or pool cannot close while reservations are pending."""
+
+
 class PayloadTooLarge(SafeguardsError):
     """413 ``payload_too_large``: the body is larger than the node's ``api.max_body_bytes``."""
 
@@ -176,6 +184,8 @@ _BY_CODE: Dict[str, Type[SafeguardsError]] = {
     "unknown_peer": UnknownPeer,
     "conflict": Conflict,
     "federation_disabled": FederationDisabled,
+    "closed": Closed,
+    "reservations_pending": ReservationsPending,
     "payload_too_large": PayloadTooLarge,
     "insufficient_data": InsufficientData,
     "rate_limited": RateLimited,

@@ -61,6 +61,7 @@ class Pool:
     period_started_at: Optional[datetime] = None
     period_resets_at: Optional[datetime] = None
     spent_this_period: Optional[Decimal] = None
+    closed_at: Optional[datetime] = None
     raw: Dict[str, Any] = raw_field()
 
     @classmethod
@@ -70,7 +71,7 @@ class Pool:
             available=parse_amount(body["available"]), allocated=parse_amount(body["allocated"]),
             spent=parse_amount(body["spent"]), metadata=_strings(body.get("metadata")),
             created_at=parse_time(body.get("created_at")), **_period_fields(body, body.get("spent_this_period")),
-            raw=dict(body))
+            closed_at=parse_time(body.get("closed_at")), raw=dict(body))
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Agent:
     period_started_at: Optional[datetime] = None
     period_resets_at: Optional[datetime] = None
     spent_this_period: Optional[Decimal] = None
+    closed_at: Optional[datetime] = None
     raw: Dict[str, Any] = raw_field()
 
     @classmethod
@@ -111,7 +113,8 @@ class Agent:
             agent_id=body["agent_id"], pool_id=body["pool_id"], priority=body["priority"],
             budget=AgentBudget.from_json(body["budget"]), alert_level=body.get("alert_level", "normal"),
             created_at=parse_time(body.get("created_at")),
-            **_period_fields(body, body["budget"].get("spent_this_period")), raw=dict(body))
+            **_period_fields(body, body["budget"].get("spent_this_period")),
+            closed_at=parse_time(body.get("closed_at")), raw=dict(body))
 
 
 def _period_fields(body: Mapping[str, Any], spent_this_period: Any) -> Dict[str, Any]:
@@ -151,6 +154,48 @@ class Transfer:
             metadata=_strings(body.get("metadata")), created_at=parse_time(body.get("created_at")),
             expires_at=parse_time(body.get("expires_at")), resolved_at=parse_time(body.get("resolved_at")),
             raw=dict(body))
+
+
+@dataclass(frozen=True)
+class PoolFunds:
+    """The answer to a top-up or a withdrawal: the pool as it now stands and the transfer that moved."""
+
+    pool: Pool
+    transfer: Transfer
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> "PoolFunds":
+        return cls(pool=Pool.from_json(body["pool"]), transfer=Transfer.from_json(body["transfer"]))
+
+
+@dataclass(frozen=True)
+class AgentClosed:
+    """The answer to closing an agent: the agent, closed, and the transfers that returned its
+    budget (none when it held nothing or was closed before)."""
+
+    agent: Agent
+    transfers: List[Transfer]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> "AgentClosed":
+        return cls(agent=Agent.from_json(body["agent"]),
+                   transfers=[Transfer.from_json(item) for item in body.get("transfers") or []])
+
+
+@dataclass(frozen=True)
+class PoolClosed:
+    """The answer to closing a pool: the pool, closed; how many of its agents closed with it; and
+    the transfer that returned its budget to funding (``None`` when it held nothing)."""
+
+    pool: Pool
+    agents_closed: int
+    transfer: Optional[Transfer]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> "PoolClosed":
+        transfer = body.get("transfer")
+        return cls(pool=Pool.from_json(body["pool"]), agents_closed=int(body["agents_closed"]),
+                   transfer=None if transfer is None else Transfer.from_json(transfer))
 
 
 @dataclass(frozen=True)
