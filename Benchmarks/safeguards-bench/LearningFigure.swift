@@ -50,7 +50,7 @@ enum LearningFigure {
             profiles[AgentID(unchecked: "agent-\(index)")] = [
                 OperationProfile(
                     operationType: "work", averageCost: 1, averageBenefit: Amount(micros: Int64(1_000_000 + index * 150_000)),
-                    benefitVariability: Amount(micros: Int64(index * 200_000))),
+                    benefitStandardDeviation: Amount(micros: Int64(index * 200_000))),
             ]
         }
         let allocator = CostBenefitAllocator(profiles: profiles)

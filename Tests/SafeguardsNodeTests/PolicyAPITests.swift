@@ -304,9 +304,9 @@ struct CostBenefitAPITests {
         try await TestNode.with { client, _ in
             _ = try await Fixture.make(client, poolBudget: "2000", agents: [("steady", "100"), ("risky", "100")])
             _ = try await client.registerOperation(
-                OperationProfileBody(agentID: "steady", operationType: "summaries", averageCost: 1, averageBenefit: 2, benefitVariability: Amount(micros: 200_000)))
+                OperationProfileBody(agentID: "steady", operationType: "summaries", averageCost: 1, averageBenefit: 2, benefitVariability: "0.1"))
             _ = try await client.registerOperation(
-                OperationProfileBody(agentID: "risky", operationType: "research", averageCost: 1, averageBenefit: 3, benefitVariability: 4))
+                OperationProfileBody(agentID: "risky", operationType: "research", averageCost: 1, averageBenefit: 3, benefitStddev: 4))
             let cautious = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0"))
             let bold = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "1"))
             #expect(cautious.allocations["steady"]! > bold.allocations["steady"]!)
@@ -328,6 +328,47 @@ struct CostBenefitAPITests {
             let effectiveness = try await client.effectiveness(lookbackDays: 7)
             #expect(effectiveness.agents["steady"] == .init(spent: 50, benefit: 80, roi: "0.6000"))
             #expect(effectiveness.agents["risky"] == nil)
+        }
+    }
+
+    @Test func theDocumentsVariabilityIsAFractionAndRiskToleranceMovesTheSplit() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, poolBudget: "2000", agents: [("agent_0", "100"), ("agent_1", "100")])
+            // The original's three operations, its variabilities as JSON numbers as it writes them.
+            let operations: [(String, String, String, String, String, Amount)] = [
+                ("agent_0", "data_processing", "5.0", "15.0", "0.2", 3), ("agent_0", "content_generation", "10.0", "25.0", "0.4", 10),
+                ("agent_1", "data_analysis", "20.0", "50.0", "0.3", 15),
+            ]
+            for (agent, type, cost, benefit, variability, deviation) in operations {
+                let json = #"{"agent_id":"\#(agent)","operation_type":"\#(type)","average_cost":"\#(cost)","average_benefit":"\#(benefit)","benefit_variability":\#(variability)}"#
+                let response = try await client.raw(.POST, "/v1/cost-benefit/operations", body: Array(json.utf8))
+                #expect(response.status == 201)
+                let stored = try APICoding.decoder().decode(OperationProfileBody.self, from: Data(response.body))
+                #expect(stored.benefitVariability?.text == variability)
+                #expect(stored.benefitStddev == deviation)
+            }
+            var shares: [Amount] = []
+            for tolerance in ["1", "0.5", "0.25", "0"] {
+                let result = try await client.optimize(
+                    OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: RatioText(tolerance)))
+                shares.append(result.allocations["agent_0"]!)
+                #expect(try result.allocations["agent_0"]!.adding(result.allocations["agent_1"]!) == 1000)
+                #expect(result.expectedBenefit != nil && result.benefitStddev != nil)
+            }
+            #expect(shares.first == 900)
+            #expect(shares == shares.sorted(by: >), "\(shares)")
+            #expect(shares.last! < 800, "\(shares)")
+
+            // Both forms at once is refused, and so is a fraction out of range; nothing is stored.
+            let both = #"{"agent_id":"agent_1","operation_type":"x","average_cost":"1","average_benefit":"2","benefit_variability":0.1,"benefit_stddev":"1"}"#
+            var (status, problem) = try await BadInputTests.send(client, .POST, "/v1/cost-benefit/operations", json: both)
+            #expect(status == 400)
+            #expect(problem?.detail.contains("not both") == true)
+            let huge = #"{"agent_id":"agent_1","operation_type":"x","average_cost":"1","average_benefit":"2","benefit_variability":"11"}"#
+            (status, problem) = try await BadInputTests.send(client, .POST, "/v1/cost-benefit/operations", json: huge)
+            #expect(status == 400)
+            let after = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0"))
+            #expect(after.allocations["agent_0"] == shares.last)
         }
     }
 }

@@ -159,9 +159,11 @@ enum WireFormatFixtures {
             reservationID: "rres_1", agentID: "coder", amounts: amounts, states: ["gpu": "pending", "API": "posted"]))
         try check(ResourceSettleRequest(used: amounts))
         try check(OperationProfileBody(
-            agentID: "coder", operationType: "search", averageCost: 2, averageBenefit: 5, benefitVariability: 1))
+            agentID: "coder", operationType: "search", averageCost: 2, averageBenefit: 5, benefitVariability: "0.2", benefitStddev: 1))
         try check(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.05", riskTolerance: "0.5", apply: true))
         try check(OptimizeResult(allocations: ["coder": 600, "Writer": 400], objective: "12.5", applied: false))
+        try check(OptimizeResult(
+            allocations: ["coder": 600], objective: "12.5", applied: true, expectedBenefit: 1500, benefitStddev: Amount(micros: 12_345)))
         try check(BenefitReport(agentID: "coder", benefit: 7))
         try check(EffectivenessBody(
             lookbackDays: 7, metric: "roi",
