@@ -390,10 +390,41 @@ struct UsagePatternAPITests {
             #expect(response.status == 200)
             let prediction = try APICoding.decoder().decode(PredictionBody.self, from: Data(response.body))
             #expect(prediction.dataPoints == 5)
+            // `from` starts the window later; it must be RFC 3339 and at most 31 days ahead.
+            let tomorrow = Timestamp.now().advanced(by: .seconds(86_400))
+            let later = try await client.prediction(
+                agent: "a1", hours: 24, from: tomorrow, settings: ["min_data_points": "5", "prediction_confidence": "0"])
+            #expect(later.from == ISO8601.format(tomorrow))
+            #expect(later.low != nil && later.high != nil && later.windows != nil)
+            for from in ["tomorrow", ISO8601.format(Timestamp.now().advanced(by: .seconds(40 * 86_400)))] {
+                let (status, problem) = try await BadInputTests.send(
+                    client, .GET, "/v1/agents/a1/prediction?hours=24&min_data_points=5&from=\(from)")
+                #expect(status == 400)
+                #expect(problem?.detail.contains("from") == true)
+            }
             let patterns = try await client.patterns(agent: "a1")
             #expect(patterns.dataPoints == 5)
             #expect(patterns.buckets.count >= 1)
             #expect(patterns.buckets.reduce(Amount.zero) { (try? $0.adding($1.mean)) ?? $0 } > .zero)
+        }
+    }
+}
+
+@Suite("Reinforcement-learning state features through the API", .timeLimit(.minutes(2)))
+struct StateFeaturesAPITests {
+    @Test func knownFeaturesAreKeptAndAnUnknownOneIsRefusedWithTheKnownNames() async throws {
+        try await TestNode.with { client, _ in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100")])
+            let body = ReinforcementLearningBody(trainingEpisodes: 10, stateFeatures: ["time_of_day", "recent_usage"])
+            let policies = try await client.setReinforcementLearning(pool: fixture.pool.id, body)
+            #expect(policies.reinforcementLearning?.stateFeatures == ["time_of_day", "recent_usage"])
+            let json = #"{"learning_rate":0.01,"discount_factor":0.9,"exploration_rate":0.1,"max_budget_change_percentage":0.3,"training_episodes":10,"update_interval_seconds":3600,"state_features":["time_of_day","moon_phase"]}"#
+            let (status, problem) = try await BadInputTests.send(
+                client, .PUT, "/v1/pools/\(fixture.pool.id)/policies/reinforcement_learning", json: json)
+            #expect(status == 400)
+            #expect(problem?.detail.contains("moon_phase") == true)
+            #expect(problem?.detail.contains("remaining_budget_percentage") == true)
+            #expect(try await client.policies(pool: fixture.pool.id).reinforcementLearning?.stateFeatures == ["time_of_day", "recent_usage"])
         }
     }
 }

@@ -17,26 +17,12 @@ struct CostBenefitTests {
         ])
     }
 
-    static let agent0 = AgentID(unchecked: "agent_0")
-    static let agent1 = AgentID(unchecked: "agent_1")
+    static let agent0 = DocumentExamples.agent0
+    static let agent1 = DocumentExamples.agent1
 
     /// The original's example: three operations over two agents, variability as a fraction of the
     /// benefit (`0.2 # 20% variability`).
-    static func documentExample() -> CostBenefitAllocator {
-        CostBenefitAllocator(profiles: [
-            agent0: [
-                OperationProfile(
-                    operationType: "data_processing", averageCost: 5, averageBenefit: 15, benefitVariability: Ratio(basisPoints: 2000)),
-                OperationProfile(
-                    operationType: "content_generation", averageCost: 10, averageBenefit: 25,
-                    benefitVariability: Ratio(basisPoints: 4000)),
-            ],
-            agent1: [
-                OperationProfile(
-                    operationType: "data_analysis", averageCost: 20, averageBenefit: 50, benefitVariability: Ratio(basisPoints: 3000))
-            ],
-        ])
-    }
+    static func documentExample() -> CostBenefitAllocator { DocumentExamples.costBenefitAllocator() }
 
     /// `first` to agent_0, the rest of `total` to agent_1.
     static func split(_ total: Amount, first: Amount) -> [AgentID: Amount] {

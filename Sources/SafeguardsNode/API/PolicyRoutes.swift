@@ -145,14 +145,19 @@ struct PolicyRoutes: Sendable {
             let (agent, _, patterns) = try await learn(request, context)
             let hours = request.uri.queryParameters["hours"].flatMap { Int(String($0)) } ?? 24
             guard (1...24 * 31).contains(hours) else { throw SafeguardsError.invalidRequest("hours must be 1-744") }
+            let from = try Self.predictionStart(request.uri.queryParameters["from"], now: patterns.now)
             let prediction: UsagePrediction
             do throws(UsagePredictionRefusal) {
-                prediction = try patterns.predict(hours: hours, from: .now())
+                prediction = try patterns.predict(hours: hours, from: from)
             } catch {
                 switch error {
                 case .insufficientData(let points, let needed):
                     throw SafeguardsError(
                         .insufficientData, "agent \(agent) has \(points) uses in the learning period; \(needed) are needed")
+                case .noPastWindow(let hours, let days):
+                    throw SafeguardsError(
+                        .insufficientData,
+                        "no whole past \(hours) h window of the same weekly phase lies in the \(days)-day learning period of agent \(agent)")
                 case .lowConfidence(let prediction, let threshold):
                     throw SafeguardsError(
                         .insufficientData,
@@ -162,7 +167,9 @@ struct PolicyRoutes: Sendable {
             return JSONBody.response(
                 PredictionBody(
                     agentID: agent.rawValue, hours: hours, predictedBudget: prediction.predictedBudget,
-                    confidence: prediction.confidence.description, dataPoints: prediction.dataPoints))
+                    confidence: prediction.confidence.description, dataPoints: prediction.dataPoints, from: from.description,
+                    low: prediction.low, high: prediction.high, windows: prediction.windows,
+                    regimeChange: prediction.regimeChange))
         }
         v1.get("optimizer/policy") { request, _ in
             var pool: PoolID?
@@ -244,6 +251,19 @@ struct PolicyRoutes: Sendable {
                 operationType: body.operationType, averageCost: body.averageCost, averageBenefit: body.averageBenefit,
                 benefitStandardDeviation: deviation ?? .zero)
         }
+    }
+
+    /// The start of a predicted window: `from` (RFC 3339, the original's `future_time`), from an
+    /// hour before `now` (clocks differ) to 31 days after it; `now` when absent.
+    static func predictionStart(_ text: Substring?, now: Timestamp) throws(SafeguardsError) -> Timestamp {
+        guard let text else { return now }
+        guard let from = ISO8601.parse(String(text)) else {
+            throw .invalidRequest("from '\(text.prefix(64))' is not an RFC 3339 time such as 2026-12-02T18:30:00Z")
+        }
+        guard from >= now.advanced(by: .seconds(-3600)), from <= now.advanced(by: .seconds(31 * 86_400)) else {
+            throw .invalidRequest("from must be between now and 31 days ahead (\(now) .. \(now.advanced(by: .seconds(31 * 86_400))))")
+        }
+        return from
     }
 
     private func store(_ body: () throws -> Void) throws {
