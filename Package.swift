@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "SafeguardsTestKit",
             dependencies: [
-                "SafeguardsCore", "SafeguardsAPI", "SafeguardsFederation", "SafeguardsStore",
+                "SafeguardsCore", "SafeguardsAPI", "SafeguardsFederation", "SafeguardsStore", "SafeguardsPolicies",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -32,7 +32,7 @@ enum LearningFigure {
             learnedStates = optimizer.optimizer.visitedStates.count
         }
         line.add("episodes", 1000)
-        line.add("updates", 1000 * 671)
+        line.add("updates", 1000 * (672 * 3 / 4 - 1))  // trained on the first three quarters
         line.add("states_visited", learnedStates)
         lines.append(line)
 
@@ -50,7 +50,7 @@ enum LearningFigure {
             profiles[AgentID(unchecked: "agent-\(index)")] = [
                 OperationProfile(
                     operationType: "work", averageCost: 1, averageBenefit: Amount(micros: Int64(1_000_000 + index * 150_000)),
-                    benefitVariability: Amount(micros: Int64(index * 200_000))),
+                    benefitStandardDeviation: Amount(micros: Int64(index * 200_000))),
             ]
         }
         let allocator = CostBenefitAllocator(profiles: profiles)

@@ -82,6 +82,10 @@ do {
         note("learning: optimizer training, pattern prediction and cost-benefit allocation, \(plan.learningRepetitions) runs each")
         for line in try LearningFigure.run(plan: plan) { emit(line) }
     }
+    if options.runs("quality") {
+        note("quality: the learners on seeded synthetic traces (deterministic figures, not timings)")
+        for line in try QualityFigure.run() { emit(line) }
+    }
     if options.runs("handshake") {
         note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
         for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }

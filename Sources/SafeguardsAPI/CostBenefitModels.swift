@@ -3,24 +3,35 @@ import SafeguardsCore
 
 // Cost-benefit allocation: operation profiles, reported benefits, and budgets allocated by expected benefit.
 
-/// `POST /v1/cost-benefit/operations`.
+/// `POST /v1/cost-benefit/operations`. The benefit's spread is given as `benefit_variability`, a
+/// fraction of the average benefit as the original has it (`0.2`: 20%), or as `benefit_stddev`,
+/// an absolute standard deviation in the benefit's unit; at most one of the two (neither: a
+/// benefit that does not vary). The answer carries both.
 public struct OperationProfileBody: Codable, Sendable, Equatable {
     public var agentID: String
     public var operationType: String
     public var averageCost: Amount
     public var averageBenefit: Amount
-    public var benefitVariability: Amount
-    public init(agentID: String, operationType: String, averageCost: Amount, averageBenefit: Amount, benefitVariability: Amount) {
+    /// The benefit's standard deviation as a fraction of `average_benefit`, 0 to 10.
+    public var benefitVariability: RatioText?
+    /// The benefit's standard deviation in the benefit's unit.
+    public var benefitStddev: Amount?
+    public init(
+        agentID: String, operationType: String, averageCost: Amount, averageBenefit: Amount,
+        benefitVariability: RatioText? = nil, benefitStddev: Amount? = nil
+    ) {
         self.agentID = agentID
         self.operationType = operationType
         self.averageCost = averageCost
         self.averageBenefit = averageBenefit
         self.benefitVariability = benefitVariability
+        self.benefitStddev = benefitStddev
     }
 
     enum CodingKeys: String, CodingKey {
         case agentID = "agent_id", operationType = "operation_type", averageCost = "average_cost"
         case averageBenefit = "average_benefit", benefitVariability = "benefit_variability"
+        case benefitStddev = "benefit_stddev"
     }
 }
 
@@ -49,10 +60,23 @@ public struct OptimizeResult: Codable, Sendable, Equatable {
     /// The risk-adjusted expected benefit of the allocation (see the objective in the README).
     public var objective: String
     public var applied: Bool
-    public init(allocations: [String: Amount], objective: String, applied: Bool) {
+    /// The allocation's expected benefit, and the standard deviation of that benefit (agents
+    /// independent): what the risk tolerance trades against each other.
+    public var expectedBenefit: Amount?
+    public var benefitStddev: Amount?
+    public init(
+        allocations: [String: Amount], objective: String, applied: Bool, expectedBenefit: Amount? = nil,
+        benefitStddev: Amount? = nil
+    ) {
         self.allocations = allocations
         self.objective = objective
         self.applied = applied
+        self.expectedBenefit = expectedBenefit
+        self.benefitStddev = benefitStddev
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case allocations, objective, applied, expectedBenefit = "expected_benefit", benefitStddev = "benefit_stddev"
     }
 }
 

@@ -1,24 +1,42 @@
 import NIOHTTP1
 import SafeguardsCore
 
-/// `GET /v1/agents/{id}/prediction?hours=24`.
+/// `GET /v1/agents/{id}/prediction?hours=24&from=...`.
 public struct PredictionBody: Codable, Sendable, Equatable {
     public var agentID: String
     public var hours: Int
     public var predictedBudget: Amount
+    /// The estimated probability that the window's use falls between `low` and `high`.
     public var confidence: String
     public var dataPoints: Int
-    public init(agentID: String, hours: Int, predictedBudget: Amount, confidence: String, dataPoints: Int) {
+    /// The window's start (RFC 3339).
+    public var from: String?
+    /// The prediction −20% and +20%.
+    public var low: Amount?
+    public var high: Amount?
+    /// The past windows of the same length and weekly phase the prediction rests on.
+    public var windows: Int?
+    /// The recent weeks differ from older ones by more than a factor of two: only they were used.
+    public var regimeChange: Bool?
+    public init(
+        agentID: String, hours: Int, predictedBudget: Amount, confidence: String, dataPoints: Int, from: String? = nil,
+        low: Amount? = nil, high: Amount? = nil, windows: Int? = nil, regimeChange: Bool? = nil
+    ) {
         self.agentID = agentID
         self.hours = hours
         self.predictedBudget = predictedBudget
         self.confidence = confidence
         self.dataPoints = dataPoints
+        self.from = from
+        self.low = low
+        self.high = high
+        self.windows = windows
+        self.regimeChange = regimeChange
     }
 
     enum CodingKeys: String, CodingKey {
         case agentID = "agent_id", hours, predictedBudget = "predicted_budget", confidence
-        case dataPoints = "data_points"
+        case dataPoints = "data_points", from, low, high, windows, regimeChange = "regime_change"
     }
 }
 
@@ -60,10 +78,12 @@ public struct PatternsBody: Codable, Sendable, Equatable {
 extension SafeguardsClient {
     /// `settings`: the learner's query parameters (`learning_period_days`, `time_bucket_minutes`,
     /// `min_data_points`, `prediction_confidence`).
-    public func prediction(agent: String, hours: Int = 24, settings: [String: String] = [:]) async throws(APIClientError)
-        -> PredictionBody
+    /// `from`: the window's start (default: now).
+    public func prediction(agent: String, hours: Int = 24, from: Timestamp? = nil, settings: [String: String] = [:])
+        async throws(APIClientError) -> PredictionBody
     {
-        let query = [("hours", String(hours))] + settings.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        var query: [(String, String?)] = [("hours", String(hours)), ("from", from.map(ISO8601.format))]
+        query += settings.sorted(by: { $0.key < $1.key }).map { ($0.key, Optional($0.value)) }
         return try await call(.GET, Self.path("/v1/agents/\(Self.escape(agent))/prediction", query: query))
     }
 
@@ -145,12 +165,16 @@ public struct ReinforcementLearningBody: Codable, Sendable, Equatable {
     public var seed: UInt64?
     public var timeZone: String?
     public var reward: RewardWeightsBody?
+    /// The features the learned state is made of, by the original's names (`time_of_day`,
+    /// `day_of_week`, `agent_priority`, `recent_usage`, `remaining_budget_percentage`); all
+    /// when absent. An unknown name is refused.
+    public var stateFeatures: [String]?
 
     public init(
         learningRate: RatioText = "0.1", discountFactor: RatioText = "0.9", explorationRate: RatioText = "0.1",
         maxBudgetChangePercentage: RatioText = "0.3", trainingEpisodes: Int = 1000, updateIntervalSeconds: Int = 3600,
         learningPeriodDays: Int? = nil, minDataPoints: Int? = nil, seed: UInt64? = nil, timeZone: String? = nil,
-        reward: RewardWeightsBody? = nil
+        reward: RewardWeightsBody? = nil, stateFeatures: [String]? = nil
     ) {
         self.learningRate = learningRate
         self.discountFactor = discountFactor
@@ -163,13 +187,14 @@ public struct ReinforcementLearningBody: Codable, Sendable, Equatable {
         self.seed = seed
         self.timeZone = timeZone
         self.reward = reward
+        self.stateFeatures = stateFeatures
     }
 
     enum CodingKeys: String, CodingKey {
         case learningRate = "learning_rate", discountFactor = "discount_factor", explorationRate = "exploration_rate"
         case maxBudgetChangePercentage = "max_budget_change_percentage", trainingEpisodes = "training_episodes"
         case updateIntervalSeconds = "update_interval_seconds", learningPeriodDays = "learning_period_days"
-        case minDataPoints = "min_data_points", seed, timeZone = "time_zone", reward
+        case minDataPoints = "min_data_points", seed, timeZone = "time_zone", reward, stateFeatures = "state_features"
     }
 }
 

@@ -13,6 +13,14 @@ import SafeguardsCore
 /// steps, from its first use; an agent's baseline (its static allowance) is its mean use per
 /// step. Training starts from an empty table with the configured seed, so the same history
 /// gives the same policy.
+///
+/// **Checked against a fixed budget.** The table learns from the first three quarters of each
+/// agent's history; on the last quarter, held out, the learned policy is replayed against the
+/// best fixed allowance chosen on the first three quarters. An agent for which the learned policy
+/// does not score higher gets the best fixed allowance over its whole history instead (reached
+/// within the step limit), and its decisions say so. A fixed budget cannot follow the hour of day
+/// or the last step's use; where the use has no such structure (a steady or a bursty agent) the
+/// fixed budget tends to win.
 public struct AllowanceOptimizer: Sendable {
     public struct Settings: Sendable, Hashable {
         public var optimizer: BudgetOptimizer.Configuration
@@ -22,10 +30,15 @@ public struct AllowanceOptimizer: Sendable {
         public var minDataPoints: Int
         public var seed: UInt64
         public var timeZone: String
+        /// Check the learned policy against the best fixed allowance on held-out history and
+        /// fall back to that allowance when it loses (see the type's header). Off, the table
+        /// learns from the whole history and is always used.
+        public var checkAgainstFixed: Bool
 
         public init(
             optimizer: BudgetOptimizer.Configuration = .init(), updateInterval: Duration = .seconds(3600),
-            learningPeriodDays: Int = 28, minDataPoints: Int = 24, seed: UInt64 = 1, timeZone: String = "UTC"
+            learningPeriodDays: Int = 28, minDataPoints: Int = 24, seed: UInt64 = 1, timeZone: String = "UTC",
+            checkAgainstFixed: Bool = true
         ) {
             self.optimizer = optimizer
             self.updateInterval = updateInterval
@@ -33,6 +46,7 @@ public struct AllowanceOptimizer: Sendable {
             self.minDataPoints = minDataPoints
             self.seed = seed
             self.timeZone = timeZone
+            self.checkAgainstFixed = checkAgainstFixed
         }
 
         public func validate() throws(PolicyError) {
@@ -78,6 +92,20 @@ public struct AllowanceOptimizer: Sendable {
         public var allowance: Amount
         public var state: Int
         public var action: Int
+        /// False when the agent gets the best fixed allowance instead of the learned policy.
+        public var learned: Bool
+    }
+
+    /// How the learned policy did for one agent against the best fixed allowance, on the last
+    /// quarter of its history held out from training.
+    public struct Verdict: Sendable, Hashable {
+        public var learnedReward: Double
+        public var fixedReward: Double
+        /// The best fixed allowance over the whole history: what the agent gets when the learned
+        /// policy does not win.
+        public var fixedAllowance: Double
+        public var heldOutSteps: Int
+        public var usesLearned: Bool { learnedReward > fixedReward }
     }
 
     public let settings: Settings
@@ -87,6 +115,8 @@ public struct AllowanceOptimizer: Sendable {
     /// Steps replayed per episode, by agent.
     public private(set) var steps: [AgentID: Int] = [:]
     public private(set) var trainedAt: Timestamp?
+    /// Each trained agent's check against a fixed allowance (none when the check is off).
+    public private(set) var verdicts: [AgentID: Verdict] = [:]
     let calendar: Calendar
 
     public init(settings: Settings) {
@@ -110,8 +140,10 @@ public struct AllowanceOptimizer: Sendable {
         let end = stepStart(now)
         let periodStart = end.advanced(by: .seconds(-settings.learningPeriodDays * 86_400))
         var episodes: [BudgetOptimizer.Episode] = []
+        var checks: [(AgentID, BudgetOptimizer.Episode, split: Int)] = []
         baselines = [:]
         steps = [:]
+        verdicts = [:]
         for history in histories.sorted(by: { $0.agent.id < $1.agent.id }) {
             let uses = history.uses.filter { $0.0 >= periodStart && $0.0 < end }
             guard uses.count >= settings.minDataPoints, let first = uses.map(\.0).min() else { continue }
@@ -122,11 +154,27 @@ public struct AllowanceOptimizer: Sendable {
             guard baseline > 0 else { continue }
             baselines[history.agent.id] = baseline
             steps[history.agent.id] = trace.count
-            episodes.append(.init(trace: trace, baseline: baseline, priority: history.agent.priority))
+            let episode = BudgetOptimizer.Episode(trace: trace, baseline: baseline, priority: history.agent.priority)
+            guard settings.checkAgainstFixed else {
+                episodes.append(episode)
+                continue
+            }
+            let split = trace.count * 3 / 4
+            episodes.append(.init(trace: Array(trace[..<split]), baseline: baseline, priority: history.agent.priority))
+            checks.append((history.agent.id, episode, split))
         }
         var random = SeededRandom(seed: settings.seed)
         optimizer = BudgetOptimizer(configuration: settings.optimizer)
         optimizer.train(on: episodes, random: &random)
+        for (agent, episode, split) in checks {
+            let heldOut = Array(episode.trace[split...])
+            let fixed = optimizer.bestFixedBudget(on: Array(episode.trace[..<split]), baseline: episode.baseline)
+            verdicts[agent] = Verdict(
+                learnedReward: optimizer.evaluate(on: heldOut, baseline: episode.baseline, priority: episode.priority).reward,
+                fixedReward: optimizer.evaluate(on: heldOut, fixed: fixed).reward,
+                fixedAllowance: optimizer.bestFixedBudget(on: episode.trace, baseline: episode.baseline),
+                heldOutSteps: heldOut.count)
+        }
         trainedAt = now
     }
 
@@ -137,13 +185,32 @@ public struct AllowanceOptimizer: Sendable {
         let previous = previousAllowance.flatMap { $0.isPositive ? Double($0.micros) / 1_000_000 : nil } ?? baseline
         let used = Double(lastStepUse.micros) / 1_000_000
         let (hour, weekend) = UsageTrace.hourAndWeekend(now, calendar: calendar)
-        let state = BudgetOptimizer.state(
+        let state = optimizer.state(
             step: .init(hourOfDay: hour, weekend: weekend, demand: 0), priority: agent.priority,
             recentUse: previous > 0 ? min(used, previous) / previous : 0, budgetOverBaseline: previous / baseline)
+        let limit = Double(settings.optimizer.maxBudgetChange.basisPoints) / 10_000
+        if let verdict = verdicts[agent.id], !verdict.usesLearned {
+            // The fixed allowance, reached within the step limit.
+            let next = min(previous * (1 + limit), max(previous * (1 - limit), verdict.fixedAllowance))
+            let allowance = Amount(approximately: next, rounding: .down)
+            let budget = (try? agent.used.adding(allowance)) ?? agent.budget
+            let proposal = PolicyProposal(
+                oldValue: agent.budget, newValue: budget,
+                reason: "allowance \(allowance) for the next step toward the fixed \(Amount(approximately: verdict.fixedAllowance)), "
+                    + "the best fixed budget over the learning period: on its last \(verdict.heldOutSteps) steps, held out "
+                    + "from training, the learned policy scored \(String(format: "%.1f", verdict.learnedReward)) against "
+                    + "\(String(format: "%.1f", verdict.fixedReward)) for a fixed budget, so it is not used",
+                inputs: [
+                    "allowance": allowance.description, "previous_allowance": String(format: "%.6f", previous),
+                    "baseline": String(format: "%.6f", baseline), "fixed_allowance": String(format: "%.6f", verdict.fixedAllowance),
+                    "learned_reward": String(format: "%.4f", verdict.learnedReward),
+                    "fixed_reward": String(format: "%.4f", verdict.fixedReward), "used": agent.used.description,
+                ])
+            return Move(proposal: proposal, allowance: allowance, state: state, action: 2, learned: false)
+        }
         let action = optimizer.best(state)
         // The baseline moves as the history does; the step limit holds even when the allowance
         // must come back between 5% and 100 times a new baseline.
-        let limit = Double(settings.optimizer.maxBudgetChange.basisPoints) / 10_000
         let next = min(
             previous * (1 + limit),
             max(previous * (1 - limit), BudgetOptimizer.next(previous, changed: optimizer.change(action), baseline: baseline)))
@@ -159,6 +226,32 @@ public struct AllowanceOptimizer: Sendable {
                 "baseline": String(format: "%.6f", baseline), "action": optimizer.label(action), "state": String(state),
                 "q_value": String(format: "%.4f", optimizer.table[state][action]), "used": agent.used.description,
             ])
-        return Move(proposal: proposal, allowance: allowance, state: state, action: action)
+        return Move(proposal: proposal, allowance: allowance, state: state, action: action, learned: true)
+    }
+
+    /// Plays the node's loop over `trace` (steps from `start`, one per update interval): a move
+    /// per step from the allowance before and the last step's use, scored by the reward. What
+    /// the policy, learned or fixed, does as applied.
+    public func replay(agent: AgentUsage, trace: [BudgetOptimizer.Step], start: Timestamp) -> BudgetOptimizer.Outcome {
+        var outcome = BudgetOptimizer.Outcome(reward: 0, exhaustions: 0, largestChange: 0)
+        guard let baseline = baselines[agent.id] else { return outcome }
+        var allowance: Amount?
+        var lastUse = baseline * 0.5  // as the simulator starts each run
+        for (index, step) in trace.enumerated() {
+            let now = start.advanced(by: settings.updateInterval * index)
+            guard
+                let move = move(
+                    agent: agent, previousAllowance: allowance, lastStepUse: Amount(approximately: lastUse), now: now)
+            else { return outcome }
+            let before = allowance.map { Double($0.micros) / 1_000_000 } ?? baseline
+            let given = Double(move.allowance.micros) / 1_000_000
+            let changed = before > 0 ? (given - before) / before : 0
+            outcome.largestChange = max(outcome.largestChange, abs(changed))
+            outcome.reward += optimizer.reward(demand: step.demand, budget: given, changed: changed)
+            if step.demand > given { outcome.exhaustions += 1 }
+            allowance = move.allowance
+            lastUse = min(step.demand, given)
+        }
+        return outcome
     }
 }

@@ -14,20 +14,20 @@ extension BudgetOptimizer {
 
     public static func features(of state: Int) -> StateFeatures {
         var rest = state
-        let remaining = rest % 3
-        rest /= 3
+        let remaining = rest % 5
+        rest /= 5
         let usage = rest % 3
         rest /= 3
         let rank = rest % 3
         rest /= 3
         let day = rest % 2
-        let time = min(3, rest / 2)
+        let time = min(7, rest / 2)
         return StateFeatures(
-            timeOfDay: ["night 00-06", "morning 06-12", "afternoon 12-18", "evening 18-24"][time],
+            timeOfDay: String(format: "%02d-%02d", time * 3, time * 3 + 3),
             day: day == 1 ? "weekend" : "weekday",
             priority: ["CRITICAL/HIGH", "MEDIUM", "LOW/MINIMAL"][rank],
             recentUsage: ["under 50%", "50-90%", "90% or more"][usage],
-            remainingBudget: ["under 0.8x", "0.8-1.2x", "1.2x or more"][remaining])
+            remainingBudget: ["under 0.5x", "0.5-0.8x", "0.8-1.25x", "1.25-2x", "2x or more"][remaining])
     }
 
     /// An action as the change it makes: `"+15%"`, `"0%"`, `"-30%"`.

@@ -17,12 +17,14 @@ public struct RewardWeights: Sendable, Hashable {
 }
 
 /// Tabular Q-learning over a budget that is set anew every step (an hour), after the original's
-/// `BudgetOptimizer`. Runs on a CPU in milliseconds: 216 states × 5 actions.
+/// `BudgetOptimizer`. Runs on a CPU in milliseconds: 720 states × 5 actions.
 ///
-/// **State** (discretized): time of day (night 0-6, morning 6-12, afternoon 12-18, evening 18-24),
-/// weekday or weekend, agent priority (CRITICAL/HIGH, MEDIUM, LOW/MINIMAL), recent usage (last
-/// step's use over its budget: below 0.5, below 0.9, above), and remaining budget percentage
-/// (the budget over its baseline: below 0.8, below 1.2, above).
+/// **State** (discretized), the original's `state_features`: `time_of_day` (eight three-hour
+/// slots, so office hours 09-18 are slots of their own and the hours before them can ramp up),
+/// `day_of_week` (weekday or weekend), `agent_priority` (CRITICAL/HIGH, MEDIUM, LOW/MINIMAL),
+/// `recent_usage` (last step's use over its budget: below 0.5, below 0.9, above) and
+/// `remaining_budget_percentage` (the budget over its baseline: below 0.5, 0.8, 1.25, 2, above).
+/// A feature left out of ``Configuration/features`` is not seen: its part of the state is 0.
 ///
 /// **Actions:** change the budget by −m, −m/2, 0, +m/2 or +m of its current value, with m =
 /// `maxBudgetChange`; the budget never changes by more than that in one step, and stays between
@@ -38,10 +40,13 @@ public struct BudgetOptimizer: Sendable {
         public var maxBudgetChange: Ratio
         public var trainingEpisodes: Int
         public var reward: RewardWeights
+        /// The features the state is made of (all, unless fewer are asked for).
+        public var features: Set<StateFeature>
 
         public init(
             learningRate: Double = 0.1, discountFactor: Double = 0.9, explorationRate: Double = 0.1,
-            maxBudgetChange: Ratio = Ratio(basisPoints: 2000), trainingEpisodes: Int = 200, reward: RewardWeights = RewardWeights()
+            maxBudgetChange: Ratio = Ratio(basisPoints: 2000), trainingEpisodes: Int = 200, reward: RewardWeights = RewardWeights(),
+            features: Set<StateFeature> = Set(StateFeature.allCases)
         ) {
             self.learningRate = learningRate
             self.discountFactor = discountFactor
@@ -49,6 +54,31 @@ public struct BudgetOptimizer: Sendable {
             self.maxBudgetChange = maxBudgetChange
             self.trainingEpisodes = trainingEpisodes
             self.reward = reward
+            self.features = features
+        }
+    }
+
+    /// The original's state feature names.
+    public enum StateFeature: String, CaseIterable, Sendable, Hashable, Comparable {
+        case timeOfDay = "time_of_day", dayOfWeek = "day_of_week", agentPriority = "agent_priority"
+        case recentUsage = "recent_usage", remainingBudgetPercentage = "remaining_budget_percentage"
+
+        public static func < (lhs: StateFeature, rhs: StateFeature) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+
+        /// The features named, or an error that lists the known names.
+        public static func parse(_ names: [String]) throws(PolicyError) -> Set<StateFeature> {
+            var features: Set<StateFeature> = []
+            for name in names {
+                guard let feature = StateFeature(rawValue: name) else {
+                    throw PolicyError(
+                        "unknown state_features '\(name)'; known: \(allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                features.insert(feature)
+            }
+            guard !features.isEmpty else { throw PolicyError("state_features must name at least one feature") }
+            return features
         }
     }
 
@@ -72,7 +102,7 @@ public struct BudgetOptimizer: Sendable {
         public var largestChange: Double
     }
 
-    public static let stateCount = 4 * 2 * 3 * 3 * 3
+    public static let stateCount = 8 * 2 * 3 * 3 * 5
     public static let actionCount = 5
 
     public let configuration: Configuration
@@ -89,16 +119,30 @@ public struct BudgetOptimizer: Sendable {
         return [-m, -m / 2, 0, m / 2, m][action]
     }
 
-    public static func state(step: Step, priority: AgentPriority, recentUse: Double, budgetOverBaseline: Double) -> Int {
-        let time = min(3, step.hourOfDay / 6)
-        let day = step.weekend ? 1 : 0
-        let rank = priority.rank >= 4 ? 0 : (priority.rank == 3 ? 1 : 2)
-        // Within a millionth of a boundary counts as reaching it: a budget of exactly 1.2× the
+    /// The state of a step, with every feature (`features` leaves some out: their part is 0).
+    public static func state(
+        step: Step, priority: AgentPriority, recentUse: Double, budgetOverBaseline: Double,
+        features: Set<StateFeature> = Set(StateFeature.allCases)
+    ) -> Int {
+        let time = features.contains(.timeOfDay) ? min(7, max(0, step.hourOfDay / 3)) : 0
+        let day = features.contains(.dayOfWeek) && step.weekend ? 1 : 0
+        let rank = features.contains(.agentPriority) ? (priority.rank >= 4 ? 0 : (priority.rank == 3 ? 1 : 2)) : 0
+        // Within a millionth of a boundary counts as reaching it: a budget of exactly 1.25× the
         // baseline, in exact micro-units or in floating point, falls in the same bucket.
         let tolerance = 1e-6
-        let usage = recentUse < 0.5 - tolerance ? 0 : (recentUse < 0.9 - tolerance ? 1 : 2)
-        let remaining = budgetOverBaseline < 0.8 - tolerance ? 0 : (budgetOverBaseline < 1.2 - tolerance ? 1 : 2)
-        return (((time * 2 + day) * 3 + rank) * 3 + usage) * 3 + remaining
+        let usage =
+            features.contains(.recentUsage) ? (recentUse < 0.5 - tolerance ? 0 : (recentUse < 0.9 - tolerance ? 1 : 2)) : 0
+        let remaining =
+            features.contains(.remainingBudgetPercentage)
+            ? ([0.5, 0.8, 1.25, 2].firstIndex { budgetOverBaseline < $0 - tolerance } ?? 4) : 0
+        return (((time * 2 + day) * 3 + rank) * 3 + usage) * 5 + remaining
+    }
+
+    /// The state of a step with this optimizer's features.
+    public func state(step: Step, priority: AgentPriority, recentUse: Double, budgetOverBaseline: Double) -> Int {
+        Self.state(
+            step: step, priority: priority, recentUse: recentUse, budgetOverBaseline: budgetOverBaseline,
+            features: configuration.features)
     }
 
     func reward(demand: Double, budget: Double, changed: Double) -> Double {
@@ -143,14 +187,14 @@ public struct BudgetOptimizer: Sendable {
             var recent = 0.5
             for index in 0..<(trace.count - 1) {
                 let step = trace[index]
-                let state = Self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                let state = self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
                 let action = Double.random(in: 0..<1, using: &random) < configuration.explorationRate
                     ? Int.random(in: 0..<Self.actionCount, using: &random) : best(state)
                 let changed = change(action)
                 budget = Self.next(budget, changed: changed, baseline: baseline)
                 let reward = reward(demand: step.demand, budget: budget, changed: changed)
                 recent = budget > 0 ? min(step.demand, budget) / budget : 0
-                let next = Self.state(step: trace[index + 1], priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                let next = self.state(step: trace[index + 1], priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
                 let target = reward + configuration.discountFactor * (table[next].max() ?? 0)
                 table[state][action] += configuration.learningRate * (target - table[state][action])
             }
@@ -170,6 +214,27 @@ public struct BudgetOptimizer: Sendable {
         return action
     }
 
+    /// The fixed budget per step (a multiple of `baseline` from 0.1 to 5 in steps of 0.05) that
+    /// scores best over `trace`: what a budget that never changes could do at best there.
+    public func bestFixedBudget(on trace: [Step], baseline: Double) -> Double {
+        var best = (budget: baseline, reward: -Double.infinity)
+        for factor in stride(from: 0.1, through: 5.0 + 1e-9, by: 0.05) {
+            let reward = evaluate(on: trace, fixed: baseline * factor).reward
+            if reward > best.reward { best = (baseline * factor, reward) }
+        }
+        return best.budget
+    }
+
+    /// A budget of `fixed` every step over `trace`.
+    public func evaluate(on trace: [Step], fixed: Double) -> Outcome {
+        var outcome = Outcome(reward: 0, exhaustions: 0, largestChange: 0)
+        for step in trace {
+            outcome.reward += reward(demand: step.demand, budget: fixed, changed: 0)
+            if step.demand > fixed { outcome.exhaustions += 1 }
+        }
+        return outcome
+    }
+
     /// Runs the learned policy (or, with `learned` false, the static budget) over `trace`.
     public func evaluate(on trace: [Step], baseline: Double, priority: AgentPriority, learned: Bool = true) -> Outcome {
         var budget = baseline
@@ -178,7 +243,7 @@ public struct BudgetOptimizer: Sendable {
         for step in trace {
             var changed = 0.0
             if learned {
-                let state = Self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
+                let state = self.state(step: step, priority: priority, recentUse: recent, budgetOverBaseline: budget / baseline)
                 changed = change(best(state))
                 let next = Self.next(budget, changed: changed, baseline: baseline)
                 outcome.largestChange = max(outcome.largestChange, abs(next - budget) / budget)

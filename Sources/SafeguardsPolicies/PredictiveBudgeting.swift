@@ -39,11 +39,13 @@ public struct PredictiveBudgeting: Sendable, Hashable {
         return PolicyProposal(
             oldValue: agent.budget, newValue: budget,
             reason: "predicted \(prediction.predictedBudget) for the next \(windowHours) h "
-                + "(confidence \(prediction.confidence), \(prediction.dataPoints) uses) × \(safetyMargin) safety margin",
+                + "(confidence \(prediction.confidence) of \(prediction.low)-\(prediction.high), \(prediction.windows) past windows"
+                + (prediction.regimeChange ? " since usage changed" : "") + ", \(prediction.dataPoints) uses) × \(safetyMargin) safety margin",
             inputs: [
                 "predicted_budget": prediction.predictedBudget.description, "confidence": prediction.confidence.description,
                 "data_points": String(prediction.dataPoints), "safety_margin": safetyMargin.description,
-                "window_hours": String(windowHours), "used": agent.used.description,
+                "window_hours": String(windowHours), "used": agent.used.description, "windows": String(prediction.windows),
+                "regime_change": String(prediction.regimeChange),
             ])
     }
 
@@ -52,6 +54,8 @@ public struct PredictiveBudgeting: Sendable, Hashable {
         switch refusal {
         case .insufficientData(let points, let needed):
             "too little history to predict: \(points) uses in the learning period, \(needed) needed"
+        case .noPastWindow(let hours, let days):
+            "too little history to predict: no whole past \(hours) h window of the same weekly phase in \(days) days"
         case .lowConfidence(let prediction, let threshold):
             "usage too irregular to predict: confidence \(prediction.confidence) is below \(threshold)"
         }

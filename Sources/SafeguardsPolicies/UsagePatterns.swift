@@ -37,43 +37,64 @@ public struct UsagePatternSettings: Sendable, Hashable {
 /// What the learner predicts for a coming window.
 public struct UsagePrediction: Sendable, Hashable {
     public var predictedBudget: Amount
-    /// 0..1: how steady the usage in those buckets was from week to week, discounted while
-    /// fewer than four weeks were seen.
+    /// 0..1: the estimated probability that the window's use falls between ``low`` and ``high``
+    /// (the prediction ±20%), from how well past windows of the same phase predicted each other.
     public var confidence: Ratio
     public var dataPoints: Int
+    /// The prediction −20% and +20%: the range ``confidence`` speaks of.
+    public var low: Amount
+    public var high: Amount
+    /// The past windows the prediction rests on.
+    public var windows: Int
+    /// Whether the recent weeks differ from older ones by more than a factor of two, so that
+    /// only the recent ones were used.
+    public var regimeChange: Bool
 
-    public init(predictedBudget: Amount, confidence: Ratio, dataPoints: Int) {
+    public init(
+        predictedBudget: Amount, confidence: Ratio, dataPoints: Int, low: Amount? = nil, high: Amount? = nil,
+        windows: Int = 0, regimeChange: Bool = false
+    ) {
         self.predictedBudget = predictedBudget
         self.confidence = confidence
         self.dataPoints = dataPoints
+        self.low = low ?? predictedBudget
+        self.high = high ?? predictedBudget
+        self.windows = windows
+        self.regimeChange = regimeChange
     }
 }
 
 /// Why the learner declines to predict.
 public enum UsagePredictionRefusal: Error, Sendable, Hashable {
     case insufficientData(dataPoints: Int, needed: Int)
+    /// No whole past window of the asked length and phase lies in the learning period.
+    case noPastWindow(hours: Int, learningPeriodDays: Int)
     case lowConfidence(UsagePrediction, threshold: Ratio)
 }
 
 /// Per-agent usage in buckets by day of week and time of day, learned from the uses of the last
-/// `learning_period_days`.
+/// `learning_period_days`, and the prediction of a coming window's use.
 ///
 /// Each bucket of the week is observed once per week of the period; a week with no use in it
-/// counts as zero. A prediction for the next hours sums the buckets' weekly means; its
-/// confidence is `(1 − cv) × min(1, weeks / 4)` with `cv` the coefficient of variation of that
-/// sum across weeks (the square root of the summed variances over the summed means), so a
-/// pattern that repeats exactly is predicted with high confidence and a noisy one with low.
+/// counts as zero (``buckets()``, the learned pattern). A prediction does not sum the buckets:
+/// hours of one agent are not independent, so summing their variances made confidence grow with
+/// the window. It rests on whole past windows of the same length and phase instead, and states a
+/// confidence calibrated on them (see ``UsageForecast``).
 public struct UsagePatterns: Sendable {
     public let settings: UsagePatternSettings
     public let dataPoints: Int
     /// The weeks of the learning period: how many times each bucket is observed.
     public let weeks: Int
+    /// The end of the learning period: uses before it were learned.
+    public let now: Timestamp
     /// Slot of the week → total per week of the period.
     let observations: [Int: [Double]]
     let calendar: Calendar
+    let forecast: UsageForecast
 
     public init(settings: UsagePatternSettings, uses: [(Timestamp, Amount)], now: Timestamp) {
         self.settings = settings
+        self.now = now
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "UTC")!
         self.calendar = calendar
@@ -92,42 +113,36 @@ public struct UsagePatterns: Sendable {
         }
         self.observations = observations
         self.dataPoints = points
+        self.forecast = UsageForecast(uses: uses, start: start, now: now)
     }
 
     static func slot(of time: Timestamp, calendar: Calendar, bucketMinutes: Int) -> Int? {
         TimeProfileSchedule.weekMinute(of: time, in: calendar).map { $0 / bucketMinutes }
     }
 
-    /// Mean and variance (across weeks) of one bucket.
-    func statistics(_ slot: Int) -> (mean: Double, variance: Double) {
-        guard let values = observations[slot] else { return (0, 0) }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
-        return (mean, variance)
+    /// The mean (across weeks) of one bucket.
+    func mean(_ slot: Int) -> Double {
+        guard let values = observations[slot] else { return 0 }
+        return values.reduce(0, +) / Double(values.count)
     }
 
-    /// The usage expected over the `hours` after `now`, or why not.
-    public func predict(hours: Int, from now: Timestamp, allowLowConfidence: Bool = false) throws(UsagePredictionRefusal)
+    /// The usage expected over the `hours` from `from` (`future_time` in the original; at or after
+    /// the learning period's end), or why not.
+    public func predict(hours: Int, from: Timestamp, allowLowConfidence: Bool = false) throws(UsagePredictionRefusal)
         -> UsagePrediction
     {
         guard dataPoints >= settings.minDataPoints else {
             throw .insufficientData(dataPoints: dataPoints, needed: settings.minDataPoints)
         }
-        var mean = 0.0
-        var variance = 0.0
-        let steps = max(1, hours * 60 / settings.timeBucketMinutes)
-        for step in 0..<steps {
-            let time = now.advanced(by: .seconds(step * settings.timeBucketMinutes * 60))
-            guard let slot = Self.slot(of: time, calendar: calendar, bucketMinutes: settings.timeBucketMinutes) else { continue }
-            let stats = statistics(slot)
-            mean += stats.mean
-            variance += stats.variance
+        guard let outcome = forecast.forecast(hours: hours, from: from) else {
+            throw .noPastWindow(hours: hours, learningPeriodDays: settings.learningPeriodDays)
         }
-        let cv = mean > 0 ? variance.squareRoot() / mean : (variance > 0 ? 1 : 0)
-        let confidence = max(0, 1 - cv) * min(1, Double(weeks) / 4)
         let prediction = UsagePrediction(
-            predictedBudget: Amount(approximately: mean),
-            confidence: Ratio(basisPoints: Int64((confidence * 10_000).rounded(.down))), dataPoints: dataPoints)
+            predictedBudget: Amount(approximately: outcome.predicted),
+            confidence: Ratio(basisPoints: Int64((outcome.confidence * 10_000).rounded(.down))), dataPoints: dataPoints,
+            low: Amount(approximately: outcome.predicted * (1 - UsageForecast.band)),
+            high: Amount(approximately: outcome.predicted * (1 + UsageForecast.band)), windows: outcome.windows,
+            regimeChange: outcome.regimeChange)
         if !allowLowConfidence, prediction.confidence < settings.predictionConfidence {
             throw .lowConfidence(prediction, threshold: settings.predictionConfidence)
         }
@@ -138,7 +153,7 @@ public struct UsagePatterns: Sendable {
     public func buckets() -> [(day: Int, startMinute: Int, mean: Amount)] {
         observations.keys.sorted().map { slot in
             let minuteOfWeek = slot * settings.timeBucketMinutes
-            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(approximately: statistics(slot).mean))
+            return (minuteOfWeek / 1440, minuteOfWeek % 1440, Amount(approximately: mean(slot)))
         }
     }
 }

@@ -48,9 +48,9 @@ struct PagingTests {
             }
             // Decisions: cost-benefit allocations applied through the ledger.
             _ = try await clientA.registerOperation(
-                OperationProfileBody(agentID: "p4-a", operationType: "x", averageCost: 1, averageBenefit: 2, benefitVariability: 0))
+                OperationProfileBody(agentID: "p4-a", operationType: "x", averageCost: 1, averageBenefit: 2))
             _ = try await clientA.registerOperation(
-                OperationProfileBody(agentID: "p4-b", operationType: "y", averageCost: 1, averageBenefit: 3, benefitVariability: 1))
+                OperationProfileBody(agentID: "p4-b", operationType: "y", averageCost: 1, averageBenefit: 3, benefitStddev: 1))
             for total in ["12", "14", "16"] {
                 _ = try await clientA.optimize(
                     OptimizeRequest(totalBudget: try Amount(parsing: total), minAllocationPercentage: "0.1", riskTolerance: "0", apply: true))

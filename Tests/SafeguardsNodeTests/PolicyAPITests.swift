@@ -304,9 +304,9 @@ struct CostBenefitAPITests {
         try await TestNode.with { client, _ in
             _ = try await Fixture.make(client, poolBudget: "2000", agents: [("steady", "100"), ("risky", "100")])
             _ = try await client.registerOperation(
-                OperationProfileBody(agentID: "steady", operationType: "summaries", averageCost: 1, averageBenefit: 2, benefitVariability: Amount(micros: 200_000)))
+                OperationProfileBody(agentID: "steady", operationType: "summaries", averageCost: 1, averageBenefit: 2, benefitVariability: "0.1"))
             _ = try await client.registerOperation(
-                OperationProfileBody(agentID: "risky", operationType: "research", averageCost: 1, averageBenefit: 3, benefitVariability: 4))
+                OperationProfileBody(agentID: "risky", operationType: "research", averageCost: 1, averageBenefit: 3, benefitStddev: 4))
             let cautious = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0"))
             let bold = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "1"))
             #expect(cautious.allocations["steady"]! > bold.allocations["steady"]!)
@@ -330,6 +330,47 @@ struct CostBenefitAPITests {
             #expect(effectiveness.agents["risky"] == nil)
         }
     }
+
+    @Test func theDocumentsVariabilityIsAFractionAndRiskToleranceMovesTheSplit() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, poolBudget: "2000", agents: [("agent_0", "100"), ("agent_1", "100")])
+            // The original's three operations, its variabilities as JSON numbers as it writes them.
+            let operations: [(String, String, String, String, String, Amount)] = [
+                ("agent_0", "data_processing", "5.0", "15.0", "0.2", 3), ("agent_0", "content_generation", "10.0", "25.0", "0.4", 10),
+                ("agent_1", "data_analysis", "20.0", "50.0", "0.3", 15),
+            ]
+            for (agent, type, cost, benefit, variability, deviation) in operations {
+                let json = #"{"agent_id":"\#(agent)","operation_type":"\#(type)","average_cost":"\#(cost)","average_benefit":"\#(benefit)","benefit_variability":\#(variability)}"#
+                let response = try await client.raw(.POST, "/v1/cost-benefit/operations", body: Array(json.utf8))
+                #expect(response.status == 201)
+                let stored = try APICoding.decoder().decode(OperationProfileBody.self, from: Data(response.body))
+                #expect(stored.benefitVariability?.text == variability)
+                #expect(stored.benefitStddev == deviation)
+            }
+            var shares: [Amount] = []
+            for tolerance in ["1", "0.5", "0.25", "0"] {
+                let result = try await client.optimize(
+                    OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: RatioText(tolerance)))
+                shares.append(result.allocations["agent_0"]!)
+                #expect(try result.allocations["agent_0"]!.adding(result.allocations["agent_1"]!) == 1000)
+                #expect(result.expectedBenefit != nil && result.benefitStddev != nil)
+            }
+            #expect(shares.first == 900)
+            #expect(shares == shares.sorted(by: >), "\(shares)")
+            #expect(shares.last! < 800, "\(shares)")
+
+            // Both forms at once is refused, and so is a fraction out of range; nothing is stored.
+            let both = #"{"agent_id":"agent_1","operation_type":"x","average_cost":"1","average_benefit":"2","benefit_variability":0.1,"benefit_stddev":"1"}"#
+            var (status, problem) = try await BadInputTests.send(client, .POST, "/v1/cost-benefit/operations", json: both)
+            #expect(status == 400)
+            #expect(problem?.detail.contains("not both") == true)
+            let huge = #"{"agent_id":"agent_1","operation_type":"x","average_cost":"1","average_benefit":"2","benefit_variability":"11"}"#
+            (status, problem) = try await BadInputTests.send(client, .POST, "/v1/cost-benefit/operations", json: huge)
+            #expect(status == 400)
+            let after = try await client.optimize(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0"))
+            #expect(after.allocations["agent_0"] == shares.last)
+        }
+    }
 }
 
 @Suite("Usage patterns through the API", .timeLimit(.minutes(2)))
@@ -349,10 +390,41 @@ struct UsagePatternAPITests {
             #expect(response.status == 200)
             let prediction = try APICoding.decoder().decode(PredictionBody.self, from: Data(response.body))
             #expect(prediction.dataPoints == 5)
+            // `from` starts the window later; it must be RFC 3339 and at most 31 days ahead.
+            let tomorrow = Timestamp.now().advanced(by: .seconds(86_400))
+            let later = try await client.prediction(
+                agent: "a1", hours: 24, from: tomorrow, settings: ["min_data_points": "5", "prediction_confidence": "0"])
+            #expect(later.from == ISO8601.format(tomorrow))
+            #expect(later.low != nil && later.high != nil && later.windows != nil)
+            for from in ["tomorrow", ISO8601.format(Timestamp.now().advanced(by: .seconds(40 * 86_400)))] {
+                let (status, problem) = try await BadInputTests.send(
+                    client, .GET, "/v1/agents/a1/prediction?hours=24&min_data_points=5&from=\(from)")
+                #expect(status == 400)
+                #expect(problem?.detail.contains("from") == true)
+            }
             let patterns = try await client.patterns(agent: "a1")
             #expect(patterns.dataPoints == 5)
             #expect(patterns.buckets.count >= 1)
             #expect(patterns.buckets.reduce(Amount.zero) { (try? $0.adding($1.mean)) ?? $0 } > .zero)
+        }
+    }
+}
+
+@Suite("Reinforcement-learning state features through the API", .timeLimit(.minutes(2)))
+struct StateFeaturesAPITests {
+    @Test func knownFeaturesAreKeptAndAnUnknownOneIsRefusedWithTheKnownNames() async throws {
+        try await TestNode.with { client, _ in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100")])
+            let body = ReinforcementLearningBody(trainingEpisodes: 10, stateFeatures: ["time_of_day", "recent_usage"])
+            let policies = try await client.setReinforcementLearning(pool: fixture.pool.id, body)
+            #expect(policies.reinforcementLearning?.stateFeatures == ["time_of_day", "recent_usage"])
+            let json = #"{"learning_rate":0.01,"discount_factor":0.9,"exploration_rate":0.1,"max_budget_change_percentage":0.3,"training_episodes":10,"update_interval_seconds":3600,"state_features":["time_of_day","moon_phase"]}"#
+            let (status, problem) = try await BadInputTests.send(
+                client, .PUT, "/v1/pools/\(fixture.pool.id)/policies/reinforcement_learning", json: json)
+            #expect(status == 400)
+            #expect(problem?.detail.contains("moon_phase") == true)
+            #expect(problem?.detail.contains("remaining_budget_percentage") == true)
+            #expect(try await client.policies(pool: fixture.pool.id).reinforcementLearning?.stateFeatures == ["time_of_day", "recent_usage"])
         }
     }
 }

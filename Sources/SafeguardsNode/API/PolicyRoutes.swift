@@ -92,16 +92,17 @@ struct PolicyRoutes: Sendable {
             guard !body.operationType.isEmpty, body.operationType.count <= 64 else {
                 throw SafeguardsError.invalidRequest("operation_type must be 1-64 characters")
             }
-            guard body.averageCost.isPositive else { throw SafeguardsError.invalidAmount("average_cost must be positive") }
-            guard !body.averageBenefit.isNegative, !body.benefitVariability.isNegative else {
-                throw SafeguardsError.invalidAmount("average_benefit and benefit_variability must be 0 or more")
-            }
+            let profile = try Self.operationProfile(body)
+            // The store keeps the absolute standard deviation, whichever form was given.
             try store {
                 try operations.store.saveOperation(
                     agent: agent, type: body.operationType, averageCost: body.averageCost, averageBenefit: body.averageBenefit,
-                    variability: body.benefitVariability)
+                    variability: profile.benefitStandardDeviation)
             }
-            return JSONBody.response(body, status: .created)
+            var stored = body
+            stored.benefitVariability = profile.benefitVariability.map { RatioText($0.description) }
+            stored.benefitStddev = profile.benefitStandardDeviation
+            return JSONBody.response(stored, status: .created)
         }
         v1.post("cost-benefit/optimize") { request, _ in
             let body = try await JSONBody.decode(OptimizeRequest.self, from: request, limit: maxBodyBytes)
@@ -144,14 +145,19 @@ struct PolicyRoutes: Sendable {
             let (agent, _, patterns) = try await learn(request, context)
             let hours = request.uri.queryParameters["hours"].flatMap { Int(String($0)) } ?? 24
             guard (1...24 * 31).contains(hours) else { throw SafeguardsError.invalidRequest("hours must be 1-744") }
+            let from = try Self.predictionStart(request.uri.queryParameters["from"], now: patterns.now)
             let prediction: UsagePrediction
             do throws(UsagePredictionRefusal) {
-                prediction = try patterns.predict(hours: hours, from: .now())
+                prediction = try patterns.predict(hours: hours, from: from)
             } catch {
                 switch error {
                 case .insufficientData(let points, let needed):
                     throw SafeguardsError(
                         .insufficientData, "agent \(agent) has \(points) uses in the learning period; \(needed) are needed")
+                case .noPastWindow(let hours, let days):
+                    throw SafeguardsError(
+                        .insufficientData,
+                        "no whole past \(hours) h window of the same weekly phase lies in the \(days)-day learning period of agent \(agent)")
                 case .lowConfidence(let prediction, let threshold):
                     throw SafeguardsError(
                         .insufficientData,
@@ -161,7 +167,9 @@ struct PolicyRoutes: Sendable {
             return JSONBody.response(
                 PredictionBody(
                     agentID: agent.rawValue, hours: hours, predictedBudget: prediction.predictedBudget,
-                    confidence: prediction.confidence.description, dataPoints: prediction.dataPoints))
+                    confidence: prediction.confidence.description, dataPoints: prediction.dataPoints, from: from.description,
+                    low: prediction.low, high: prediction.high, windows: prediction.windows,
+                    regimeChange: prediction.regimeChange))
         }
         v1.get("optimizer/policy") { request, _ in
             var pool: PoolID?
@@ -217,6 +225,47 @@ struct PolicyRoutes: Sendable {
         return (agent, settings, UsagePatterns(settings: settings, uses: uses, now: now))
     }
 
+    /// The profile a registration describes: `benefit_variability` (a fraction of the average
+    /// benefit, 0 to 10) or `benefit_stddev` (absolute), not both.
+    static func operationProfile(_ body: OperationProfileBody) throws(SafeguardsError) -> OperationProfile {
+        guard body.averageCost.isPositive else { throw SafeguardsError.invalidAmount("average_cost must be positive") }
+        guard !body.averageBenefit.isNegative else { throw SafeguardsError.invalidAmount("average_benefit must be 0 or more") }
+        switch (body.benefitVariability, body.benefitStddev) {
+        case (.some, .some):
+            throw SafeguardsError.invalidRequest(
+                "give benefit_variability (a fraction of average_benefit, 0.2 for 20%) or benefit_stddev (absolute), not both")
+        case (.some(let text), nil):
+            let variability: Ratio
+            do { variability = try Ratio(parsing: text.text) } catch {
+                throw SafeguardsError.invalidRequest("benefit_variability: \(error.message)")
+            }
+            guard variability.basisPoints <= 100_000 else {
+                throw SafeguardsError.invalidRequest("benefit_variability is a fraction of average_benefit and must be 0 to 10")
+            }
+            return OperationProfile(
+                operationType: body.operationType, averageCost: body.averageCost, averageBenefit: body.averageBenefit,
+                benefitVariability: variability)
+        case (nil, let deviation):
+            guard !(deviation ?? .zero).isNegative else { throw SafeguardsError.invalidAmount("benefit_stddev must be 0 or more") }
+            return OperationProfile(
+                operationType: body.operationType, averageCost: body.averageCost, averageBenefit: body.averageBenefit,
+                benefitStandardDeviation: deviation ?? .zero)
+        }
+    }
+
+    /// The start of a predicted window: `from` (RFC 3339, the original's `future_time`), from an
+    /// hour before `now` (clocks differ) to 31 days after it; `now` when absent.
+    static func predictionStart(_ text: Substring?, now: Timestamp) throws(SafeguardsError) -> Timestamp {
+        guard let text else { return now }
+        guard let from = ISO8601.parse(String(text)) else {
+            throw .invalidRequest("from '\(text.prefix(64))' is not an RFC 3339 time such as 2026-12-02T18:30:00Z")
+        }
+        guard from >= now.advanced(by: .seconds(-3600)), from <= now.advanced(by: .seconds(31 * 86_400)) else {
+            throw .invalidRequest("from must be between now and 31 days ahead (\(now) .. \(now.advanced(by: .seconds(31 * 86_400))))")
+        }
+        return from
+    }
+
     private func store(_ body: () throws -> Void) throws {
         do { try body() } catch { throw SafeguardsError(.unavailable, "storage failed: \(error)") }
     }
@@ -227,9 +276,9 @@ struct PolicyRoutes: Sendable {
         do { rows = try operations.store.operations() } catch {
             throw SafeguardsError(.unavailable, "cannot read the operation profiles: \(error)")
         }
-        for (agent, type, cost, benefit, variability) in rows {
+        for (agent, type, cost, benefit, deviation) in rows {
             profiles[agent, default: []].append(
-                OperationProfile(operationType: type, averageCost: cost, averageBenefit: benefit, benefitVariability: variability))
+                OperationProfile(operationType: type, averageCost: cost, averageBenefit: benefit, benefitStandardDeviation: deviation))
         }
         return profiles
     }
@@ -267,9 +316,11 @@ struct PolicyRoutes: Sendable {
                     .decided(.setAgentBudget(agent, budget: amount, reason: reason, transferID: transfer), decision))
             }
         }
+        let outlook = allocator.outlook(allocation)
         return OptimizeResult(
             allocations: Dictionary(uniqueKeysWithValues: allocation.map { ($0.key.rawValue, $0.value) }),
-            objective: String(format: "%.6f", objective), applied: body.apply == true)
+            objective: String(format: "%.6f", objective), applied: body.apply == true,
+            expectedBenefit: Amount(approximately: outlook.expected), benefitStddev: Amount(approximately: outlook.deviation))
     }
 
     /// Spent (posted spends and settled reservations) and reported benefit per agent over the last days.

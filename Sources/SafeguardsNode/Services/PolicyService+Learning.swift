@@ -35,13 +35,14 @@ extension PolicyService {
             }
             func number(_ text: RatioText) throws -> Double { Double(try Ratio(parsing: text.text).basisPoints) / 10_000 }
             let reward = body.reward ?? RewardWeightsBody()
-            let configuration = BudgetOptimizer.Configuration(
+            var configuration = BudgetOptimizer.Configuration(
                 learningRate: try number(body.learningRate), discountFactor: try number(body.discountFactor),
                 explorationRate: try number(body.explorationRate),
                 maxBudgetChange: try Ratio(parsing: body.maxBudgetChangePercentage.text), trainingEpisodes: body.trainingEpisodes,
                 reward: RewardWeights(
                     utilization: try number(reward.utilization), exhaustionPenalty: try number(reward.exhaustionPenalty),
                     completedTasks: try number(reward.completedTasks), stabilityPenalty: try number(reward.stabilityPenalty)))
+            if let names = body.stateFeatures { configuration.features = try BudgetOptimizer.StateFeature.parse(names) }
             var settings = AllowanceOptimizer.Settings(optimizer: configuration, updateInterval: .seconds(body.updateIntervalSeconds))
             if let value = body.learningPeriodDays { settings.learningPeriodDays = value }
             if let value = body.minDataPoints { settings.minDataPoints = value }
@@ -83,7 +84,7 @@ extension PolicyService {
                 let adjustment = AgentAdjustment(agent: agent.id, proposal: policy.propose(agent: agent, prediction: prediction))
                 await applyAgent(pool, adjustment, policy: "usage_prediction", bounded: true)
             } catch {
-                let kind = if case .insufficientData = error { "insufficient_data" } else { "low_confidence" }
+                let kind = if case .lowConfidence = error { "low_confidence" } else { "insufficient_data" }
                 logDecline(pool, agent, policy: "usage_prediction", kind: kind, reason: PredictiveBudgeting.describe(error))
             }
         }

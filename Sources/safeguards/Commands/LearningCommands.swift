@@ -46,11 +46,18 @@ struct UsageCommand: AsyncParsableCommand {
         @OptionGroup var api: APIOptions
         @Option(help: "The agent.") var agent: String
         @Option(help: "Hours ahead (1-744).") var hours: Int = 24
+        @Option(help: "The window's start, RFC 3339 (default: now; at most 31 days ahead).") var from: String?
         @OptionGroup var learner: LearnerOptions
 
         func run() async throws {
+            let start = try from.map { text in
+                guard let time = ISO8601.parse(text) else {
+                    throw ValidationError("--from '\(text)' is not an RFC 3339 time such as 2026-12-02T18:30:00Z")
+                }
+                return time
+            }
             let body = try await api.withClient { client in
-                try await client.prediction(agent: agent, hours: hours, settings: learner.query)
+                try await client.prediction(agent: agent, hours: hours, from: start, settings: learner.query)
             }
             try api.output(body) { LearningTables.prediction(body) }
         }
@@ -112,10 +119,15 @@ enum LearningTables {
         let confidence = Double(body.confidence) ?? 0
         let bar = String(repeating: "█", count: Int((confidence * 20).rounded()))
             + String(repeating: "░", count: 20 - Int((confidence * 20).rounded()))
-        return TextTable.details([
-            ("agent", body.agentID), ("next", "\(body.hours) h"), ("predicted budget", body.predictedBudget.display),
-            ("confidence", "\(body.confidence) \(bar)"), ("data points", String(body.dataPoints)),
-        ]).render()
+        var pairs = [("agent", body.agentID), ("next", "\(body.hours) h" + (body.from.map { " from \($0)" } ?? ""))]
+        pairs.append(("predicted budget", body.predictedBudget.display))
+        if let low = body.low, let high = body.high { pairs.append(("range", "\(low.display) .. \(high.display)")) }
+        pairs.append(("confidence", "\(body.confidence) \(bar)" + (body.low != nil ? " (of falling in the range)" : "")))
+        if let windows = body.windows {
+            pairs.append(("past windows", String(windows) + (body.regimeChange == true ? " (since usage changed)" : "")))
+        }
+        pairs.append(("data points", String(body.dataPoints)))
+        return TextTable.details(pairs).render()
     }
 
     static func optimizer(_ body: OptimizerPolicyBody) -> String {

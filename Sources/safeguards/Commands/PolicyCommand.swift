@@ -316,14 +316,17 @@ struct CostBenefitCommand: AsyncParsableCommand {
         @Option(help: "The kind of operation.") var type: String
         @Option(parsing: .unconditional, help: "Average cost per operation.") var cost: String
         @Option(parsing: .unconditional, help: "Average benefit per operation.") var benefit: String
-        @Option(parsing: .unconditional, help: "Standard deviation of the benefit.") var variability: String = "0"
+        @Option(help: "Variability of the benefit as a fraction of it (0.2 for 20%).") var variability: String?
+        @Option(parsing: .unconditional, help: "Standard deviation of the benefit, absolute (instead of --variability).")
+        var stddev: String?
 
         func run() async throws {
             let body = OperationProfileBody(
                 agentID: agent, operationType: type,
                 averageCost: try ValueParsing.amount(cost, option: "--cost", rule: .positive),
                 averageBenefit: try ValueParsing.amount(benefit, option: "--benefit", rule: .notNegative),
-                benefitVariability: try ValueParsing.amount(variability, option: "--variability", rule: .notNegative))
+                benefitVariability: variability.map { RatioText($0) },
+                benefitStddev: try stddev.map { try ValueParsing.amount($0, option: "--stddev", rule: .notNegative) })
             let stored = try await api.withClient { client in try await client.registerOperation(body) }
             try api.output(stored) { "registered \(stored.operationType) for \(stored.agentID)" }
         }

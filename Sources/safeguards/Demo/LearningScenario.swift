@@ -93,9 +93,9 @@ struct LearningScenario {
     func allocateByBenefit() async throws {
         report.step("Cost-benefit: split 3000 by risk-adjusted benefit; a lower risk tolerance favours the steady agent")
         _ = try await client.registerOperation(
-            OperationProfileBody(agentID: "analyst", operationType: "reports", averageCost: 1, averageBenefit: 2, benefitVariability: Amount(micros: 200_000)))
+            OperationProfileBody(agentID: "analyst", operationType: "reports", averageCost: 1, averageBenefit: 2, benefitVariability: "0.1"))
         _ = try await client.registerOperation(
-            OperationProfileBody(agentID: "explorer", operationType: "research", averageCost: 1, averageBenefit: 3, benefitVariability: 4))
+            OperationProfileBody(agentID: "explorer", operationType: "research", averageCost: 1, averageBenefit: 3, benefitStddev: 4))
         var table = TextTable([.left("RISK TOLERANCE"), .right("ANALYST"), .right("EXPLORER"), .right("OBJECTIVE")])
         var analystShares: [Amount] = []
         for tolerance in ["0", "0.5", "1"] {

@@ -59,7 +59,7 @@ enum WireFormatFixtures {
     static let learning = ReinforcementLearningBody(
         learningRate: "0.01", discountFactor: "0.9", explorationRate: "0.1", maxBudgetChangePercentage: "0.3",
         trainingEpisodes: 1000, updateIntervalSeconds: 3600, learningPeriodDays: 7, minDataPoints: 20,
-        seed: .max, timeZone: "UTC", reward: RewardWeightsBody())
+        seed: .max, timeZone: "UTC", reward: RewardWeightsBody(), stateFeatures: ["time_of_day", "recent_usage"])
     static let decision = DecisionBody(
         policy: "adaptive_sizing", poolID: "pool_1", agentID: nil, oldValue: 100, newValue: 120,
         reason: "utilization above target", inputs: ["utilization": "0.9", "Target": "0.7"], transferID: "bud_1",
@@ -159,15 +159,20 @@ enum WireFormatFixtures {
             reservationID: "rres_1", agentID: "coder", amounts: amounts, states: ["gpu": "pending", "API": "posted"]))
         try check(ResourceSettleRequest(used: amounts))
         try check(OperationProfileBody(
-            agentID: "coder", operationType: "search", averageCost: 2, averageBenefit: 5, benefitVariability: 1))
+            agentID: "coder", operationType: "search", averageCost: 2, averageBenefit: 5, benefitVariability: "0.2", benefitStddev: 1))
         try check(OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.05", riskTolerance: "0.5", apply: true))
         try check(OptimizeResult(allocations: ["coder": 600, "Writer": 400], objective: "12.5", applied: false))
+        try check(OptimizeResult(
+            allocations: ["coder": 600], objective: "12.5", applied: true, expectedBenefit: 1500, benefitStddev: Amount(micros: 12_345)))
         try check(BenefitReport(agentID: "coder", benefit: 7))
         try check(EffectivenessBody(
             lookbackDays: 7, metric: "roi",
             agents: ["coder": .init(spent: 10, benefit: 15, roi: "0.5"), "Idle": .init(spent: 0, benefit: 0, roi: nil)]))
         // Learning.
         try check(PredictionBody(agentID: "coder", hours: 24, predictedBudget: 12, confidence: "0.8", dataPoints: 40))
+        try check(PredictionBody(
+            agentID: "coder", hours: 168, predictedBudget: 12, confidence: "0.5", dataPoints: 40, from: time,
+            low: Amount(micros: 9_600_000), high: Amount(micros: 14_400_000), windows: 1, regimeChange: true))
         try check(PatternsBody(
             agentID: "coder", timeBucketMinutes: 60, learningPeriodDays: 14, weeks: 2, dataPoints: 40,
             buckets: [.init(day: 0, start: "09:00", mean: 3)]))
