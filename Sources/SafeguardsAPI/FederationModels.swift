@@ -340,7 +340,7 @@ public struct SyncPeerBody: Codable, Sendable, Equatable {
     public var effectiveTrust: String
     /// The last exchange with this peer that succeeded.
     public var lastSync: String?
-    /// The (generation.version) of the peer's record held here.
+    /// `g<generation>/v<version>` of the peer's record held here (`g1764755200123/v42`).
     public var lastSeenVersion: String?
     /// How many versions of our record the peer has not seen, as of its last digest.
     public var versionsBehind: Int

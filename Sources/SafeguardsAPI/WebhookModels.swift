@@ -45,14 +45,23 @@ public struct WebhookBody: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET /v1/webhooks`: one page, in id order.
-public struct WebhookListBody: Codable, Sendable, Equatable {
+/// `GET /v1/webhooks`: one page, in id order; `next` is written even on the last page (`null`).
+public struct WebhookListBody: PagedList, Equatable {
     public var webhooks: [WebhookBody]
     public var next: String?
 
     public init(webhooks: [WebhookBody], next: String?) {
         self.webhooks = webhooks
         self.next = next
+    }
+
+    public var items: [WebhookBody] {
+        get { webhooks }
+        set { webhooks = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(webhooks, as: "webhooks", next: next, to: encoder)
     }
 }
 
@@ -100,13 +109,22 @@ public struct WebhookDeliveryBody: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET /v1/webhooks/deliveries`: one page, newest first.
-public struct WebhookDeliveryListBody: Codable, Sendable, Equatable {
+/// `GET /v1/webhooks/deliveries`: one page, newest first; `next` is written even on the last page (`null`).
+public struct WebhookDeliveryListBody: PagedList, Equatable {
     public var deliveries: [WebhookDeliveryBody]
     public var next: String?
 
     public init(deliveries: [WebhookDeliveryBody], next: String?) {
         self.deliveries = deliveries
         self.next = next
+    }
+
+    public var items: [WebhookDeliveryBody] {
+        get { deliveries }
+        set { deliveries = newValue }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try PageCoding.encode(deliveries, as: "deliveries", next: next, to: encoder)
     }
 }

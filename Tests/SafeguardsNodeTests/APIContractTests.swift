@@ -130,6 +130,30 @@ struct APIContractTests {
         }
     }
 
+    @Test func anIdempotencyKeyHasUpTo128Characters() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, poolBudget: "500", agents: [("a1", "100")])
+            let longest = String(repeating: "k", count: 128)
+            let spend = try await client.spend(agent: "a1", SpendRequest(amount: 2, idempotencyKey: longest))
+            #expect(spend.id == "spd:\(longest)")
+            // The transfer id made from the key reads back, and a retry is a replay.
+            #expect(try await client.transfer(spend.id).postedAmount == 2)
+            let body = Array(#"{"amount": "2", "idempotency_key": "\#(longest)"}"#.utf8)
+            let replay = try await client.raw(.POST, "/v1/agents/a1/spend", body: body)
+            #expect(replay.status == 201 && replay.header("Idempotent-Replayed") == "true")
+            let reservation = try await client.reserve(agent: "a1", ReserveRequest(amount: 1, idempotencyKey: longest))
+            #expect(try await client.reservation(reservation.reservationID).state == "pending")
+
+            let tooLong = longest + "k"
+            let refused = await #expect(throws: APIClientError.self) {
+                _ = try await client.spend(agent: "a1", SpendRequest(amount: 2, idempotencyKey: tooLong))
+            }
+            #expect(refused?.code == "invalid_request")
+            #expect(refused?.description.contains("1-128") == true)
+            #expect(try await client.agent("a1").budget.spent == 2)
+        }
+    }
+
     @Test func budgetUpdateIsATransferOfTheDifferenceWithTheReason() async throws {
         try await TestNode.with { client, _ in
             let fixture = try await Fixture.make(client, poolBudget: "500", agents: [("a1", "100")])

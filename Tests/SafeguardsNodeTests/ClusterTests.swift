@@ -224,6 +224,8 @@ struct GossipClusterTests {
         try #require(converged, "balances did not converge through gossip")
         let status = try await clients["system_a"]!.syncStatus()
         #expect(status.peers.allSatisfy { $0.lastSync != nil && $0.lastSeenVersion != nil })
+        // Generation and version, written so that they do not read as one decimal number.
+        #expect(status.peers.allSatisfy { $0.lastSeenVersion?.wholeMatch(of: /g[0-9]+\/v[0-9]+/) != nil })
         // A change travels too.
         _ = try await clients["system_b"]!.createPool(CreatePoolRequest(name: "second", initialBudget: 7, priority: 1))
         #expect(try await eventually {

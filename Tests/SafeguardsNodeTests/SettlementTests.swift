@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOHTTP1
 import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsFederation
@@ -103,11 +104,21 @@ struct SettlementTests {
     @Test func aRepeatedIdempotencyKeyCreditsOnce() async throws {
         try await SettlementPair.with { clientA, clientB, _ in
             _ = try await SettlementPair.federatedPool(clientA)
-            let request = RemoteBudgetRequest(agentID: "x", remoteSystemID: "system_b", amount: 50, idempotencyKey: "once")
-            let first = try await clientA.requestRemoteBudget(request)
-            let second = try await clientA.requestRemoteBudget(request)
+            // A key of the longest length: its transaction id `tx:KEY` is longer than a caller's id,
+            // and the giver reads it back.
+            let key = String(repeating: "k", count: 128)
+            let request = RemoteBudgetRequest(agentID: "x", remoteSystemID: "system_b", amount: 50, idempotencyKey: key)
+            let bytes = Array(try APICoding.encode(request))
+            let firstAnswer = try await clientA.raw(.POST, "/v1/federation/requests", body: bytes)
+            let secondAnswer = try await clientA.raw(.POST, "/v1/federation/requests", body: bytes)
+            #expect(firstAnswer.status == 200 && firstAnswer.header("Idempotent-Replayed") == nil)
+            #expect(secondAnswer.status == 200 && secondAnswer.header("Idempotent-Replayed") == "true")
+            let first = try APICoding.decode(FederationTransactionBody.self, from: Data(firstAnswer.body))
+            let second = try APICoding.decode(FederationTransactionBody.self, from: Data(secondAnswer.body))
             #expect(first.transactionID == second.transactionID)
+            #expect(first.transactionID == "tx:\(key)")
             #expect(second.status == "accepted")
+            #expect(try await clientB.federationTransaction(first.transactionID).status == "accepted")
             #expect(try await clientA.agent("x").budget.total == 150)
             #expect(try await clientB.accountBalances().balance("given:system_a") == 50)
             // The same key for another amount is a conflict and moves nothing.

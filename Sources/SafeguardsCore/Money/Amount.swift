@@ -160,6 +160,10 @@ extension Amount {
 
 extension Amount: CustomStringConvertible, LosslessStringConvertible {
     /// The decimal form with all six places, e.g. `"12.500000"` or `"-0.000400"`.
+    ///
+    /// The one way an amount is written, for programs and people alike: JSON bodies, problem
+    /// messages, CLI tables, the status page and logs all show `"\(amount)"`, so a number read in
+    /// one place is found as it is in any other. ``AmountTotal`` writes its sums the same way.
     public var description: String { Amount.decimalText(micros: Int128(micros)) }
 
     /// `micros` micro-units as a decimal with all six places; shared with ``AmountTotal``.

@@ -17,7 +17,9 @@ public struct RecordVersion: Codable, Sendable, Hashable, Comparable, CustomStri
         (lhs.generation, lhs.version) < (rhs.generation, rhs.version)
     }
 
-    public var description: String { "\(generation).\(version)" }
+    /// `g<generation>/v<version>` (`g1764755200123/v42`): two counters, written so that nobody
+    /// reads them as one decimal number.
+    public var description: String { "g\(generation)/v\(version)" }
 }
 
 /// A compact fingerprint of the settled transactions between two nodes, the same on both sides

@@ -37,17 +37,18 @@ struct FederationRoutes: Sendable {
             if let closedAt = operations.writer.view({ $0.agents[agent]?.closedAt }) {
                 throw SafeguardsError(.closed, "agent \(agent) was closed at \(closedAt)")
             }
-            let transaction = try await service().requestBudget(
-                agent: agent, from: peer, amount: body.amount, metadata: body.metadata ?? [:], key: key)
-            return JSONBody.response(transaction, status: transaction.status == "pending" ? .accepted : .ok)
+            let started = try await service().start(
+                .transfer, agent: agent, peer: peer, amount: body.amount, metadata: body.metadata ?? [:], key: key)
+            return Self.response(started)
         }
         v1.post("federation/returns") { request, _ in
             let body = try await JSONBody.decode(RemoteReturnRequest.self, from: request, limit: maxBodyBytes)
             let agent = try BudgetOperations.identifier(AgentID.self, body.agentID, field: "agent_id")
             let peer = try PeerRoutes.systemID(body.remoteSystemID, field: "remote_system_id")
             let key = try BudgetOperations.key(body.idempotencyKey)
-            let transaction = try await service().returnBudget(agent: agent, to: peer, amount: body.amount, key: key)
-            return JSONBody.response(transaction, status: transaction.status == "pending" ? .accepted : .ok)
+            let started = try await service().start(
+                .return, agent: agent, peer: peer, amount: body.amount, metadata: [:], key: key)
+            return Self.response(started)
         }
         v1.get("federation/transactions") { request, _ in
             let peer = try request.uri.queryParameters["peer"].map { text throws(SafeguardsError) in
@@ -75,6 +76,15 @@ struct FederationRoutes: Sendable {
         v1.post("federation/verify") { _, _ in
             JSONBody.response(try EvidenceCheck.run(store: operations.store))
         }
+    }
+
+    /// 202 while the giver has not answered, else 200; a replay of an earlier request (same
+    /// idempotency key) says so in `Idempotent-Replayed`, as every other replay does.
+    private static func response(_ started: (body: FederationTransactionBody, replayed: Bool)) -> Response {
+        let status: HTTPResponse.Status = started.body.status == "pending" ? .accepted : .ok
+        var headers = JSONBody.jsonHeaders
+        if started.replayed { headers[.idempotentReplayed] = "true" }
+        return JSONBody.response(started.body, status: status, headers: headers)
     }
 
     private func service() throws(SafeguardsError) -> SettlementService {

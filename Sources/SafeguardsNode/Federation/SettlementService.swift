@@ -142,20 +142,22 @@ public actor SettlementService: Service {
     public func requestBudget(
         agent: AgentID, from peer: SystemID, amount: Amount, metadata: [String: String], key: IdempotencyKey?
     ) async throws(SafeguardsError) -> FederationTransactionBody {
-        try await start(.transfer, agent: agent, peer: peer, amount: amount, metadata: metadata, key: key)
+        try await start(.transfer, agent: agent, peer: peer, amount: amount, metadata: metadata, key: key).body
     }
 
     /// Gives `amount` of `agent`'s budget back to `peer`, which it came from.
     public func returnBudget(agent: AgentID, to peer: SystemID, amount: Amount, key: IdempotencyKey?)
         async throws(SafeguardsError) -> FederationTransactionBody
     {
-        try await start(.return, agent: agent, peer: peer, amount: amount, metadata: [:], key: key)
+        try await start(.return, agent: agent, peer: peer, amount: amount, metadata: [:], key: key).body
     }
 
-    private func start(
+    /// Starts a request or a return, and says whether it was a replay: an earlier call with the
+    /// same idempotency key already wrote this transaction, so nothing new was written.
+    func start(
         _ kind: SettlementKind, agent: AgentID, peer: SystemID, amount: Amount, metadata: [String: String],
         key: IdempotencyKey?
-    ) async throws(SafeguardsError) -> FederationTransactionBody {
+    ) async throws(SafeguardsError) -> (body: FederationTransactionBody, replayed: Bool) {
         guard amount.isPositive else { throw .invalidAmount("amount \(amount) must be greater than zero") }
         _ = try await federation.registry.registered(peer)
         try requireAgent(agent)
@@ -178,7 +180,9 @@ public actor SettlementService: Service {
         if case .failed(let failure) = await complete(stepped, evidence: nil) { throw failure }
         await awaitOutcome(id, within: settings.answerWait)
         guard let body = transaction(id) else { throw .notFound("transaction \(id) does not exist") }
-        return body
+        // A first call writes the transaction's record; a replay of a known id writes nothing.
+        let replayed = !stepped.directives.contains { if case .persist = $0 { true } else { false } }
+        return (body, replayed)
     }
 
     /// Checks that `agent` exists, in the committed state (without waiting for the writer).

@@ -232,10 +232,10 @@ public struct BudgetOperations: Sendable {
         return TransferID(unchecked: "\(prefix)_\(randomHex())")
     }
 
-    /// Keys are at most 120 characters, so the transfer id made from one (`rsv:KEY`) stays a valid id.
+    /// A key is 1-128 characters like any identifier; the transfer id made from one (`rsv:KEY`)
+    /// stays valid, as ``TransferID`` allows room for the prefixes.
     static func key(_ text: String?) throws(SafeguardsError) -> IdempotencyKey? {
         guard let text else { return nil }
-        guard text.utf8.count <= 120 else { throw .invalidRequest("idempotency_key must be at most 120 characters") }
         do { return try IdempotencyKey(text) } catch { throw .invalidRequest(error.description) }
     }
 

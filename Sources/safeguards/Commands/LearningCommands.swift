@@ -99,7 +99,7 @@ enum LearningTables {
         var profile: [(String, Int64)] = []
         for start in cells.keys.sorted() {
             let row = cells[start] ?? [:]
-            table.append([start] + (0..<7).map { row[$0]?.display ?? "-" })
+            table.append([start] + (0..<7).map { row[$0]?.description ?? "-" })
             profile.append((start, Int64(clamping: Amount.exactSum(row.values) / 7)))
         }
         return header + "\n" + table.render() + "\n\ndaily profile (mean over the week)\n" + chart(profile)
@@ -111,7 +111,7 @@ enum LearningTables {
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { label, value in
             let bar = String(repeating: "█", count: Int((Double(value) / Double(largest) * 40).rounded()))
-            return label.padding(toLength: width, withPad: " ", startingAt: 0) + " " + bar + " " + Amount(micros: value).display
+            return label.padding(toLength: width, withPad: " ", startingAt: 0) + " " + bar + " " + Amount(micros: value).description
         }.joined(separator: "\n")
     }
 
@@ -120,8 +120,8 @@ enum LearningTables {
         let bar = String(repeating: "█", count: Int((confidence * 20).rounded()))
             + String(repeating: "░", count: 20 - Int((confidence * 20).rounded()))
         var pairs = [("agent", body.agentID), ("next", "\(body.hours) h" + (body.from.map { " from \($0)" } ?? ""))]
-        pairs.append(("predicted budget", body.predictedBudget.display))
-        if let low = body.low, let high = body.high { pairs.append(("range", "\(low.display) .. \(high.display)")) }
+        pairs.append(("predicted budget", body.predictedBudget.description))
+        if let low = body.low, let high = body.high { pairs.append(("range", "\(low.description) .. \(high.description)")) }
         pairs.append(("confidence", "\(body.confidence) \(bar)" + (body.low != nil ? " (of falling in the range)" : "")))
         if let windows = body.windows {
             pairs.append(("past windows", String(windows) + (body.regimeChange == true ? " (since usage changed)" : "")))
@@ -139,7 +139,7 @@ enum LearningTables {
             var agents = TextTable([.left("AGENT"), .left("PRIORITY"), .right("BASELINE"), .right("ALLOWANCE"), .right("STEPS")])
             for agent in pool.agents {
                 agents.append([
-                    agent.agentID, agent.priority, agent.baseline.display, agent.allowance?.display ?? "-", String(agent.stepsLearned),
+                    agent.agentID, agent.priority, agent.baseline.description, agent.allowance?.description ?? "-", String(agent.stepsLearned),
                 ])
             }
             let actions = pool.states.first.map { Array($0.values.keys).sorted { percent($0) < percent($1) } } ?? []

@@ -129,7 +129,8 @@ struct PolicyCommand: AsyncParsableCommand {
                     table.append([
                         decision.at, decision.policy,
                         decision.agentID.map { "agent \($0)" } ?? "pool \(decision.poolID ?? "?")",
-                        decision.oldValue.display, decision.newValue.display, decision.actor ?? "-", decision.reason,
+                        decision.oldValue.description, decision.newValue.description, decision.actor ?? "-",
+                        decision.reason,
                     ])
                 }
                 return table.isEmpty ? "no decisions" : table.render()
@@ -157,7 +158,7 @@ struct RateLimitCommand: AsyncParsableCommand {
             timeWindowSeconds: Int(duration.components.seconds))
         let answer = try await api.withClient { client in try await client.setRateLimit(agent: agent, body) }
         try api.output(answer) {
-            "agent \(agent) may spend \(answer.maxBudget.display) per \(answer.timeWindowSeconds) s"
+            "agent \(agent) may spend \(answer.maxBudget) per \(answer.timeWindowSeconds) s"
         }
     }
 }
@@ -256,14 +257,14 @@ enum PolicyTables {
             pairs.append(
                 (
                     "adaptive sizing",
-                    "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget.display)..\(sizing.maxPoolBudget.display), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), dead band \(sizing.deadBand?.text ?? "0.05"), min \(sizing.minAgentsForAdjustment) agents"
+                    "every \(sizing.adjustmentIntervalSeconds) s, \(sizing.minPoolBudget)..\(sizing.maxPoolBudget), target \(sizing.utilizationTarget.text), +\(sizing.growthRate.text)/-\(sizing.shrinkRate.text), dead band \(sizing.deadBand?.text ?? "0.05"), min \(sizing.minAgentsForAdjustment) agents"
                 ))
         }
         if let reallocation = body.priorityReallocation {
             pairs.append(
                 (
                     "priority reallocation",
-                    "every \(reallocation.reallocationIntervalSeconds) s, emergency below \(reallocation.emergencyThreshold.display), min \(reallocation.minBudgetPercentage.text), reserve \(reallocation.reservePercentage.text)"
+                    "every \(reallocation.reallocationIntervalSeconds) s, emergency below \(reallocation.emergencyThreshold), min \(reallocation.minBudgetPercentage.text), reserve \(reallocation.reservePercentage.text)"
                 ))
         }
         if let profiles = body.timeProfiles {
@@ -272,7 +273,7 @@ enum PolicyTables {
                     "time profiles",
                     "\(profiles.timeZone): "
                         + profiles.profiles.sorted { $0.key < $1.key }
-                        .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.display)" }
+                        .map { "\($0.key) \($0.value.startTime)-\($0.value.endTime) \($0.value.budget.description)" }
                         .joined(separator: ", ")
                 ))
             pairs.append(("active profile", body.activeProfile ?? "none"))
@@ -297,7 +298,7 @@ enum PolicyTables {
     static func resources(_ body: ResourcesBody) -> String {
         var table = TextTable([.left("RESOURCE"), .right("TOTAL"), .right("AVAILABLE"), .right("RESERVED")])
         for (type, budget) in body.budgets.sorted(by: { $0.key < $1.key }) {
-            table.append([type, budget.total.display, budget.available.display, budget.reserved.display])
+            table.append([type, budget.total.description, budget.available.description, budget.reserved.description])
         }
         return table.isEmpty ? "no resource budgets" : table.render()
     }
@@ -351,7 +352,7 @@ struct CostBenefitCommand: AsyncParsableCommand {
             try api.output(result) {
                 var table = TextTable([.left("AGENT"), .right("ALLOCATION")])
                 for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) {
-                    table.append([agent, amount.display])
+                    table.append([agent, amount.description])
                 }
                 return table.render() + "\nobjective \(result.objective)" + (result.applied ? " (applied)" : "")
             }
@@ -368,7 +369,7 @@ struct CostBenefitCommand: AsyncParsableCommand {
             let report = BenefitReport(
                 agentID: agent, benefit: try ValueParsing.amount(amount, option: "--amount", rule: .notNegative))
             let stored = try await api.withClient { client in try await client.reportBenefit(report) }
-            try api.output(stored) { "recorded \(stored.benefit.display) for \(stored.agentID)" }
+            try api.output(stored) { "recorded \(stored.benefit) for \(stored.agentID)" }
         }
     }
 
@@ -382,7 +383,7 @@ struct CostBenefitCommand: AsyncParsableCommand {
             try api.output(body) {
                 var table = TextTable([.left("AGENT"), .right("SPENT"), .right("BENEFIT"), .right("ROI")])
                 for (agent, entry) in body.agents.sorted(by: { $0.key < $1.key }) {
-                    table.append([agent, entry.spent.display, entry.benefit.display, entry.roi ?? "-"])
+                    table.append([agent, entry.spent.description, entry.benefit.description, entry.roi ?? "-"])
                 }
                 return table.isEmpty ? "nothing spent or reported" : table.render()
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SafeguardsAPI
+import SafeguardsCore
 
 /// `safeguards pool top-up|withdraw|close` and `safeguards agent close`: an operator's changes to
 /// a pool's funding, and closing. Each is a ledger transfer with the reason given.
@@ -61,7 +62,7 @@ extension PoolCommand {
                 var text = BodyTables.pool(body.pool).render()
                 text += "\n\n\(body.agentsClosed) agent(s) closed with the pool"
                 if let transfer = body.transfer {
-                    text += "\n\(transfer.amount.display) returned to funding (transfer \(transfer.id))"
+                    text += "\n\(transfer.amount.description) returned to funding (transfer \(transfer.id))"
                 }
                 return text
             }
@@ -94,7 +95,7 @@ extension AgentCommand {
                 var text = BodyTables.agent(body.agent).render()
                 for transfer in body.transfers {
                     text +=
-                        "\n\(transfer.amount.display) returned to \(transfer.creditAccount) (transfer \(transfer.id))"
+                        "\n\(transfer.amount.description) returned to \(transfer.creditAccount) (transfer \(transfer.id))"
                 }
                 return text
             }
@@ -143,7 +144,7 @@ extension BodyTables {
     static func poolFunds(_ body: PoolFundsBody) -> String {
         let transfer = body.transfer
         return pool(body.pool).render() + "\n\n"
-            + "\(transfer.amount.display) moved from \(transfer.debitAccount) to \(transfer.creditAccount)"
+            + "\(transfer.amount.description) moved from \(transfer.debitAccount) to \(transfer.creditAccount)"
             + " (transfer \(transfer.id))"
     }
 }

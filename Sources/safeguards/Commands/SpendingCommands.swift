@@ -76,8 +76,8 @@ struct SettleCommand: AsyncParsableCommand {
         }
         try api.output(body) {
             let released = (try? body.amount.subtracting(body.settledAmount)) ?? .zero
-            return "settled \(body.reservationID) for agent \(body.agentID): spent \(body.settledAmount.display)"
-                + " of \(body.amount.display) reserved, \(released.display) released"
+            return "settled \(body.reservationID) for agent \(body.agentID): spent \(body.settledAmount)"
+                + " of \(body.amount) reserved, \(released) released"
         }
     }
 }
@@ -95,7 +95,7 @@ struct ReleaseCommand: AsyncParsableCommand {
     func run() async throws {
         let body = try await api.withClient { client in try await client.release(reservation: reservation) }
         try api.output(body) {
-            "released \(body.reservationID): \(body.amount.display) back to agent \(body.agentID)"
+            "released \(body.reservationID): \(body.amount) back to agent \(body.agentID)"
         }
     }
 }
@@ -128,7 +128,7 @@ struct SpendCommand: AsyncParsableCommand {
         let request = try request()
         let transfer = try await api.withClient { client in try await client.spend(agent: agent, request) }
         try api.output(transfer) {
-            "spent \(transfer.amount.display) from agent \(agent) (transfer \(transfer.id))"
+            "spent \(transfer.amount) from agent \(agent) (transfer \(transfer.id))"
         }
     }
 }

@@ -15,11 +15,20 @@ struct SyncCommand: AsyncParsableCommand {
         @Flag(help: "Refresh the table every --every until interrupted.") var watch = false
         @Option(help: "How often --watch refreshes, in seconds.") var every: Double = 2
 
+        /// With `--watch` on a terminal each refresh clears the screen; into a pipe or a file the
+        /// refreshes follow each other, a blank line apart, and each is flushed as it is written,
+        /// so a reader sees it at once rather than when a buffer fills.
         func run() async throws {
+            let terminal = isatty(STDOUT_FILENO) == 1
+            var first = true
             repeat {
                 let status = try await api.withClient { client in try await client.syncStatus() }
-                if watch && !api.json { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+                if watch && !api.json {
+                    if terminal { print("\u{1B}[2J\u{1B}[H", terminator: "") } else if !first { print() }
+                }
                 try api.output(status) { SyncTables.status(status) }
+                fflush(nil)  // every C stream, stdout among them (print writes through it)
+                first = false
                 if watch { try await Task.sleep(for: .milliseconds(Int(max(0.2, every) * 1000))) }
             } while watch
         }
@@ -63,6 +72,6 @@ enum SyncTables {
     /// The pools' available budget a peer's record shows, `name=amount` each.
     static func balances(_ peer: SyncPeerBody) -> String {
         guard !peer.balances.isEmpty else { return "(no pools)" }
-        return peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.display)" }.joined(separator: " ")
+        return peer.balances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }

@@ -14,7 +14,10 @@ import SafeguardsTestKit
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run three federated nodes in this process and play the budget scenarios against them.",
+        abstract: """
+            Run four nodes in this process (three federated, one with recorded use) and play the \
+            budget, federation and learning scenarios against them.
+            """,
         discussion: """
             Each node uses the embedded defaults, a fresh temporary data folder and free ports on \
             127.0.0.1; they trust the development CA in Certs/. Exits 0 when every step went as \
@@ -47,9 +50,10 @@ struct DemoCommand: AsyncParsableCommand {
         let report = DemoReport()
         report.heading(
             """
-            Safeguards demo: three nodes in this process (system_a, system_b, system_c) on loopback, joined \
-            over mutual TLS with the development certificates in \(certificates). A local budget scenario on \
-            system_a, then the cross-system federation scenario.
+            Safeguards demo: four nodes in this process on loopback. system_a, system_b and system_c are joined \
+            over mutual TLS with the development certificates in \(certificates): a local budget scenario on \
+            system_a, then the cross-system federation scenario. system_d, with four weeks of recorded use, \
+            shows the learning allocators.
             """)
         let succeeded: Bool
         do {

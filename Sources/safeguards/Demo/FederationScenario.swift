@@ -60,12 +60,15 @@ struct FederationScenario {
                 remoteAllocations: ["system_b": 2000, "system_c": 1000], idempotencyKey: "demo-cross-system-pool"))
         let fromB = pool.grants["system_b"]
         let fromC = pool.grants["system_c"]
-        try expect(fromB?.granted == 1600, "system_b granted \(fromB?.granted.display ?? "nothing"), expected 1600")
-        try expect(fromC?.granted == 600, "system_c granted \(fromC?.granted.display ?? "nothing"), expected 600")
-        report.ok("pool \(pool.poolID): local budget \(pool.pool.total.display)")
+        try expect(fromB?.granted == 1600, "system_b granted \(fromB?.granted.description ?? "nothing"), expected 1600")
+        try expect(fromC?.granted == 600, "system_c granted \(fromC?.granted.description ?? "nothing"), expected 600")
+        report.ok("pool \(pool.poolID): local budget \(pool.pool.total)")
         var table = TextTable([.left("PEER"), .right("REQUESTED"), .right("GRANTED"), .left("STATUS"), .left("WHY")])
-        table.append(["system_b", "2000.00", fromB!.granted.display, fromB!.status, "offers 2000, trusts system_a 0.8"])
-        table.append(["system_c", "1000.00", fromC!.granted.display, fromC!.status, "offers 1000, trusts system_a 0.6"])
+        let rows: [(String, Amount, GrantBody, String)] = [("system_b", 2000, fromB!, "0.8"), ("system_c", 1000, fromC!, "0.6")]
+        for (system, offer, grant, trust) in rows {
+            let why = "offers \(offer), trusts system_a \(trust)"
+            table.append([system, offer.description, grant.granted.description, grant.status, why])
+        }
         report.table(table)
         return pool
     }
@@ -80,7 +83,7 @@ struct FederationScenario {
                 RegisterAgentRequest(
                     agentID: id, poolID: pool.poolID, priority: priority, initialBudget: try Amount(parsing: budget),
                     idempotencyKey: "demo-\(id)"))
-            report.ok("\(agent.agentID) (\(agent.priority)) with \(agent.budget.total.display)")
+            report.ok("\(agent.agentID) (\(agent.priority)) with \(agent.budget.total)")
         }
     }
 
@@ -96,7 +99,7 @@ struct FederationScenario {
         try expect(answer.status == "accepted", "\(giver.systemID) answered \(answer.status) \(answer.reason ?? "")")
         let after = try await a.client.agent(agent).budget.total
         try expect(after == (try before.adding(answer.amount)), "\(agent) went from \(before) to \(after)")
-        report.ok("accepted: transaction \(answer.transactionID); \(agent) now holds \(after.display)")
+        report.ok("accepted: transaction \(answer.transactionID); \(agent) now holds \(after)")
         return answer
     }
 
@@ -131,7 +134,7 @@ struct FederationScenario {
                 theirs.status == transaction.status && theirs.amount == transaction.amount,
                 "\(transaction.transactionID) differs: \(transaction.status) here, \(theirs.status) there")
             table.append([
-                transaction.transactionID, transaction.kind, transaction.peer, transaction.amount.display,
+                transaction.transactionID, transaction.kind, transaction.peer, transaction.amount.description,
                 transaction.status, theirs.status,
             ])
         }
@@ -150,11 +153,11 @@ struct FederationScenario {
             for account in try await member.client.accountBalances().accounts {
                 guard let kind = account.id.split(separator: ":").first.map(String.init), let meaning = meanings[kind]
                 else { continue }
-                table.append([member.systemID, account.id, account.balance.display, meaning])
+                table.append([member.systemID, account.id, account.balance.description, meaning])
             }
         }
         for agent in try await a.client.agents().agents where agent.agentID.hasPrefix("fed_") {
-            table.append(["system_a", "agent:\(agent.agentID)", agent.budget.total.display, "the agent's budget"])
+            table.append(["system_a", "agent:\(agent.agentID)", agent.budget.total.description, "the agent's budget"])
         }
         report.table(table)
     }

@@ -49,7 +49,7 @@ struct LearningScenario {
         report.step("Predict the next 24 hours: confident for analyst, declined for explorer's irregular bursts")
         let prediction = try await client.prediction(agent: "analyst", hours: 24, settings: Self.learnerSettings)
         try expect((Double(prediction.confidence) ?? 0) >= 0.8, "analyst's confidence is only \(prediction.confidence)")
-        report.ok("analyst needs \(prediction.predictedBudget.display) (confidence \(prediction.confidence), \(prediction.dataPoints) uses)")
+        report.ok("analyst needs \(prediction.predictedBudget) (confidence \(prediction.confidence), \(prediction.dataPoints) uses)")
         let problem = try await expectRefusal("insufficient_data") { () async throws(APIClientError) in
             try await client.prediction(agent: "explorer", hours: 24, settings: Self.learnerSettings)
         }
@@ -67,8 +67,8 @@ struct LearningScenario {
         let explorer = try await client.agent("explorer").budget
         try expect(explorer.total == explorerBefore, "explorer's budget changed without a confident prediction")
         try expect(analyst.total < 2000, "analyst's budget was not fitted to its prediction")
-        report.ok("analyst: budget 2000.00 -> \(analyst.total.display), \(analyst.available.display) available for the next day")
-        report.ok("explorer keeps \(explorer.total.display): the prediction was declined, so the static budget stays")
+        report.ok("analyst: budget \(Amount(2000)) -> \(analyst.total), \(analyst.available) available for the next day")
+        report.ok("explorer keeps \(explorer.total): the prediction was declined, so the static budget stays")
     }
 
     func learnAllowances() async throws {
@@ -102,7 +102,7 @@ struct LearningScenario {
             let result = try await client.optimize(OptimizeRequest(totalBudget: 3000, minAllocationPercentage: "0.1", riskTolerance: RatioText(tolerance)))
             let analyst = result.allocations["analyst"] ?? .zero
             analystShares.append(analyst)
-            table.append([tolerance, analyst.display, (result.allocations["explorer"] ?? .zero).display, result.objective])
+            table.append([tolerance, analyst.description, (result.allocations["explorer"] ?? .zero).description, result.objective])
         }
         report.table(table)
         try expect(analystShares.first! > analystShares.last!, "a lower risk tolerance did not favour the steady agent")
@@ -115,7 +115,7 @@ struct LearningScenario {
         for decision in decisions.reversed() {
             let reason = decision.reason.count > 64 ? decision.reason.prefix(63) + "…" : Substring(decision.reason)
             table.append([
-                decision.policy, decision.agentID ?? "-", decision.oldValue.display, decision.newValue.display,
+                decision.policy, decision.agentID ?? "-", decision.oldValue.description, decision.newValue.description,
                 decision.transferID ?? "(none)", String(reason),
             ])
         }

@@ -12,13 +12,13 @@ extension LocalBudgetScenario {
             try await client.reserve(agent: id, ReserveRequest(amount: asked, idempotencyKey: "demo-too-much"))
         }
         report.ok(
-            "\(id) (available \(before.budget.available.display)) asks to reserve \(asked.display):"
+            "\(id) (available \(before.budget.available)) asks to reserve \(asked):"
                 + " refused with \(problem.code) (HTTP \(problem.status))")
         report.note("  \"\(problem.detail)\"")
         let after = try await client.agent(id)
         try expect(after.budget == before.budget, "the refused reservation changed \(id)'s budget")
         report.ok(
-            "nothing changed: \(id) available \(after.budget.available.display), reserved \(after.budget.reserved.display)"
+            "nothing changed: \(id) available \(after.budget.available), reserved \(after.budget.reserved)"
         )
     }
 
@@ -34,7 +34,7 @@ extension LocalBudgetScenario {
             let agent = try await client.agent(id)
             try expect(agent.alertLevel == level, "\(id) is at alert level \(agent.alertLevel), expected \(level)")
             report.ok(
-                "\(id) spends \(amount.display): \(Usage.percent(of: agent.budget)) of \(agent.budget.total.display) used,"
+                "\(id) spends \(amount): \(Usage.percent(of: agent.budget)) of \(agent.budget.total) used,"
                     + " alert level \(agent.alertLevel)")
         }
         let alerts = try await client.alerts(agent: id).alerts
@@ -49,7 +49,7 @@ extension LocalBudgetScenario {
         let before = try await client.agent(id)
         let newBudget = try Amount(parsing: "80")
         let reason = "summaries are the bottleneck this week"
-        report.step("Raise \(id)'s budget to \(newBudget.display), with a reason")
+        report.step("Raise \(id)'s budget to \(newBudget), with a reason")
         let poolBefore = try await client.pool(before.poolID)
         let after = try await client.updateBudget(
             agent: id, UpdateBudgetRequest(budget: newBudget, reason: reason, idempotencyKey: "demo-raise-\(id)"))
@@ -60,8 +60,8 @@ extension LocalBudgetScenario {
             poolAfter.available == (try poolBefore.available.subtracting(moved)),
             "the pool shows \(poolAfter.available) available, expected \(moved) less than \(poolBefore.available)")
         report.ok(
-            "budget \(before.budget.total.display) -> \(after.budget.total.display) (\"\(reason)\"):"
-                + " \(moved.display) moved from pool '\(poolAfter.name)'")
+            "budget \(before.budget.total) -> \(after.budget.total) (\"\(reason)\"):"
+                + " \(moved) moved from pool '\(poolAfter.name)'")
         try expect(after.alertLevel == "normal", "\(id) is still at alert level \(after.alertLevel)")
         report.ok(
             "usage is now \(Usage.percent(of: after.budget)), back to alert level \(after.alertLevel):"
@@ -89,8 +89,8 @@ extension LocalBudgetScenario {
                 agents, poolNames: Dictionary(pools.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })))
         for pool in pools {
             report.ok(
-                "pool '\(pool.name)' still totals \(pool.total.display) = \(pool.available.display) available"
-                    + " + \(pool.allocated.display) allocated + \(pool.spent.display) spent: nothing created or lost")
+                "pool '\(pool.name)' still totals \(pool.total) = \(pool.available) available"
+                    + " + \(pool.allocated) allocated + \(pool.spent) spent: nothing created or lost")
         }
     }
 

@@ -56,7 +56,7 @@ struct LocalBudgetScenario {
                 metadata: ["owner": "demo"], idempotencyKey: "demo-pool-\(Self.poolName)"))
         try expect(
             pool.total == budget && pool.available == budget, "the new pool shows \(pool.available) of \(pool.total)")
-        report.ok("pool \(pool.id) '\(pool.name)': total \(pool.total.display), available \(pool.available.display)")
+        report.ok("pool \(pool.id) '\(pool.name)': total \(pool.total), available \(pool.available)")
         return pool
     }
 
@@ -72,7 +72,7 @@ struct LocalBudgetScenario {
                     idempotencyKey: "demo-agent-\(plan.id)"))
             try expect(
                 agent.budget.available == budget, "\(plan.id) starts with \(agent.budget.available), not \(budget)")
-            table.append([agent.agentID, agent.priority, agent.budget.total.display])
+            table.append([agent.agentID, agent.priority, agent.budget.total.description])
             allocated = try allocated.adding(budget)
         }
         report.table(table)
@@ -82,7 +82,7 @@ struct LocalBudgetScenario {
             after.available == (try pool.available.subtracting(allocated)),
             "the pool shows \(after.available) available after allocating \(allocated)")
         report.ok(
-            "pool '\(after.name)': \(after.available.display) available, \(after.allocated.display) allocated to agents"
+            "pool '\(after.name)': \(after.available) available, \(after.allocated) allocated to agents"
         )
     }
 
@@ -100,8 +100,8 @@ struct LocalBudgetScenario {
                 && during.budget.available == (try before.budget.available.subtracting(reserved)),
             "\(id) shows \(during.budget.available) available and \(during.budget.reserved) reserved")
         report.ok(
-            "\(id) reserves \(reserved.display) (\(reservation.reservationID), expires in 60s): available"
-                + " \(during.budget.available.display), reserved \(during.budget.reserved.display)")
+            "\(id) reserves \(reserved) (\(reservation.reservationID), expires in 60s): available"
+                + " \(during.budget.available), reserved \(during.budget.reserved)")
 
         let settled = try await client.settle(reservation: reservation.reservationID, amount: cost)
         let after = try await client.agent(id)
@@ -112,8 +112,8 @@ struct LocalBudgetScenario {
                 && after.budget.available == (try before.budget.available.subtracting(cost)),
             "\(id) shows \(after.budget.available) available, \(after.budget.spent) spent after settling")
         report.ok(
-            "the call cost \(cost.display): settled, the other \(released.display) released;"
-                + " \(id) available \(after.budget.available.display), spent \(after.budget.spent.display)")
+            "the call cost \(cost): settled, the other \(released) released;"
+                + " \(id) available \(after.budget.available), spent \(after.budget.spent)")
     }
 
     func spendOnceDespiteRetry(agent id: String) async throws {
@@ -123,7 +123,7 @@ struct LocalBudgetScenario {
         let first = try await client.spend(agent: id, SpendRequest(amount: amount, idempotencyKey: key))
         let afterFirst = try await client.agent(id)
         report.ok(
-            "\(id) spends \(amount.display) with key \(key): transfer \(first.id), spent \(afterFirst.budget.spent.display)"
+            "\(id) spends \(amount) with key \(key): transfer \(first.id), spent \(afterFirst.budget.spent)"
         )
 
         // A client that timed out does not know whether its spend went through; it sends it again.
@@ -133,13 +133,13 @@ struct LocalBudgetScenario {
         try expect(afterRetry.budget == afterFirst.budget, "the retry changed \(id)'s budget")
         report.ok(
             "the retry returns the same transfer \(retry.id); \(id) spent is still"
-                + " \(afterRetry.budget.spent.display): charged once")
+                + " \(afterRetry.budget.spent): charged once")
 
         let other = try Amount(parsing: "9")
         let problem = try await expectRefusal("conflict") {
             () async throws(APIClientError) in
             try await client.spend(agent: id, SpendRequest(amount: other, idempotencyKey: key))
         }
-        report.ok("the same key with another amount (\(other.display)) is refused: \(problem.code)")
+        report.ok("the same key with another amount (\(other)) is refused: \(problem.code)")
     }
 }

@@ -13,8 +13,8 @@ enum BodyTables {
         ])
         for pool in pools {
             table.append([
-                pool.id, pool.name + (pool.closedAt == nil ? "" : " (closed)"), String(pool.priority), pool.total.display, pool.available.display,
-                pool.allocated.display, pool.spent.display,
+                pool.id, pool.name + (pool.closedAt == nil ? "" : " (closed)"), String(pool.priority), pool.total.description, pool.available.description,
+                pool.allocated.description, pool.spent.description,
             ])
         }
         return table
@@ -23,9 +23,9 @@ enum BodyTables {
     /// One pool, field by field.
     static func pool(_ pool: PoolBody) -> TextTable {
         var pairs = [
-            ("id", pool.id), ("name", pool.name), ("priority", String(pool.priority)), ("total", pool.total.display),
-            ("available", pool.available.display), ("allocated", pool.allocated.display),
-            ("spent", pool.spent.display),
+            ("id", pool.id), ("name", pool.name), ("priority", String(pool.priority)),
+            ("total", pool.total.description), ("available", pool.available.description),
+            ("allocated", pool.allocated.description), ("spent", pool.spent.description),
         ]
         for (key, value) in pool.metadata.sorted(by: { $0.key < $1.key }) { pairs.append(("metadata." + key, value)) }
         pairs.append(("created", pool.createdAt))
@@ -44,8 +44,8 @@ enum BodyTables {
         ])
         for agent in agents {
             table.append([
-                agent.agentID + (agent.closedAt == nil ? "" : " (closed)"), poolNames[agent.poolID] ?? agent.poolID, agent.priority, agent.budget.total.display,
-                agent.budget.available.display, agent.budget.reserved.display, agent.budget.spent.display,
+                agent.agentID + (agent.closedAt == nil ? "" : " (closed)"), poolNames[agent.poolID] ?? agent.poolID, agent.priority, agent.budget.total.description,
+                agent.budget.available.description, agent.budget.reserved.description, agent.budget.spent.description,
                 Usage.percent(of: agent.budget), agent.alertLevel,
             ])
         }
@@ -59,9 +59,9 @@ enum BodyTables {
         return .details(
             [
                 ("agent", agent.agentID), ("pool", poolName.map { "\($0) (\(agent.poolID))" } ?? agent.poolID),
-                ("priority", agent.priority), ("initial budget", agent.budget.initial.display),
-                ("budget", agent.budget.total.display), ("available", agent.budget.available.display),
-                ("reserved", agent.budget.reserved.display), ("spent", agent.budget.spent.display),
+                ("priority", agent.priority), ("initial budget", agent.budget.initial.description),
+                ("budget", agent.budget.total.description), ("available", agent.budget.available.description),
+                ("reserved", agent.budget.reserved.description), ("spent", agent.budget.spent.description),
                 ("used", Usage.percent(of: agent.budget)), ("alert level", agent.alertLevel),
                 ("created", agent.createdAt),
             ] + closed + periodPairs(agent.period, spentThisPeriod: agent.budget.spentThisPeriod))
@@ -73,7 +73,7 @@ enum BodyTables {
         return [
             ("period", period.budgetPeriod), ("period timezone", period.periodTimezone),
             ("period started", period.periodStartedAt), ("period resets", period.periodResetsAt),
-            ("spent this period", spentThisPeriod?.display ?? "-"),
+            ("spent this period", spentThisPeriod?.description ?? "-"),
         ]
     }
 
@@ -83,9 +83,9 @@ enum BodyTables {
     static func reservation(_ reservation: ReservationBody) -> TextTable {
         var pairs = [
             ("reservation", reservation.reservationID), ("agent", reservation.agentID),
-            ("amount", reservation.amount.display), ("state", reservation.state),
+            ("amount", reservation.amount.description), ("state", reservation.state),
         ]
-        if reservation.state == "posted" { pairs.append(("settled", reservation.settledAmount.display)) }
+        if reservation.state == "posted" { pairs.append(("settled", reservation.settledAmount.description)) }
         pairs.append(("created", reservation.createdAt))
         if let expiresAt = reservation.expiresAt { pairs.append(("expires", expiresAt)) }
         if let resolvedAt = reservation.resolvedAt { pairs.append(("resolved", resolvedAt)) }
@@ -96,10 +96,10 @@ enum BodyTables {
     static func transfer(_ transfer: TransferBody) -> TextTable {
         var pairs = [
             ("transfer", transfer.id), ("debit account", transfer.debitAccount),
-            ("credit account", transfer.creditAccount), ("amount", transfer.amount.display),
+            ("credit account", transfer.creditAccount), ("amount", transfer.amount.description),
             ("kind", transfer.twoPhase ? "two-phase" : "single-phase"), ("state", transfer.state),
         ]
-        if transfer.twoPhase { pairs.append(("posted amount", transfer.postedAmount.display)) }
+        if transfer.twoPhase { pairs.append(("posted amount", transfer.postedAmount.description)) }
         if !transfer.reason.isEmpty { pairs.append(("reason", transfer.reason)) }
         for (key, value) in transfer.metadata.sorted(by: { $0.key < $1.key }) {
             pairs.append(("metadata." + key, value))
@@ -119,8 +119,8 @@ enum BodyTables {
         for transfer in transfers {
             table.append([
                 transfer.id, transfer.metadata["kind"] ?? "-", transfer.state, transfer.debitAccount,
-                transfer.creditAccount, transfer.amount.display, transfer.postedAmount.display, transfer.createdAt,
-                metadataSummary(transfer.metadata),
+                transfer.creditAccount, transfer.amount.description, transfer.postedAmount.description,
+                transfer.createdAt, metadataSummary(transfer.metadata),
             ])
         }
         return table
@@ -145,7 +145,7 @@ enum BodyTables {
         ])
         for alert in alerts {
             table.append([
-                alert.level, alert.agentID, alert.used.display, alert.budget.display, alert.usagePercent + "%",
+                alert.level, alert.agentID, alert.used.description, alert.budget.description, alert.usagePercent + "%",
                 alert.transferID, alert.createdAt,
             ])
         }
@@ -156,9 +156,9 @@ enum BodyTables {
     static func ledgerCheck(_ check: LedgerCheckBody) -> TextTable {
         var pairs = [
             ("balanced", check.balanced ? "yes" : "NO"), ("accounts", String(check.accounts)),
-            ("debits", displayDecimal(check.debits)), ("credits", displayDecimal(check.credits)),
-            ("pending debits", displayDecimal(check.debitsPending)),
-            ("pending credits", displayDecimal(check.creditsPending)),
+            ("debits", check.debits), ("credits", check.credits),
+            ("pending debits", check.debitsPending),
+            ("pending credits", check.creditsPending),
         ]
         if !check.overdrawnAccounts.isEmpty {
             pairs.append(("overdrawn", check.overdrawnAccounts.joined(separator: ", ")))
@@ -176,11 +176,5 @@ enum BodyTables {
             if let read = checkpoint.transfersRead { pairs.append(("transfers read", String(read))) }
         }
         return .details(pairs)
-    }
-
-    /// The ledger check's sums are decimal strings that may exceed one ``Amount``; shorten them
-    /// like amounts when they parse, and show them as sent otherwise.
-    static func displayDecimal(_ text: String) -> String {
-        (try? Amount(parsing: text))?.display ?? text
     }
 }

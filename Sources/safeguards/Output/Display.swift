@@ -1,18 +1,6 @@
 import SafeguardsAPI
 import SafeguardsCore
 
-extension Amount {
-    /// A short exact form for people: trailing zeros dropped, but at least two decimals
-    /// (`"1000.00"`, `"12.50"`, `"0.0004"`). Nothing is rounded.
-    var display: String {
-        let full = description
-        guard let dot = full.firstIndex(of: ".") else { return full }
-        var fraction = full[full.index(after: dot)...]
-        while fraction.count > 2, fraction.last == "0" { fraction = fraction.dropLast() }
-        return "\(full[..<dot]).\(fraction)"
-    }
-}
-
 /// How much of a budget is used, for people.
 enum Usage {
     /// `used / budget` as a percentage with two decimals, rounded down (`"76.00%"`).

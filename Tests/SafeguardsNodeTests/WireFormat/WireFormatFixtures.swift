@@ -123,7 +123,7 @@ enum WireFormatFixtures {
             peers: [
                 SyncPeerBody(
                     systemID: "system_b", state: "alive", trustLevel: "0.8000", effectiveTrust: "0.8000", lastSync: time,
-                    lastSeenVersion: "3.4", versionsBehind: 0, pendingTransfers: 2, disagreementsFound: 1,
+                    lastSeenVersion: "g3/v4", versionsBehind: 0, pendingTransfers: 2, disagreementsFound: 1,
                     disagreementsRepaired: 1, balances: ["research": 10, "Ops": 20], lastError: nil)
             ]))
         try check(SyncResultsBody(results: [
