@@ -53,7 +53,7 @@ struct StatusPageBrowserTests {
             let pools = try #require(try browser.evaluate("document.getElementById('federated-pools').innerText") as? String)
             #expect(pools.contains("cross_system_pool") && pools.contains("system_b") && pools.contains("1600.000000"))
             let lines = try #require(try browser.evaluate("document.getElementById('credit-lines').innerText") as? String)
-            #expect(lines.contains("system_b") && lines.contains("40.000000"))
+            #expect(lines.contains("system_b") && lines.contains("40.000000") && lines.contains("1600.000000"))
             let transactions = try #require(
                 try browser.evaluate("document.getElementById('federation-transactions').innerText") as? String)
             #expect(transactions.contains("accepted") && transactions.contains("coder"))

@@ -21,14 +21,20 @@ extension SettlementService {
         var returning: Amount
     }
 
-    /// Every peer with a credit line either way, in id order.
+    /// Every peer with a credit line either way, in id order. What a peer grants us is what it
+    /// last said it grants, else the sum of its accepted grants to our federated pools.
     func creditLineStatus() -> [CreditLineStatus] {
-        let peers = Set(machine.creditLines.keys).union(machine.creditTaken.keys).sorted()
+        var granted: [SystemID: Amount] = [:]
+        for entry in grants.outgoing.values {
+            guard let grant = entry.grant, grant.status == .accepted else { continue }
+            granted[grant.giver] = Amount.clampedSum([granted[grant.giver] ?? .zero, grant.granted])
+        }
+        let peers = Set(machine.creditLines.keys).union(machine.creditTaken.keys).union(granted.keys).sorted()
         return peers.map { peer in
             let line = machine.creditLines[peer]
             let taken = machine.creditTaken[peer] ?? CreditTaken()
             return CreditLineStatus(
-                peer: peer, offer: line?.offer, used: line?.used ?? .zero, grantedToUs: taken.granted,
+                peer: peer, offer: line?.offer, used: line?.used ?? .zero, grantedToUs: taken.granted ?? granted[peer],
                 drawnByUs: taken.drawn, returning: taken.returning)
         }
     }

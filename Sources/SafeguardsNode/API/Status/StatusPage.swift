@@ -48,7 +48,12 @@ enum StatusPage {
             html += "<p class=\"empty\">\(escape(section.empty))</p>"
         } else {
             html += "<table><thead><tr>"
-            for column in section.columns { html += "<th>\(escape(column))</th>" }
+            // A column of amounts or counts is right-aligned, its heading too.
+            let first = section.rows[0]
+            for (index, column) in section.columns.enumerated() {
+                html += index < first.count && first[index].numeric ? "<th class=\"num\">" : "<th>"
+                html += "\(escape(column))</th>"
+            }
             html += "</tr></thead><tbody>"
             for row in section.rows {
                 html += "<tr>"
@@ -85,9 +90,9 @@ enum StatusPage {
         nav{margin:10px 24px 0;font-size:13px}nav a{margin-right:12px;color:#2455a4}\
         main{padding:0 24px 24px}section{background:#fff;border:1px solid #d6dae1;border-radius:6px;margin:16px 0;\
         padding:8px 16px 12px;overflow-x:auto}h2{font-size:16px;margin:6px 0 10px}\
-        table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #e8ebef;text-align:left;\
-        white-space:nowrap}th{font-weight:600;color:#4a5468;font-size:12px;background:#f0f2f5}td.num,th.num{text-align:right;\
-        font-variant-numeric:tabular-nums}tbody tr:hover{background:#f7f9fc}\
+        table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:4px 8px;border-bottom:1px solid #e8ebef;\
+        text-align:left;vertical-align:top}th{font-weight:600;color:#4a5468;font-size:12px;background:#f0f2f5}\
+        td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}tbody tr:hover{background:#f7f9fc}\
         .good{color:#0a7d28;font-weight:600}.warn{background:#fff4d6;color:#8a5a00;font-weight:600}\
         .bad{background:#fde3e4;color:#b00020;font-weight:600}.muted{color:#8a94a6}\
         header .good,#summary .good{color:#0a7d28}#live.bad{background:#fde3e4}\
@@ -123,7 +128,9 @@ enum StatusPage {
               node.appendChild(el("p", "empty", s.empty));
             } else {
               var table = el("table"), head = el("tr"), body = el("tbody");
-              s.columns.forEach(function (c) { head.appendChild(el("th", "", c)); });
+              s.columns.forEach(function (c, i) {
+                head.appendChild(el("th", s.rows[0][i] && s.rows[0][i].numeric ? "num" : "", c));
+              });
               table.appendChild(el("thead")).appendChild(head);
               table.appendChild(body);
               s.rows.forEach(function (row) {

@@ -56,13 +56,13 @@ struct StatusReport: Sendable {
         var cells = [
             totals.isBalanced
                 ? StatusView.Cell("ledger balanced", tone: .good) : StatusView.Cell("ledger NOT BALANCED", tone: .bad),
-            StatusView.Cell("\(pools.count) pools, \(agents.count) agents"),
+            StatusView.Cell("\(Self.count(pools.count, "pool")), \(Self.count(agents.count, "agent"))"),
         ]
         let critical = agents.count(where: { $0.agent.alertLevel == .critical })
         let warning = agents.count(where: { $0.agent.alertLevel == .warning })
-        if critical > 0 { cells.append(StatusView.Cell("\(critical) agents critical", tone: .bad)) }
-        if warning > 0 { cells.append(StatusView.Cell("\(warning) agents warning", tone: .warn)) }
-        if !frozen.isEmpty { cells.append(StatusView.Cell("\(frozen.count) pools frozen", tone: .warn)) }
+        if critical > 0 { cells.append(StatusView.Cell("\(Self.count(critical, "agent")) critical", tone: .bad)) }
+        if warning > 0 { cells.append(StatusView.Cell("\(Self.count(warning, "agent")) at warning", tone: .warn)) }
+        if !frozen.isEmpty { cells.append(StatusView.Cell("\(Self.count(frozen.count, "pool")) frozen", tone: .warn)) }
         if let sync {
             let alive = sync.peers.count(where: { $0.state == "alive" })
             let down = sync.peers.count - alive
@@ -90,7 +90,7 @@ struct StatusReport: Sendable {
                 StatusView.Cell(
                     peer.effectiveTrust, tone: peer.effectiveTrust == peer.trustLevel ? nil : .warn, numeric: true),
                 StatusView.Cell(peer.lastSync ?? "never", tone: peer.lastSync == nil ? .muted : nil),
-                StatusView.Cell(String(peer.versionsBehind), tone: peer.versionsBehind > 0 ? .warn : nil, numeric: true),
+                .number(peer.versionsBehind),
                 StatusView.Cell(String(peer.pendingTransfers), tone: peer.pendingTransfers > 0 ? .warn : nil, numeric: true),
                 StatusView.Cell(disagreements, numeric: true),
                 StatusView.Cell(record?.lastContact?.description ?? "never", tone: record?.lastContact == nil ? .muted : nil),
@@ -299,6 +299,11 @@ struct StatusReport: Sendable {
     // MARK: Texts and tones
 
     static let noFederation = "This node has no federation section in its config."
+
+    /// `1 pool`, `2 pools`.
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
 
     /// `7650` as `76.50%`.
     static func percent(_ basisPoints: Int64) -> String {
