@@ -130,7 +130,12 @@ public struct BudgetNode: Sendable {
             policies: PolicyRoutes(
                 policies: policies, rateLimits: rateLimits, operations: operations, maxBodyBytes: config.api.maxBodyBytes),
             keys: keys,
-            webhooks: WebhookRoutes(store: store, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now))
+            webhooks: WebhookRoutes(store: store, maxBodyBytes: config.api.maxBodyBytes, now: Timestamp.now),
+            status: StatusRoutes(
+                report: StatusReport(
+                    systemID: config.systemID, operations: operations, registry: federation?.registry,
+                    settlement: settlement, gossip: gossip, refreshSeconds: 5, now: Timestamp.now),
+                sessions: StatusSessions(), keys: keys, secure: apiTLS != nil))
         let application = APIServer.application(
             router: routes.makeRouter(), api: config.api, tls: apiTLS, serverName: "safeguards/\(config.systemID)",
             logger: logger,

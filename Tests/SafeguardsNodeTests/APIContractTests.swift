@@ -240,7 +240,8 @@ struct APIContractTests {
     @Test func statusPageShowsPoolsAndAgents() async throws {
         try await TestNode.with { client, _ in
             _ = try await client.createPool(CreatePoolRequest(name: "<b>bold</b>", initialBudget: 10, priority: 2))
-            let page = try await client.raw(.GET, "/", authorized: false)
+            let cookie = try StatusPageTests.cookie(try await StatusPageTests.signIn(client, TestNode.token))
+            let page = try await client.raw(.GET, "/", authorized: false, headers: [("Cookie", cookie)])
             let html = String(decoding: page.body, as: UTF8.self)
             #expect(page.status == 200)
             #expect(html.contains("balanced"))

@@ -6,8 +6,8 @@ import SafeguardsAPI
 import SafeguardsCore
 import SafeguardsStore
 
-/// The node's HTTP API: `/healthz`, `/metrics`, the status page at `/`, and everything under `/v1`
-/// behind the bearer token.
+/// The node's HTTP API: `/healthz`, `/metrics`, the status page at `/` behind its sign-in, and
+/// everything under `/v1` behind the bearer token.
 struct APIRoutes: Sendable {
     let operations: BudgetOperations
     let systemID: String
@@ -21,6 +21,8 @@ struct APIRoutes: Sendable {
     /// The scoped API keys (`/v1/api-keys`), which the access middleware consults.
     let keys: APIKeyRing
     let webhooks: WebhookRoutes
+    /// The operator's status page at `/`, its sign-in and its data.
+    let status: StatusRoutes
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -46,14 +48,7 @@ struct APIRoutes: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: buffer))
         }
-        router.get("/") { _, _ in
-            let page = StatusPage.render(
-                systemID: systemID, pools: await operations.pools(), agents: try await operations.agents(pool: nil),
-                totals: await operations.ledgerTotals())
-            return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
-        }
+        status.add(to: router, access: access)
 
         let v1 = router.group("v1").add(middleware: access)
         APIKeyRoutes(keys: keys, operations: operations, maxBodyBytes: maxBodyBytes).add(to: v1)

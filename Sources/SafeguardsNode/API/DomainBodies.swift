@@ -52,12 +52,16 @@ extension TransferBody {
 
 extension AlertBody {
     init(_ alert: UsageAlert) {
-        let basisPoints = alert.usageBasisPoints
-        let fraction = String(basisPoints % 100)
         self.init(
             id: alert.id, agentID: alert.agentID.rawValue, poolID: alert.poolID.rawValue, level: alert.level.name,
-            usagePercent: "\(basisPoints / 100).\(fraction.count == 1 ? "0" + fraction : fraction)", used: alert.used,
+            usagePercent: Self.percentText(alert.usageBasisPoints), used: alert.used,
             budget: alert.budget, transferID: alert.transferID.rawValue, createdAt: alert.createdAt.description)
+    }
+
+    /// Basis points as a percentage with two decimals: `7650` is `76.50`.
+    static func percentText(_ basisPoints: Int64) -> String {
+        let fraction = String(basisPoints % 100)
+        return "\(basisPoints / 100).\(fraction.count == 1 ? "0" + fraction : fraction)"
     }
 }
 

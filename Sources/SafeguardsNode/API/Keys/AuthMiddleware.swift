@@ -64,12 +64,27 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Whether `header` carries the configured token or an unexpired, unrevoked admin key.
     func isAdmin(_ header: String?) -> Bool {
-        guard let header else { return false }
-        if Self.constantTimeEquals(header, expected) { return true }
+        guard let header, case .admin = credential(header) else { return false }
+        return true
+    }
+
+    /// What a bearer value proves, checked as ``handle(_:context:next:)`` checks it.
+    enum Credential: Equatable {
+        /// The configured token (actor `admin-token`) or an admin key (its id).
+        case admin(actor: String)
+        /// An unexpired, unrevoked agent key, by id.
+        case agentKey(String)
+        /// Neither: wrong, revoked or expired.
+        case invalid
+    }
+
+    /// What `header` (`Bearer <token or key>`) proves.
+    func credential(_ header: String) -> Credential {
+        if Self.constantTimeEquals(header, expected) { return .admin(actor: APIKeyRing.adminTokenActor) }
         guard header.hasPrefix("Bearer " + APIKeyRing.prefix),
             let key = try? keys.authenticate(header.dropFirst(7), now: Timestamp.now)
-        else { return false }
-        return key.role == .admin
+        else { return .invalid }
+        return key.role == .admin ? .admin(actor: key.id) : .agentKey(key.id)
     }
 
     static var unauthorized: SafeguardsError {
