@@ -21,7 +21,8 @@ struct AmountTextTests {
             let pool = try await client.pools().pools[0]
             _ = try await client.registerAgent(
                 RegisterAgentRequest(agentID: "a1", poolID: pool.id, priority: "HIGH", initialBudget: try Amount(parsing: "12.5")))
-            let page = try await client.raw(.GET, "/")
+            let session = try StatusPageTests.cookie(try await StatusPageTests.signIn(client, CLITests.token))
+            let (_, page) = try await StatusPageTests.page(client, cookie: session)
             await client.shutdown()
 
             let table = try await CLIRun.run(["agent", "show", "a1", "--data-dir", directory], in: work)
@@ -34,7 +35,7 @@ struct AmountTextTests {
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("12.500000 available; 100.000000 was requested"), "\(refused.stderr)")
 
-            #expect(String(decoding: page.body, as: UTF8.self).contains("12.500000"))
+            #expect(page.contains("12.500000"), "the signed-in status page")
         }
     }
 }
