@@ -41,14 +41,46 @@ struct PolicyRoutes: Sendable {
         }
         v1.post("agents/:id/rate-limit") { request, context in
             let body = try await JSONBody.decode(RateLimitBody.self, from: request, limit: maxBodyBytes)
-            let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
-            _ = try await operations.agent(agent.rawValue)
+            let agent = try await limitedAgent(context)
             guard body.maxBudget.isPositive else { throw SafeguardsError.invalidAmount("max_budget must be positive") }
             guard (1...31_536_000).contains(body.timeWindowSeconds) else {
                 throw SafeguardsError.invalidRequest("time_window_seconds must be between 1 and 31536000 (a year)")
             }
             try await rateLimits.set(agent, RateLimit(maxBudget: body.maxBudget, window: .seconds(body.timeWindowSeconds)))
             return JSONBody.response(body)
+        }
+        v1.get("agents/:id/rate-limit") { _, context in
+            let agent = try await limitedAgent(context)
+            guard let check = await rateLimits.check(agent, .zero, at: .now()) else {
+                throw SafeguardsError.notFound("agent \(agent) has no rate limit")
+            }
+            return JSONBody.response(Self.status(agent, check))
+        }
+        v1.delete("agents/:id/rate-limit") { _, context in
+            let agent = try await limitedAgent(context)
+            guard let check = await rateLimits.check(agent, .zero, at: .now()), try await rateLimits.remove(agent) != nil else {
+                throw SafeguardsError.notFound("agent \(agent) has no rate limit")
+            }
+            return JSONBody.response(Self.status(agent, check))
+        }
+        v1.get("agents/:id/rate-limit/check") { request, context in
+            let agent = try await limitedAgent(context)
+            var amount = Amount(micros: 1)
+            if let text = request.uri.queryParameters["amount"] {
+                do { amount = try Amount(parsing: String(text)) } catch {
+                    throw SafeguardsError.invalidAmount("amount: '\(text)' is not a decimal amount")
+                }
+                guard amount.isPositive else { throw SafeguardsError.invalidAmount("amount must be positive") }
+            }
+            guard let check = await rateLimits.check(agent, amount, at: .now()) else {
+                return JSONBody.response(
+                    RateLimitCheckBody(agentID: agent.rawValue, amount: amount, limited: false, allowed: true, retryAfterSeconds: 0))
+            }
+            return JSONBody.response(
+                RateLimitCheckBody(
+                    agentID: agent.rawValue, amount: amount, limited: true, allowed: check.allowed,
+                    retryAfterSeconds: check.retryAfterSeconds, maxBudget: check.limit.maxBudget,
+                    timeWindowSeconds: Int(check.limit.window.components.seconds), used: check.used))
         }
         v1.post("agents/:id/resources") { request, context in
             let body = try await JSONBody.decode(ResourceBudgetsRequest.self, from: request, limit: maxBodyBytes)
@@ -324,6 +356,20 @@ struct PolicyRoutes: Sendable {
             states[type] = transfer.state.rawValue
         }
         return ResourceReservationBody(reservationID: id.rawValue, agentID: agent.rawValue, amounts: amounts, states: states)
+    }
+
+    /// The path's agent, which must exist.
+    private func limitedAgent(_ context: BasicRequestContext) async throws -> AgentID {
+        let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
+        _ = try await operations.agent(agent.rawValue)
+        return agent
+    }
+
+    static func status(_ agent: AgentID, _ check: RateLimitCheck) -> RateLimitStatusBody {
+        RateLimitStatusBody(
+            agentID: agent.rawValue, maxBudget: check.limit.maxBudget,
+            timeWindowSeconds: Int(check.limit.window.components.seconds), used: check.used,
+            available: (try? check.limit.maxBudget.subtracting(check.used)).map { max($0, .zero) } ?? .zero)
     }
 
     private func poolID(_ context: BasicRequestContext) async throws -> PoolID {

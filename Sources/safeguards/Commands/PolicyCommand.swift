@@ -138,30 +138,6 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 }
 
-/// `safeguards rate-limit --agent A --max-budget 100 --window 1h`
-struct RateLimitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rate-limit",
-        abstract: "Limit what an agent may spend per time window (reserve and spend answer 429 past it).")
-    @OptionGroup var api: APIOptions
-    @Option(help: "The agent.") var agent: String
-    @Option(parsing: .unconditional, help: "The most it may spend per window, a decimal amount.") var maxBudget: String
-    @Option(help: "The window: 30s, 15m, 1h, 1d.") var window: String
-
-    func run() async throws {
-        guard let duration = DurationText.parse(window), duration >= .seconds(1) else {
-            throw ValidationError("--window: '\(window)' is not a duration of at least 1s (30s, 15m, 1h, 1d)")
-        }
-        let body = RateLimitBody(
-            maxBudget: try ValueParsing.amount(maxBudget, option: "--max-budget", rule: .positive),
-            timeWindowSeconds: Int(duration.components.seconds))
-        let answer = try await api.withClient { client in try await client.setRateLimit(agent: agent, body) }
-        try api.output(answer) {
-            "agent \(agent) may spend \(answer.maxBudget.display) per \(answer.timeWindowSeconds) s"
-        }
-    }
-}
-
 /// `safeguards resources set|show|reserve|settle|release`: budgets of several resource types per agent.
 struct ResourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
