@@ -290,7 +290,8 @@ extension BudgetResult {
     /// Whether the command repeated an earlier one.
     var isReplay: Bool {
         switch self {
-        case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed), .resources(_, let replayed):
+        case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed), .resources(_, let replayed),
+            .agents(_, let replayed):
             replayed
         case .expired, .federation: false
         }

@@ -75,6 +75,8 @@ public struct BudgetBook: BudgetReading, Sendable {
                 now: now)
         case .setAgentBudget(let id, let budget, let reason, let transferID):
             return try setAgentBudget(id, budget: budget, reason: reason, transferID: transferID, now: now)
+        case .setAgentBudgets(let changes):
+            return try setAgentBudgets(changes, now: now)
         case .reserve(let id, let amount, let reservationID, let timeout, let caller):
             return try reserve(
                 id, amount: amount, reservationID: reservationID, timeout: timeout, caller: caller, now: now)

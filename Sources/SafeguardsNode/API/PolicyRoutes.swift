@@ -266,8 +266,8 @@ struct PolicyRoutes: Sendable {
         return profiles
     }
 
-    /// Splits the total over the agents with registered operations; with `apply`, sets each
-    /// agent's budget to its share through the ledger, logged as a `cost_benefit` decision.
+    /// Splits the total over the agents with registered operations; with `apply`, moves each
+    /// agent's budget toward its share in one linked batch (see ``PolicyService/applyAllocation``).
     private func optimize(_ body: OptimizeRequest) async throws -> OptimizeResult {
         let profiles = try profiles()
         guard !profiles.isEmpty else { throw SafeguardsError.invalidRequest("no operations are registered") }
@@ -284,24 +284,21 @@ struct PolicyRoutes: Sendable {
                 agents: Array(profiles.keys), total: body.totalBudget, minimum: minimum, riskTolerance: tolerance)
         } catch { throw SafeguardsError.invalidRequest(error.message) }
         let objective = allocator.objective(allocation, total: body.totalBudget, riskTolerance: tolerance)
+        var applied: [String: Amount]?
         if body.apply == true {
-            for (agent, amount) in allocation.sorted(by: { $0.key < $1.key }) {
-                let snapshot = try await operations.agent(agent.rawValue)
-                let transfer = TransferID(unchecked: "cb:\(Timestamp.now().millisecondsSince1970):\(agent)")
-                let reason = "cost-benefit allocation of \(body.totalBudget) (risk tolerance \(tolerance))"
-                let decision = DecisionRecord(
-                    policy: "cost_benefit", poolID: snapshot.agent.poolID, agentID: agent, oldValue: snapshot.total,
-                    newValue: amount, reason: reason,
-                    inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
-                        "min_allocation_percentage": minimum.description],
-                    transferID: transfer, at: .now())
-                _ = try await operations.writer.submitAsCaller(
-                    .decided(.setAgentBudget(agent, budget: amount, reason: reason, transferID: transfer), decision))
-            }
+            let budgets = try await policies.applyAllocation(
+                allocation, policy: "cost_benefit",
+                reason: "cost-benefit allocation of \(body.totalBudget) (risk tolerance \(tolerance))",
+                inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
+                    "min_allocation_percentage": minimum.description],
+                operatorOverride: body.operatorOverride == true)
+            applied = Dictionary(uniqueKeysWithValues: budgets.map { ($0.key.rawValue, $0.value) })
+        } else if body.operatorOverride == true {
+            throw SafeguardsError.invalidRequest("operator_override applies only with apply: true")
         }
         return OptimizeResult(
             allocations: Dictionary(uniqueKeysWithValues: allocation.map { ($0.key.rawValue, $0.value) }),
-            objective: String(format: "%.6f", objective), applied: body.apply == true)
+            objective: String(format: "%.6f", objective), applied: body.apply == true, appliedBudgets: applied)
     }
 
     /// Spent (posted spends and settled reservations) and reported benefit per agent over the last days.

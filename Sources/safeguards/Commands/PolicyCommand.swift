@@ -313,18 +313,20 @@ struct CostBenefitCommand: AsyncParsableCommand {
         @Option(help: "Each agent's minimum share, 0..1.") var minimum: String = "0.1"
         @Option(help: "Risk tolerance, 0 (avoid variance) to 1 (expected benefit only).") var riskTolerance: String =
             "0.5"
-        @Flag(help: "Apply the allocation through the ledger.") var apply = false
+        @Flag(help: "Apply the allocation through the ledger (all agents or none, within the step limit).") var apply = false
+        @Flag(help: "With --apply: a person's override, past the step limit (logged as override.cost_benefit).")
+        var operatorOverride = false
 
         func run() async throws {
             let request = OptimizeRequest(
                 totalBudget: try ValueParsing.amount(total, option: "--total", rule: .positive),
                 minAllocationPercentage: RatioText(minimum),
-                riskTolerance: RatioText(riskTolerance), apply: apply)
+                riskTolerance: RatioText(riskTolerance), apply: apply, operatorOverride: operatorOverride ? true : nil)
             let result = try await api.withClient { client in try await client.optimize(request) }
             try api.output(result) {
-                var table = TextTable([.left("AGENT"), .right("ALLOCATION")])
+                var table = TextTable([.left("AGENT"), .right("ALLOCATION")] + (result.appliedBudgets == nil ? [] : [.right("BUDGET NOW")]))
                 for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) {
-                    table.append([agent, amount.display])
+                    table.append([agent, amount.display] + (result.appliedBudgets.map { [$0[agent]?.display ?? "-"] } ?? []))
                 }
                 return table.render() + "\nobjective \(result.objective)" + (result.applied ? " (applied)" : "")
             }
