@@ -37,31 +37,17 @@ extension BudgetBook {
         }
         var planned: [(change: AgentBudgetChange, request: TransferRequest, decrease: Bool)] = []
         var replayed = 0
+        var unchanged = 0
         for change in changes {
-            guard let snapshot = agentSnapshot(change.agent) else { throw .notFound("agent \(change.agent) does not exist") }
-            guard !change.budget.isNegative else { throw .invalidAmount("budget \(change.budget) is negative") }
-            guard !change.reason.isEmpty, change.reason.count <= 500 else {
-                throw .invalidRequest("reason must be 1-500 characters")
+            switch try budgetTransfer(change.agent, budget: change.budget, reason: change.reason, transferID: change.transferID) {
+            case .replay: replayed += 1
+            case .unchanged: unchanged += 1
+            case .transfer(let snapshot, let request): planned.append((change, request, change.budget < snapshot.total))
             }
-            if let earlier = ledger.transfer(change.transferID) {
-                guard earlier.metadata[TransferMetadataKey.budget] == change.budget.description,
-                    earlier.metadata[TransferMetadataKey.agent] == change.agent.rawValue
-                else { throw .conflict("transfer id \(change.transferID) was already used for another budget change") }
-                replayed += 1
-                continue
-            }
-            guard
-                let request = TransferRequest.resizing(
-                    LedgerAccounts.agent(change.agent), against: LedgerAccounts.pool(snapshot.agent.poolID),
-                    from: snapshot.total, to: change.budget, id: change.transferID, reason: change.reason,
-                    metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
-                        TransferMetadataKey.agent: change.agent.rawValue, TransferMetadataKey.budget: change.budget.description])
-            else { continue }
-            planned.append((change, request, change.budget < snapshot.total))
         }
         if replayed > 0 {
             // A batch is applied whole, so a replay finds all of its transfers.
-            guard replayed == changes.count else { throw .conflict("part of this batch's transfer ids were already used") }
+            guard replayed + unchanged == changes.count else { throw .conflict("part of this batch's transfer ids were already used") }
             return .agents(changes.compactMap { agentSnapshot($0.agent) }, replayed: true)
         }
         let ordered = planned.filter(\.decrease) + planned.filter { !$0.decrease }
@@ -86,4 +72,38 @@ extension BudgetBook {
         }
         return .agents(changes.compactMap { agentSnapshot($0.agent) }, replayed: false)
     }
+
+    /// What setting `agent`'s budget to `budget` under `transferID` takes: a replay of an earlier
+    /// change with that id, nothing (it has that budget), or a transfer between agent and pool.
+    ///
+    /// - Throws: `not_found`, `invalid_amount`, `invalid_request` (reason), or `conflict` when the
+    ///   id was used for another change.
+    func budgetTransfer(_ agent: AgentID, budget: Amount, reason: String, transferID: TransferID)
+        throws(SafeguardsError) -> BudgetTransfer
+    {
+        guard let snapshot = agentSnapshot(agent) else { throw .notFound("agent \(agent) does not exist") }
+        guard !budget.isNegative else { throw .invalidAmount("budget \(budget) is negative") }
+        guard !reason.isEmpty, reason.count <= 500 else { throw .invalidRequest("reason must be 1-500 characters") }
+        if let earlier = ledger.transfer(transferID) {
+            guard earlier.metadata[TransferMetadataKey.budget] == budget.description,
+                earlier.metadata[TransferMetadataKey.agent] == agent.rawValue
+            else { throw .conflict("transfer id \(transferID) was already used for another budget change") }
+            return .replay(snapshot)
+        }
+        guard
+            let request = TransferRequest.resizing(
+                LedgerAccounts.agent(agent), against: LedgerAccounts.pool(snapshot.agent.poolID), from: snapshot.total,
+                to: budget, id: transferID, reason: reason,
+                metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
+                    TransferMetadataKey.agent: agent.rawValue, TransferMetadataKey.budget: budget.description])
+        else { return .unchanged(snapshot) }
+        return .transfer(snapshot, request)
+    }
+}
+
+/// What setting an agent's budget takes (see ``BudgetBook/budgetTransfer(_:budget:reason:transferID:)``).
+enum BudgetTransfer {
+    case replay(AgentSnapshot)
+    case unchanged(AgentSnapshot)
+    case transfer(AgentSnapshot, TransferRequest)
 }
