@@ -40,18 +40,26 @@ public struct OptimizeRequest: Codable, Sendable, Equatable {
     public var totalBudget: Amount
     public var minAllocationPercentage: RatioText
     public var riskTolerance: RatioText
-    /// Set each agent's budget to its allocation (through the ledger, logged as decisions).
+    /// Set each agent's budget toward its allocation (through the ledger in one linked batch,
+    /// logged as decisions), within the step limit.
     public var apply: Bool?
-    public init(totalBudget: Amount, minAllocationPercentage: RatioText, riskTolerance: RatioText, apply: Bool? = nil) {
+    /// With `apply`: a person's override, applying the full allocation past the step limit;
+    /// logged as `override.cost_benefit` decisions.
+    public var operatorOverride: Bool?
+    public init(
+        totalBudget: Amount, minAllocationPercentage: RatioText, riskTolerance: RatioText, apply: Bool? = nil,
+        operatorOverride: Bool? = nil
+    ) {
         self.totalBudget = totalBudget
         self.minAllocationPercentage = minAllocationPercentage
         self.riskTolerance = riskTolerance
         self.apply = apply
+        self.operatorOverride = operatorOverride
     }
 
     enum CodingKeys: String, CodingKey {
         case totalBudget = "total_budget", minAllocationPercentage = "min_allocation_percentage"
-        case riskTolerance = "risk_tolerance", apply
+        case riskTolerance = "risk_tolerance", apply, operatorOverride = "operator_override"
     }
 }
 
@@ -64,19 +72,24 @@ public struct OptimizeResult: Codable, Sendable, Equatable {
     /// independent): what the risk tolerance trades against each other.
     public var expectedBenefit: Amount?
     public var benefitStddev: Amount?
+    /// With `apply`: each agent's budget as the apply left it (the allocation, or as far toward it
+    /// as the step limit allows).
+    public var appliedBudgets: [String: Amount]?
     public init(
-        allocations: [String: Amount], objective: String, applied: Bool, expectedBenefit: Amount? = nil,
-        benefitStddev: Amount? = nil
+        allocations: [String: Amount], objective: String, applied: Bool, appliedBudgets: [String: Amount]? = nil,
+        expectedBenefit: Amount? = nil, benefitStddev: Amount? = nil
     ) {
         self.allocations = allocations
         self.objective = objective
         self.applied = applied
+        self.appliedBudgets = appliedBudgets
         self.expectedBenefit = expectedBenefit
         self.benefitStddev = benefitStddev
     }
 
     enum CodingKeys: String, CodingKey {
-        case allocations, objective, applied, expectedBenefit = "expected_benefit", benefitStddev = "benefit_stddev"
+        case allocations, objective, applied, appliedBudgets = "applied_budgets", expectedBenefit = "expected_benefit"
+        case benefitStddev = "benefit_stddev"
     }
 }
 

@@ -79,6 +79,17 @@ public struct SlidingWindowLimiter: Sendable {
         }
     }
 
+    /// Takes back `amount` of a use recorded at `recordedAt`: a reservation settled for less than
+    /// it reserved counts what it settled, a released or expired one nothing. Once that use left
+    /// the window there is nothing to take back. Never takes more than the use's sub-bucket holds.
+    public mutating func remove(_ amount: Amount, recordedAt: Timestamp) {
+        guard amount.isPositive else { return }
+        let subBucket = Self.floorDivide(recordedAt.millisecondsSince1970, subBucketMilliseconds)
+        guard let index = uses.lastIndex(where: { $0.subBucket == subBucket }) else { return }
+        uses[index].micros -= min(uses[index].micros, Int128(amount.micros))
+        if uses[index].micros == 0 { uses.remove(at: index) }
+    }
+
     /// Checks and records in one step; returns whether it was admitted.
     public mutating func admit(_ amount: Amount, at now: Timestamp) -> Bool {
         guard check(amount, at: now) else { return false }

@@ -1,15 +1,32 @@
 import Foundation
 import SafeguardsCore
 
-/// A named budget for part of the week: from `start` to `end` (minutes after local midnight; an
-/// end before the start runs overnight into the next day) on `days` (0 = Monday ... 6 = Sunday,
-/// the days the profile starts on).
+/// A named budget for part of the week: from `start` to `end` (minutes after local midnight) on
+/// `days` (0 = Monday ... 6 = Sunday), the days the profile belongs to.
+///
+/// The rule, as a reader of the original `BudgetTimeScheduler` example expects it:
+/// - A profile whose end is after its start covers `start..<end` on each of its days.
+/// - A profile whose end is before its start runs overnight. On each of its days it covers the
+///   early hours `00:00..<end` and the late hours from `start` to midnight, and its late hours
+///   carry on into the next morning up to `end`. So night hours 22:00-09:00 on Monday to Friday
+///   cover Monday 00:00-09:00 too, and Friday's night runs on into Saturday morning.
+/// - Precedence: the profile whose own day it is applies. A carry-over into the next morning gives
+///   way to a profile of that day (Friday's night ends at Saturday 00:00 when a weekend profile
+///   lists Saturday); two profiles covering the same minute of their own days are refused.
+/// - An end of 23:59 means the end of the day, as the original writes a whole day `00:00-23:59`.
 public struct TimeProfile: Sendable, Hashable {
     public var name: String
     public var budget: Amount
     public var start: Int
     public var end: Int
     public var days: Set<Int>
+
+    /// How a profile covers a minute: on one of its own days, or as the carry-over of the
+    /// previous day's overnight hours.
+    enum Coverage: Sendable, Hashable {
+        case ownDay
+        case carriedOver
+    }
 
     public init(name: String, budget: Amount, start: Int, end: Int, days: Set<Int>) {
         self.name = name
@@ -28,22 +45,22 @@ public struct TimeProfile: Sendable, Hashable {
         return hours * 60 + minutes
     }
 
-    /// How many minutes the profile lasts from its start.
-    var length: Int { end > start ? end - start : 1440 - start + end }
+    /// The end in minutes after midnight, with 23:59 read as the end of the day.
+    var effectiveEnd: Int { end == 1439 ? 1440 : end }
 
-    /// Whether the profile covers `weekMinute` (0 = Monday 00:00).
-    func covers(_ weekMinute: Int) -> Bool {
-        days.contains { day in ((weekMinute - (day * 1440 + start)) % 10_080 + 10_080) % 10_080 < length }
-    }
+    /// Whether the profile runs past midnight.
+    var isOvernight: Bool { effectiveEnd < start }
 
-    /// The minutes of the week (0 = Monday 00:00) this profile covers.
-    func weekMinutes() -> [Int] {
-        var covered: [Int] = []
-        for day in days.sorted() {
-            let first = day * 1440 + start
-            for offset in 0..<length { covered.append((first + offset) % 10_080) }
+    /// How the profile covers `weekMinute` (0 = Monday 00:00), or `nil` when it does not.
+    func coverage(of weekMinute: Int) -> Coverage? {
+        let day = weekMinute / 1440
+        let minute = weekMinute % 1440
+        guard isOvernight else {
+            return days.contains(day) && minute >= start && minute < effectiveEnd ? .ownDay : nil
         }
-        return covered
+        if days.contains(day) && (minute >= start || minute < effectiveEnd) { return .ownDay }
+        if days.contains((day + 6) % 7) && minute < effectiveEnd { return .carriedOver }
+        return nil
     }
 }
 
@@ -60,7 +77,8 @@ public struct TimeProfileSchedule: Sendable, Hashable {
     }
 
     /// Refuses an unknown time zone, empty or invalid profiles, duplicate names, and profiles that
-    /// overlap anywhere in the week.
+    /// cover the same minute of their own days. An overnight profile's carry-over into a day that
+    /// another profile lists is not an overlap: that day's profile applies there.
     public func validate() throws(PolicyError) {
         guard TimeZone(identifier: timeZone) != nil else { throw PolicyError("unknown time zone '\(timeZone)'") }
         var owner: [Int: String] = [:]
@@ -76,7 +94,8 @@ public struct TimeProfileSchedule: Sendable, Hashable {
             guard (0..<1440).contains(profile.start), (0...1440).contains(profile.end), profile.start != profile.end else {
                 throw PolicyError("profile \(profile.name): start and end must differ")
             }
-            for minute in profile.weekMinutes() {
+            // Only minutes of a profile's own days can clash; a carry-over gives way (see TimeProfile).
+            for minute in 0..<10_080 where profile.coverage(of: minute) == .ownDay {
                 if let other = owner[minute] {
                     throw PolicyError("profiles \(other) and \(profile.name) overlap (\(Self.describe(minute)))")
                 }
@@ -85,10 +104,12 @@ public struct TimeProfileSchedule: Sendable, Hashable {
         }
     }
 
-    /// The profile in force at `time`, if any.
+    /// The profile in force at `time`, if any: the one whose own day it is, else the previous
+    /// day's overnight profile carrying on into the morning.
     public func active(at time: Timestamp) -> TimeProfile? {
         guard let minute = weekMinute(of: time) else { return nil }
-        return profiles.first { $0.covers(minute) }
+        return profiles.first { $0.coverage(of: minute) == .ownDay }
+            ?? profiles.first { $0.coverage(of: minute) == .carriedOver }
     }
 
     /// Minutes since Monday 00:00 in the schedule's time zone.

@@ -88,6 +88,17 @@ extension LedgerStore {
         }
     }
 
+    /// Removes `agent`'s rate limit; returns whether it had one.
+    @discardableResult
+    public func deleteRateLimit(agent: AgentID) throws(StoreError) -> Bool {
+        var deleted = false
+        try write("delete rate limit") { db in
+            try db.execute(sql: "DELETE FROM agent_rate_limits WHERE agent_id = ?", arguments: [agent.rawValue])
+            deleted = db.changesCount > 0
+        }
+        return deleted
+    }
+
     public func rateLimits() throws(StoreError) -> [(agent: AgentID, maxBudget: Amount, window: Duration)] {
         try read("read rate limits") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM agent_rate_limits").map { row in

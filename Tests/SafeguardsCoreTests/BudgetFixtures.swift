@@ -57,7 +57,7 @@ extension BudgetResult {
         switch self {
         case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed): replayed
         case .expired, .federation: nil
-        case .resources(_, let replayed), .closed(_, let replayed): replayed
+        case .resources(_, let replayed), .closed(_, let replayed), .agents(_, let replayed): replayed
         }
     }
 }

@@ -68,6 +68,34 @@ struct PolicyAPITests {
         }
     }
 
+    /// The original documentation's four profiles, sent as a user writes them, are accepted; the
+    /// pool takes the budget of whichever applies now.
+    @Test func theDocumentsFourProfileScheduleIsAcceptedThroughTheAPI() async throws {
+        try await Self.with { client in
+            let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100")])
+            let documented = #"""
+                {"time_zone": "America/Los_Angeles", "profiles": {
+                  "business_hours": {"budget": "5000.0", "start_time": "09:00", "end_time": "17:00", "days": [0, 1, 2, 3, 4]},
+                  "evening_hours": {"budget": "2000.0", "start_time": "17:00", "end_time": "22:00", "days": [0, 1, 2, 3, 4]},
+                  "night_hours": {"budget": "500.0", "start_time": "22:00", "end_time": "09:00", "days": [0, 1, 2, 3, 4]},
+                  "weekend": {"budget": "1000.0", "start_time": "00:00", "end_time": "23:59", "days": [5, 6]}}}
+                """#
+            let response = try await client.raw(
+                .PUT, "/v1/pools/\(fixture.pool.id)/policies/time_profiles", body: Array(documented.utf8))
+            #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+            let policies = try await client.policies(pool: fixture.pool.id)
+            #expect(policies.timeProfiles?.profiles.keys.sorted() == ["business_hours", "evening_hours", "night_hours", "weekend"])
+            // The four profiles cover the whole week: one is always in force.
+            let before = try #require(policies.activeProfile)
+            _ = try await client.applyPolicies(pool: fixture.pool.id)
+            let after = try #require(try await client.policies(pool: fixture.pool.id).activeProfile)
+            // Read before and after the apply, so a switch in between cannot fail the test.
+            let budgets = [before, after].compactMap { policies.timeProfiles?.profiles[$0]?.budget }
+            #expect(budgets.contains(try await client.pool(fixture.pool.id).total))
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
     @Test func aFrozenPoolIsNotChangedByAnyPolicy() async throws {
         try await Self.with { client in
             let fixture = try await Fixture.make(client, poolBudget: "1000", agents: [("a1", "100")])
@@ -315,12 +343,15 @@ struct CostBenefitAPITests {
             #expect(try await client.agent("steady").budget.total == 100)
 
             let applied = try await client.optimize(
-                OptimizeRequest(totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0", apply: true))
+                OptimizeRequest(
+                    totalBudget: 1000, minAllocationPercentage: "0.1", riskTolerance: "0", apply: true, operatorOverride: true))
             #expect(applied.applied)
             #expect(try await client.agent("steady").budget.total == applied.allocations["steady"])
             #expect(try await client.agent("risky").budget.total == applied.allocations["risky"])
-            let decisions = try await client.decisions().decisions.filter { $0.policy == "cost_benefit" }
-            #expect(decisions.count == 2)
+            let decisions = try await client.decisions().decisions.filter { $0.policy == "override.cost_benefit" }
+            // One decision per agent whose budget changed (from its 100).
+            #expect(decisions.count == applied.allocations.values.filter { $0 != 100 }.count)
+            #expect(!decisions.isEmpty)
             #expect(try await client.ledgerCheck().balanced)
 
             _ = try await client.spend(agent: "steady", SpendRequest(amount: 50))

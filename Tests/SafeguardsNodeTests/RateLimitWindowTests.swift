@@ -80,6 +80,53 @@ struct RateLimitWindowTests {
         }
     }
 
+    /// A reservation counts what it reserved while pending, what it settled once settled, and
+    /// nothing once released; a restart reads the same from the journal.
+    @Test func aSettledReservationCountsWhatItSettledAndAReleasedOneNothing() async throws {
+        let directory = try makeTemporaryDirectory()
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            let big = try await client.reserve(agent: "a1", ReserveRequest(amount: 80))
+            #expect(try await client.rateLimit(agent: "a1").used == 80)
+            #expect(try await client.checkRateLimit(agent: "a1", amount: 30).allowed == false)
+            _ = try await client.settle(reservation: big.reservationID, amount: 20)
+            #expect(try await client.rateLimit(agent: "a1").used == 20)
+            let held = try await client.reserve(agent: "a1", ReserveRequest(amount: 50))
+            #expect(try await client.rateLimit(agent: "a1").used == 70)
+            _ = try await client.release(reservation: held.reservationID)
+            // A retry of the settle is a replay: the window is not lowered twice.
+            _ = try await client.settle(reservation: big.reservationID, amount: 20)
+            let status = try await client.rateLimit(agent: "a1")
+            #expect(status.used == 20 && status.available == 80)
+        }
+        try await TestNode.with(dataDirectory: directory) { client, _ in
+            #expect(try await client.rateLimit(agent: "a1").used == 20)
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 80))
+            #expect(try await Self.isRateLimited(client, "a1", Amount(micros: 1)))
+            #expect(try await client.ledgerCheck().balanced)
+        }
+    }
+
+    /// An expired reservation counts nothing, whether the sweeper or a late settle expires it.
+    @Test func anExpiredReservationCountsNothing() async throws {
+        try await TestNode.with { client, _ in
+            _ = try await Fixture.make(client, agents: [("a1", "500")])
+            _ = try await client.setRateLimit(agent: "a1", RateLimitBody(maxBudget: 100, timeWindowSeconds: 3600))
+            let short = try await client.reserve(agent: "a1", ReserveRequest(amount: 90, timeoutSeconds: 1))
+            #expect(try await client.rateLimit(agent: "a1").used == 90)
+            // Wait until it expired (the sweeper, or the late settle below, ends it).
+            try await Task.sleep(for: .milliseconds(1500))
+            await #expect(throws: APIClientError.self) {
+                _ = try await client.settle(reservation: short.reservationID, amount: 10)
+            }
+            #expect(try await client.reservation(short.reservationID).state == "expired")
+            #expect(try await client.rateLimit(agent: "a1").used == 0)
+            _ = try await client.spend(agent: "a1", SpendRequest(amount: 100))
+            #expect(try await Self.isRateLimited(client, "a1", Amount(micros: 1)))
+        }
+    }
+
     @Test func concurrentSpendsNeverOvershootTheLimit() async throws {
         try await TestNode.with { client, _ in
             _ = try await Fixture.make(client, agents: [("a1", "500")])

@@ -267,11 +267,11 @@ struct TimeProfileTests {
             ("2026-03-06T09:00:00", "business_hours"), ("2026-03-06T22:00:00", "friday_night"),
             ("2026-03-07T00:00:00", "weekend"), ("2026-03-08T03:00:00", "weekend"),  // after the clocks jumped
             ("2026-03-08T23:59:00", "weekend"),
-            ("2026-03-09T00:00:00", nil),  // Sunday night is not a weekday night: no profile until 09:00
-            ("2026-03-09T08:59:00", nil), ("2026-03-09T09:00:00", "business_hours"),  // first Monday of summer time
+            ("2026-03-09T00:00:00", "night_hours"),  // Monday is a night_hours day: its early hours are covered too
+            ("2026-03-09T08:59:00", "night_hours"), ("2026-03-09T09:00:00", "business_hours"),  // first Monday of summer time
             ("2026-03-09T16:59:00", "business_hours"), ("2026-03-09T17:00:00", "evening_hours"),
             ("2026-03-10T08:59:00", "night_hours"),
-            ("2026-11-02T08:59:00", nil), ("2026-11-02T09:00:00", "business_hours"),  // first Monday of winter time
+            ("2026-11-02T08:59:00", "night_hours"), ("2026-11-02T09:00:00", "business_hours"),  // first Monday of winter time
             ("2026-11-03T08:59:00", "night_hours"),
         ]
         for (time, expected) in cases {

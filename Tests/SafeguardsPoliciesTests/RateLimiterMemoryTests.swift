@@ -65,4 +65,23 @@ struct RateLimiterMemoryTests {
         #expect(!limiter.check(Amount(micros: 1), at: Self.start))
         #expect(limiter.used(at: Self.start) == largest)
     }
+
+    @Test func aSettleTakesBackWhatWasNotSettledAndNothingOnceTheUseLeftTheWindow() {
+        var limiter = SlidingWindowLimiter(RateLimit(maxBudget: 100, window: .seconds(64)))
+        let reserved = Self.start.advanced(by: .milliseconds(100))
+        limiter.record(80, at: reserved)
+        limiter.record(10, at: Self.start.advanced(by: .seconds(10)))
+        #expect(!limiter.check(20, at: Self.start.advanced(by: .seconds(20))))
+        // Settled for 30 of 80: 50 leave the window, the other use stays.
+        limiter.remove(50, recordedAt: reserved)
+        #expect(limiter.used(at: Self.start.advanced(by: .seconds(20))) == 40)
+        #expect(limiter.retryAfter(70, at: Self.start.advanced(by: .seconds(20))) == .milliseconds(44_100))
+        // Never below zero, whatever is taken back.
+        limiter.remove(1000, recordedAt: reserved)
+        #expect(limiter.used(at: Self.start.advanced(by: .seconds(20))) == 10)
+        // Once the use left the window, a late take-back changes nothing.
+        limiter.record(90, at: Self.start.advanced(by: .seconds(100)))
+        limiter.remove(90, recordedAt: Self.start.advanced(by: .seconds(10)))
+        #expect(limiter.used(at: Self.start.advanced(by: .seconds(100))) == 90)
+    }
 }

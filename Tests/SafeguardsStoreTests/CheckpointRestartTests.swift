@@ -291,7 +291,7 @@ extension BudgetResult {
     var isReplay: Bool {
         switch self {
         case .pool(_, let replayed), .agent(_, let replayed), .transfer(_, let replayed), .resources(_, let replayed),
-            .closed(_, let replayed):
+            .closed(_, let replayed), .agents(_, let replayed):
             replayed
         case .expired, .federation: false
         }

@@ -75,6 +75,8 @@ public struct BudgetBook: BudgetReading, Sendable {
                 now: now)
         case .setAgentBudget(let id, let budget, let reason, let transferID):
             return try setAgentBudget(id, budget: budget, reason: reason, transferID: transferID, now: now)
+        case .setAgentBudgets(let changes):
+            return try setAgentBudgets(changes, now: now)
         case .reserve(let id, let amount, let reservationID, let timeout, let caller):
             return try reserve(
                 id, amount: amount, reservationID: reservationID, timeout: timeout, caller: caller, now: now)
@@ -285,23 +287,13 @@ public struct BudgetBook: BudgetReading, Sendable {
     private mutating func setAgentBudget(
         _ id: AgentID, budget: Amount, reason: String, transferID: TransferID, now: Timestamp
     ) throws(SafeguardsError) -> BudgetResult {
-        guard let snapshot = agentSnapshot(id) else { throw .notFound("agent \(id) does not exist") }
-        guard !budget.isNegative else { throw .invalidAmount("budget \(budget) is negative") }
-        guard !reason.isEmpty, reason.count <= 500 else { throw .invalidRequest("reason must be 1-500 characters") }
-        if let earlier = ledger.transfer(transferID) {
-            guard earlier.metadata[TransferMetadataKey.budget] == budget.description,
-                earlier.metadata[TransferMetadataKey.agent] == id.rawValue
-            else { throw .conflict("transfer id \(transferID) was already used for another budget change") }
-            return .agent(snapshot, replayed: true)
+        let snapshot: AgentSnapshot
+        let request: TransferRequest
+        switch try budgetTransfer(id, budget: budget, reason: reason, transferID: transferID) {
+        case .replay(let earlier): return .agent(earlier, replayed: true)
+        case .unchanged(let current): return .agent(current, replayed: false)
+        case .transfer(let current, let resize): (snapshot, request) = (current, resize)
         }
-        try requireOpen(id)
-        guard
-            let request = TransferRequest.resizing(
-                LedgerAccounts.agent(id), against: LedgerAccounts.pool(snapshot.agent.poolID), from: snapshot.total, to: budget,
-                id: transferID, reason: reason,
-                metadata: [TransferMetadataKey.kind: TransferKind.budgetUpdate.rawValue,
-                    TransferMetadataKey.agent: id.rawValue, TransferMetadataKey.budget: budget.description])
-        else { return .agent(snapshot, replayed: false) }
         do {
             try ledger.apply(.create(stamped(request)), now: now)
         } catch {

@@ -7,6 +7,9 @@ public enum BudgetCommand: Sendable, Hashable {
     /// Sets the agent's budget (available + reserved + spent) to an absolute value by moving the
     /// difference between pool and agent.
     case setAgentBudget(AgentID, budget: Amount, reason: String, transferID: TransferID)
+    /// Sets several agents' budgets in one linked batch, each change with its decision: all of
+    /// them are made and logged, or none (see ``AgentBudgetChange``).
+    case setAgentBudgets([AgentBudgetChange])
     /// Reserves `amount` from the agent: a pending transfer to its spent sink. `caller` names the
     /// API key that asked and carries the caller's metadata.
     case reserve(
@@ -119,6 +122,8 @@ public enum BudgetResult: Sendable, Hashable {
     /// A pool or an agent closed: the transfers that returned its budget (none when it held
     /// nothing, or when it was already closed: `replayed`).
     case closed([Transfer], replayed: Bool)
+    /// The agents a batch changed, as they now stand.
+    case agents([AgentSnapshot], replayed: Bool)
 }
 
 /// A durable change to the book beyond the ledger, in order, for the store to write.

@@ -41,14 +41,46 @@ struct PolicyRoutes: Sendable {
         }
         v1.post("agents/:id/rate-limit") { request, context in
             let body = try await JSONBody.decode(RateLimitBody.self, from: request, limit: maxBodyBytes)
-            let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
-            _ = try await operations.agent(agent.rawValue)
+            let agent = try await limitedAgent(context)
             guard body.maxBudget.isPositive else { throw SafeguardsError.invalidAmount("max_budget must be positive") }
             guard (1...31_536_000).contains(body.timeWindowSeconds) else {
                 throw SafeguardsError.invalidRequest("time_window_seconds must be between 1 and 31536000 (a year)")
             }
             try await rateLimits.set(agent, RateLimit(maxBudget: body.maxBudget, window: .seconds(body.timeWindowSeconds)))
             return JSONBody.response(body)
+        }
+        v1.get("agents/:id/rate-limit") { _, context in
+            let agent = try await limitedAgent(context)
+            guard let check = await rateLimits.check(agent, .zero, at: .now()) else {
+                throw SafeguardsError.notFound("agent \(agent) has no rate limit")
+            }
+            return JSONBody.response(Self.status(agent, check))
+        }
+        v1.delete("agents/:id/rate-limit") { _, context in
+            let agent = try await limitedAgent(context)
+            guard let check = await rateLimits.check(agent, .zero, at: .now()), try await rateLimits.remove(agent) != nil else {
+                throw SafeguardsError.notFound("agent \(agent) has no rate limit")
+            }
+            return JSONBody.response(Self.status(agent, check))
+        }
+        v1.get("agents/:id/rate-limit/check") { request, context in
+            let agent = try await limitedAgent(context)
+            var amount = Amount(micros: 1)
+            if let text = request.uri.queryParameters["amount"] {
+                do { amount = try Amount(parsing: String(text)) } catch {
+                    throw SafeguardsError.invalidAmount("amount: '\(text)' is not a decimal amount")
+                }
+                guard amount.isPositive else { throw SafeguardsError.invalidAmount("amount must be positive") }
+            }
+            guard let check = await rateLimits.check(agent, amount, at: .now()) else {
+                return JSONBody.response(
+                    RateLimitCheckBody(agentID: agent.rawValue, amount: amount, limited: false, allowed: true, retryAfterSeconds: 0))
+            }
+            return JSONBody.response(
+                RateLimitCheckBody(
+                    agentID: agent.rawValue, amount: amount, limited: true, allowed: check.allowed,
+                    retryAfterSeconds: check.retryAfterSeconds, maxBudget: check.limit.maxBudget,
+                    timeWindowSeconds: Int(check.limit.window.components.seconds), used: check.used))
         }
         v1.post("agents/:id/resources") { request, context in
             let body = try await JSONBody.decode(ResourceBudgetsRequest.self, from: request, limit: maxBodyBytes)
@@ -283,8 +315,8 @@ struct PolicyRoutes: Sendable {
         return profiles
     }
 
-    /// Splits the total over the agents with registered operations; with `apply`, sets each
-    /// agent's budget to its share through the ledger, logged as a `cost_benefit` decision.
+    /// Splits the total over the agents with registered operations; with `apply`, moves each
+    /// agent's budget toward its share in one linked batch (see ``PolicyService/applyAllocation``).
     private func optimize(_ body: OptimizeRequest) async throws -> OptimizeResult {
         let profiles = try profiles()
         guard !profiles.isEmpty else { throw SafeguardsError.invalidRequest("no operations are registered") }
@@ -301,25 +333,22 @@ struct PolicyRoutes: Sendable {
                 agents: Array(profiles.keys), total: body.totalBudget, minimum: minimum, riskTolerance: tolerance)
         } catch { throw SafeguardsError.invalidRequest(error.message) }
         let objective = allocator.objective(allocation, total: body.totalBudget, riskTolerance: tolerance)
+        var applied: [String: Amount]?
         if body.apply == true {
-            for (agent, amount) in allocation.sorted(by: { $0.key < $1.key }) {
-                let snapshot = try await operations.agent(agent.rawValue)
-                let transfer = TransferID(unchecked: "cb:\(Timestamp.now().millisecondsSince1970):\(agent)")
-                let reason = "cost-benefit allocation of \(body.totalBudget) (risk tolerance \(tolerance))"
-                let decision = DecisionRecord(
-                    policy: "cost_benefit", poolID: snapshot.agent.poolID, agentID: agent, oldValue: snapshot.total,
-                    newValue: amount, reason: reason,
-                    inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
-                        "min_allocation_percentage": minimum.description],
-                    transferID: transfer, at: .now())
-                _ = try await operations.writer.submitAsCaller(
-                    .decided(.setAgentBudget(agent, budget: amount, reason: reason, transferID: transfer), decision))
-            }
+            let budgets = try await policies.applyAllocation(
+                allocation, policy: "cost_benefit",
+                reason: "cost-benefit allocation of \(body.totalBudget) (risk tolerance \(tolerance))",
+                inputs: ["total_budget": body.totalBudget.description, "risk_tolerance": tolerance.description,
+                    "min_allocation_percentage": minimum.description],
+                operatorOverride: body.operatorOverride == true)
+            applied = Dictionary(uniqueKeysWithValues: budgets.map { ($0.key.rawValue, $0.value) })
+        } else if body.operatorOverride == true {
+            throw SafeguardsError.invalidRequest("operator_override applies only with apply: true")
         }
         let outlook = allocator.outlook(allocation)
         return OptimizeResult(
             allocations: Dictionary(uniqueKeysWithValues: allocation.map { ($0.key.rawValue, $0.value) }),
-            objective: String(format: "%.6f", objective), applied: body.apply == true,
+            objective: String(format: "%.6f", objective), applied: body.apply == true, appliedBudgets: applied,
             expectedBenefit: Amount(approximately: outlook.expected), benefitStddev: Amount(approximately: outlook.deviation))
     }
 
@@ -375,6 +404,20 @@ struct PolicyRoutes: Sendable {
             states[type] = transfer.state.rawValue
         }
         return ResourceReservationBody(reservationID: id.rawValue, agentID: agent.rawValue, amounts: amounts, states: states)
+    }
+
+    /// The path's agent, which must exist.
+    private func limitedAgent(_ context: BasicRequestContext) async throws -> AgentID {
+        let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
+        _ = try await operations.agent(agent.rawValue)
+        return agent
+    }
+
+    static func status(_ agent: AgentID, _ check: RateLimitCheck) -> RateLimitStatusBody {
+        RateLimitStatusBody(
+            agentID: agent.rawValue, maxBudget: check.limit.maxBudget,
+            timeWindowSeconds: Int(check.limit.window.components.seconds), used: check.used,
+            available: (try? check.limit.maxBudget.subtracting(check.used)).map { max($0, .zero) } ?? .zero)
     }
 
     private func poolID(_ context: BasicRequestContext) async throws -> PoolID {

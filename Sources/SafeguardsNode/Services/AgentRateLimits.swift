@@ -17,6 +17,9 @@ import Synchronization
 ///   against the window until its operation ends, so concurrent requests cannot overshoot.
 /// - Uses made before a limit was set count once it is set: the window is what the agent
 ///   reserved and spent in its last length of time, limited or not.
+/// - A reservation counts what it reserved while it is pending, and once it ends what it settled:
+///   settled for less, the rest leaves the window; released or expired, all of it does. Still at
+///   the time it was reserved, so a settle never moves a use later in the window.
 public actor AgentRateLimits {
     private var limiters: [AgentID: SlidingWindowLimiter] = [:] {
         didSet { limitedAgents.withLock { $0 = Set(limiters.keys) } }
@@ -71,13 +74,51 @@ public actor AgentRateLimits {
         }
     }
 
+    /// Removes the limit of `agent` and returns it, or `nil` when it had none. Its reservations
+    /// and spends stay in the journal: a limit set again counts them (see ``set(_:_:)``).
+    func remove(_ agent: AgentID) throws(SafeguardsError) -> RateLimit? {
+        guard let limit = limiters[agent]?.limit else { return nil }
+        do { try store.deleteRateLimit(agent: agent) } catch {
+            throw SafeguardsError(.unavailable, "the rate limit could not be removed: \(error)")
+        }
+        limiters[agent] = nil
+        return limit
+    }
+
+    /// A reservation of a limited agent ended (settled, released or expired): the window keeps
+    /// only what it settled. Call once per resolution, never for a replay.
+    func resolved(_ reservation: Transfer) {
+        guard reservation.isPending, reservation.state != .pending, let agent = BudgetOperations.reservingAgent(reservation)
+        else { return }
+        let settled = reservation.state == .posted ? reservation.postedAmount : .zero
+        let unsettled = (try? reservation.amount.subtracting(settled)) ?? .zero
+        limiters[agent]?.remove(unsettled, recordedAt: reservation.createdAt)
+    }
+
+    /// Rebuilds the window of `agent` from the journal, for a resolution the caller saw only as
+    /// an error (a settle that came too late and expired the reservation on the spot).
+    func recount(_ agent: AgentID) {
+        guard let limit = limiters[agent]?.limit, let limiter = try? rebuilt(agent, limit, at: now()) else { return }
+        limiters[agent] = limiter
+    }
+
     nonisolated func hasLimit(_ agent: AgentID) -> Bool { limitedAgents.withLock { $0.contains(agent) } }
 
-    /// What `agent`'s window holds at `now`, committed and in flight; `nil` without a limit.
-    func used(_ agent: AgentID, at now: Timestamp) -> Amount? {
+    /// The answer to "may `agent` reserve or spend `amount` now, and if not, when?", counting what
+    /// is in flight, without counting `amount` anywhere. `nil` when the agent has no limit.
+    func check(_ agent: AgentID, _ amount: Amount, at now: Timestamp) -> RateLimitCheck? {
         guard let limiter = limiters[agent] else { return nil }
-        let total = Int128(limiter.used(at: now).micros) + inFlight(agent)
-        return Amount(micros: Int64(clamping: total))
+        let used = Int128(limiter.used(at: now).micros) + inFlight(agent)
+        let requested = Int128(amount.micros) + inFlight(agent)
+        let limit = Int128(limiter.limit.maxBudget.micros)
+        var check = RateLimitCheck(limit: limiter.limit, used: Amount(micros: Int64(clamping: used)), retryAfterSeconds: 0)
+        guard requested > limit || !limiter.check(Amount(micros: Int64(requested)), at: now) else { return check }
+        // More than the whole limit never fits; otherwise wait until enough leaves the window.
+        // Operations in flight leave it when they end: ask again in a second then.
+        let wait = requested <= limit ? limiter.retryAfter(Amount(micros: Int64(requested)), at: now) : nil
+        let seconds = wait.map { Int($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0) }
+        check.retryAfterSeconds = seconds.map { max($0, 1) } ?? (amount <= limiter.limit.maxBudget ? 1 : nil)
+        return check
     }
 
     /// Counts `amount` for `agent` as in flight for transfer `id`, or throws `rate_limited`
@@ -85,20 +126,14 @@ public actor AgentRateLimits {
     func admit(_ agent: AgentID, _ amount: Amount, transfer id: TransferID, at now: Timestamp) throws(SafeguardsError)
         -> Ticket?
     {
-        guard let limiter = limiters[agent], amount.isPositive else { return nil }
-        let requested = Int128(amount.micros) + inFlight(agent)
-        let fits = requested <= Int128(limiter.limit.maxBudget.micros)
-        guard fits, limiter.check(Amount(micros: Int64(requested)), at: now) else {
-            let wait = fits ? limiter.retryAfter(Amount(micros: Int64(requested)), at: now) : nil
+        guard amount.isPositive, let check = check(agent, amount, at: now) else { return nil }
+        guard check.allowed else {
             var error = SafeguardsError(
                 .rateLimited,
-                amount > limiter.limit.maxBudget
-                    ? "\(amount) is more than agent \(agent)'s whole rate limit of \(limiter.limit.maxBudget) per window"
-                    : "agent \(agent) may spend \(limiter.limit.maxBudget) per \(limiter.limit.window); "
-                        + "\(used(agent, at: now) ?? .zero) is used")
-            // Operations in flight leave the window when they end: ask again in a second then.
-            let seconds = wait.map { Int($0.components.seconds) + ($0.components.attoseconds > 0 ? 1 : 0) }
-            error.retryAfterSeconds = seconds ?? (amount <= limiter.limit.maxBudget ? 1 : nil)
+                amount > check.limit.maxBudget
+                    ? "\(amount) is more than agent \(agent)'s whole rate limit of \(check.limit.maxBudget) per window"
+                    : "agent \(agent) may spend \(check.limit.maxBudget) per \(check.limit.window); \(check.used) is used")
+            error.retryAfterSeconds = check.retryAfterSeconds
             throw error
         }
         nextAdmission += 1
@@ -144,4 +179,15 @@ public actor AgentRateLimits {
         }
         return (limiter, found)
     }
+}
+
+/// What a rate-limit check found: the agent's limit, what its window holds (in flight included),
+/// and how many seconds until the amount asked about fits (0: now; `nil`: never, it is more than
+/// the whole limit).
+struct RateLimitCheck: Sendable, Equatable {
+    var limit: RateLimit
+    var used: Amount
+    var retryAfterSeconds: Int?
+
+    var allowed: Bool { retryAfterSeconds == 0 }
 }

@@ -134,12 +134,45 @@ public struct BudgetOperations: Sendable {
 
     public func settle(reservation: String, amount: Amount) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         let id = try Self.identifier(TransferID.self, reservation, field: "reservation id", notFound: true)
-        return try Self.transfer(try await writer.submit(.settle(reservationID: id, amount: amount)))
+        return try await resolving(id) { () async throws(SafeguardsError) in
+            try Self.transfer(try await writer.submit(.settle(reservationID: id, amount: amount)))
+        }
     }
 
     public func release(reservation: String) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
         let id = try Self.identifier(TransferID.self, reservation, field: "reservation id", notFound: true)
-        return try Self.transfer(try await writer.submit(.release(reservationID: id)))
+        return try await resolving(id) { () async throws(SafeguardsError) in
+            try Self.transfer(try await writer.submit(.release(reservationID: id)))
+        }
+    }
+
+    /// Runs a settle or release of reservation `id` and tells the agent's rate limit how it
+    /// ended, so its window counts what was settled rather than what was reserved.
+    private func resolving(
+        _ id: TransferID, _ operation: () async throws(SafeguardsError) -> (Transfer, replayed: Bool)
+    ) async throws(SafeguardsError) -> (Transfer, replayed: Bool) {
+        guard let rateLimits else { return try await operation() }
+        do {
+            let result = try await operation()
+            if !result.replayed, let agent = Self.reservingAgent(result.0), rateLimits.hasLimit(agent) {
+                await rateLimits.resolved(result.0)
+            }
+            return result
+        } catch {
+            // A settle that came too late expires the reservation on the spot and answers an
+            // error: the window learns that from the journal.
+            if let transfer = await writer.read({ $0.ledger.transfer(id) }), transfer.state == .expired,
+                let agent = Self.reservingAgent(transfer), rateLimits.hasLimit(agent)
+            {
+                await rateLimits.recount(agent)
+            }
+            throw error
+        }
+    }
+
+    /// The agent whose reservation or spend `transfer` is.
+    static func reservingAgent(_ transfer: Transfer) -> AgentID? {
+        transfer.metadataValue(TransferMetadataKey.agent).flatMap { try? AgentID($0) }
     }
 
     /// Reserve and settle in one step; `caller` as in ``reserve(agent:_:caller:)``.
@@ -158,6 +191,12 @@ public struct BudgetOperations: Sendable {
     @discardableResult
     public func expireReservations() async throws(SafeguardsError) -> Int {
         guard case .expired(let transfers) = try await writer.submit(.expireReservations) else { return 0 }
+        if let rateLimits {
+            for transfer in transfers {
+                guard let agent = Self.reservingAgent(transfer), rateLimits.hasLimit(agent) else { continue }
+                await rateLimits.resolved(transfer)
+            }
+        }
         return transfers.count
     }
 

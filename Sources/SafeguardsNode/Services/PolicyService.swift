@@ -29,12 +29,12 @@ public actor PolicyService: Service {
 
     let writer: BudgetWriter
     let store: LedgerStore
-    private let rails: SafetyRails
+    let rails: SafetyRails
     private let tick: Duration
     let now: @Sendable () -> Timestamp
     let logger: Logger
     var policies: [PoolID: PoolPolicies] = [:]
-    private var frozen: Set<PoolID> = []
+    var frozen: Set<PoolID> = []
     private var lastRun: [String: Timestamp] = [:]
     var lastChange: [String: Timestamp] = [:]
     /// The refusal each target (`pool/<id>`, `agent/<id>`) is in, if any: the same refusal at
@@ -398,7 +398,7 @@ public actor PolicyService: Service {
         return applied ? change : nil
     }
 
-    private func nextTransferID(_ policy: String) -> TransferID {
+    func nextTransferID(_ policy: String) -> TransferID {
         sequence += 1
         return TransferID(unchecked: "pol:\(now().millisecondsSince1970):\(sequence):\(BudgetOperations.randomHex().prefix(8))")
     }

@@ -139,30 +139,6 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 }
 
-/// `safeguards rate-limit --agent A --max-budget 100 --window 1h`
-struct RateLimitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rate-limit",
-        abstract: "Limit what an agent may spend per time window (reserve and spend answer 429 past it).")
-    @OptionGroup var api: APIOptions
-    @Option(help: "The agent.") var agent: String
-    @Option(parsing: .unconditional, help: "The most it may spend per window, a decimal amount.") var maxBudget: String
-    @Option(help: "The window: 30s, 15m, 1h, 1d.") var window: String
-
-    func run() async throws {
-        guard let duration = DurationText.parse(window), duration >= .seconds(1) else {
-            throw ValidationError("--window: '\(window)' is not a duration of at least 1s (30s, 15m, 1h, 1d)")
-        }
-        let body = RateLimitBody(
-            maxBudget: try ValueParsing.amount(maxBudget, option: "--max-budget", rule: .positive),
-            timeWindowSeconds: Int(duration.components.seconds))
-        let answer = try await api.withClient { client in try await client.setRateLimit(agent: agent, body) }
-        try api.output(answer) {
-            "agent \(agent) may spend \(answer.maxBudget) per \(answer.timeWindowSeconds) s"
-        }
-    }
-}
-
 /// `safeguards resources set|show|reserve|settle|release`: budgets of several resource types per agent.
 struct ResourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -341,18 +317,20 @@ struct CostBenefitCommand: AsyncParsableCommand {
         @Option(help: "Each agent's minimum share, 0..1.") var minimum: String = "0.1"
         @Option(help: "Risk tolerance, 0 (avoid variance) to 1 (expected benefit only).") var riskTolerance: String =
             "0.5"
-        @Flag(help: "Apply the allocation through the ledger.") var apply = false
+        @Flag(help: "Apply the allocation through the ledger (all agents or none, within the step limit).") var apply = false
+        @Flag(help: "With --apply: a person's override, past the step limit (logged as override.cost_benefit).")
+        var operatorOverride = false
 
         func run() async throws {
             let request = OptimizeRequest(
                 totalBudget: try ValueParsing.amount(total, option: "--total", rule: .positive),
                 minAllocationPercentage: RatioText(minimum),
-                riskTolerance: RatioText(riskTolerance), apply: apply)
+                riskTolerance: RatioText(riskTolerance), apply: apply, operatorOverride: operatorOverride ? true : nil)
             let result = try await api.withClient { client in try await client.optimize(request) }
             try api.output(result) {
-                var table = TextTable([.left("AGENT"), .right("ALLOCATION")])
+                var table = TextTable([.left("AGENT"), .right("ALLOCATION")] + (result.appliedBudgets == nil ? [] : [.right("BUDGET NOW")]))
                 for (agent, amount) in result.allocations.sorted(by: { $0.key < $1.key }) {
-                    table.append([agent, amount.description])
+                    table.append([agent, amount.description] + (result.appliedBudgets.map { [$0[agent]?.description ?? "-"] } ?? []))
                 }
                 return table.render() + "\nobjective \(result.objective)" + (result.applied ? " (applied)" : "")
             }

@@ -148,6 +148,11 @@ enum WireFormatFixtures {
             poolID: "pool_1", frozen: false, adaptiveSizing: nil, priorityReallocation: nil, timeProfiles: nil,
             activeProfile: nil))
         try check(RateLimitBody(maxBudget: 10, timeWindowSeconds: 60))
+        try check(RateLimitStatusBody(agentID: "coder", maxBudget: 10, timeWindowSeconds: 60, used: 4, available: 6))
+        try check(RateLimitCheckBody(
+            agentID: "coder", amount: 7, limited: true, allowed: false, retryAfterSeconds: 12, maxBudget: 10,
+            timeWindowSeconds: 60, used: 4))
+        try check(RateLimitCheckBody(agentID: "coder", amount: 7, limited: false, allowed: true, retryAfterSeconds: 0))
         try check(decision)
         try check(DecisionListBody(decisions: [decision], next: "9"))
         // Resources and cost-benefit.

@@ -247,6 +247,32 @@ class SafeguardsClient(FederationMethods, AccessMethods):
         body = {"max_budget": amount_text(max_budget, "max_budget"), "time_window_seconds": seconds}
         return dict(self._call("POST", f"/v1/agents/{path_segment(agent_id)}/rate-limit", body=body).body or {})
 
+    def get_rate_limit(self, agent_id: str) -> Dict[str, Any]:
+        """The agent's rate limit with what its window holds: ``max_budget``, ``time_window_seconds``,
+        ``used`` and ``available``. Raises ``NotFound`` when the agent has no limit."""
+        return dict(self._call("GET", f"/v1/agents/{path_segment(agent_id)}/rate-limit").body or {})
+
+    def remove_rate_limit(self, agent_id: str) -> Dict[str, Any]:
+        """Removes the agent's rate limit and returns it. Raises ``NotFound`` when it had none."""
+        return dict(self._call("DELETE", f"/v1/agents/{path_segment(agent_id)}/rate-limit").body or {})
+
+    def rate_limit_check(self, agent_id: str, amount: Optional[AmountLike] = None) -> Dict[str, Any]:
+        """Whether ``amount`` (by default anything at all) would pass the agent's rate limit now:
+        ``limited``, ``allowed`` and ``retry_after_seconds`` (0 when allowed, absent when never).
+        Counts nothing."""
+        query = [("amount", amount_text(amount, "amount") if amount is not None else None)]
+        path = f"/v1/agents/{path_segment(agent_id)}/rate-limit/check"
+        return dict(self._call("GET", path, query=query).body or {})
+
+    def check_rate_limit(self, agent_id: str, amount: AmountLike) -> bool:
+        """Whether ``amount`` would pass the agent's rate limit now (the original's ``check_rate_limit``)."""
+        return bool(self.rate_limit_check(agent_id, amount).get("allowed"))
+
+    def get_retry_after(self, agent_id: str, amount: Optional[AmountLike] = None) -> Optional[int]:
+        """Seconds until ``amount`` (by default anything at all) would pass the agent's rate limit:
+        0 when it passes now, ``None`` when it never can (more than the whole limit)."""
+        return self.rate_limit_check(agent_id, amount).get("retry_after_seconds")
+
     # Spending
 
     def reserve(

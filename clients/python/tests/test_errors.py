@@ -74,6 +74,27 @@ def test_over_a_rate_limit_raises_rate_limited_with_retry_after(client: Safeguar
     assert client.get_agent_budget(agent_id).spent == Decimal("5")
 
 
+def test_a_rate_limit_is_checked_without_counting_shown_and_removed(client: SafeguardsClient, funded_agent) -> None:
+    _, agent_id = funded_agent
+    assert client.rate_limit_check(agent_id, "1000")["limited"] is False
+    with pytest.raises(NotFound):
+        client.get_rate_limit(agent_id)
+    client.set_rate_limit(agent_id, "10", 3600)
+    client.spend(agent_id, "6")
+    for _ in range(3):
+        assert client.check_rate_limit(agent_id, "4") is True
+    assert client.get_retry_after(agent_id, "4") == 0
+    assert client.check_rate_limit(agent_id, "5") is False
+    assert 0 < client.get_retry_after(agent_id, "5") <= 3600
+    assert client.get_retry_after(agent_id, "11") is None
+    shown = client.get_rate_limit(agent_id)
+    assert Decimal(shown["used"]) == Decimal("6") and Decimal(shown["available"]) == Decimal("4")
+    assert Decimal(client.remove_rate_limit(agent_id)["max_budget"]) == Decimal("10")
+    with pytest.raises(NotFound):
+        client.remove_rate_limit(agent_id)
+    client.spend(agent_id, "5")
+
+
 def test_a_node_without_federation_raises_federation_disabled(client: SafeguardsClient) -> None:
     with pytest.raises(FederationDisabled) as refused:
         client.sync_status()

@@ -27,6 +27,8 @@ enum RouteAccess: Sendable, Equatable {
         "GET /v1/agents/{id}/resources": .agentInPath,
         "GET /v1/agents/{id}/patterns": .agentInPath,
         "GET /v1/agents/{id}/prediction": .agentInPath,
+        "GET /v1/agents/{id}/rate-limit": .agentInPath,
+        "GET /v1/agents/{id}/rate-limit/check": .agentInPath,
         "GET /v1/reservations/{id}": .transferInPath,
         "POST /v1/reservations/{id}/settle": .transferInPath,
         "POST /v1/reservations/{id}/release": .transferInPath,
