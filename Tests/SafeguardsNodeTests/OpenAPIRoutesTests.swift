@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SafeguardsCore
 import SafeguardsTestKit
 import Testing
 import Yams
@@ -18,12 +19,17 @@ struct OpenAPIRoutesTests {
         return "\(method.uppercased()) /\(segments.joined(separator: "/"))"
     }
 
-    /// The operations `docs/openapi.yaml` documents.
-    static func documentedOperations() throws -> Set<String> {
+    /// `docs/openapi.yaml`, parsed.
+    static func document() throws -> [String: Any] {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
-        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        return try #require(try Yams.load(yaml: text) as? [String: Any])
+    }
+
+    /// The operations `docs/openapi.yaml` documents.
+    static func documentedOperations() throws -> Set<String> {
+        let document = try document()
         let paths = try #require(document["paths"] as? [String: Any])
         let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
         var operations: Set<String> = []
@@ -49,6 +55,17 @@ struct OpenAPIRoutesTests {
         let unrouted = documented.subtracting(routed).sorted()
         #expect(undocumented.isEmpty, "served but not in docs/openapi.yaml: \(undocumented)")
         #expect(unrouted.isEmpty, "in docs/openapi.yaml but not served: \(unrouted)")
+    }
+
+    /// The transfer kinds the file lists (for `metadata.kind` and the `kind` filter) are the ones
+    /// the node writes.
+    @Test func transferKindsAreTheNodesKinds() throws {
+        let components = try #require(try Self.document()["components"] as? [String: Any])
+        let schemas = try #require(components["schemas"] as? [String: Any])
+        let kind = try #require(schemas["TransferKind"] as? [String: Any])
+        let documented = try #require(kind["enum"] as? [String])
+        #expect(Set(documented) == Set(TransferKind.allCases.map(\.rawValue)))
+        #expect(documented.count == TransferKind.allCases.count)
     }
 
     @Test func parametersCompareByPosition() {
