@@ -108,18 +108,20 @@ struct StatusReport: Sendable {
     }
 
     private func federationSections(pools: [PoolSnapshot]) async -> [StatusView.Section] {
+        // Grants are read only for the pools shown.
+        let federated = pools.filter { $0.pool.metadata["federated"] == "true" }
         var grants: [(PoolSnapshot, [String: GrantBody])] = []
         var lines: [SettlementService.CreditLineStatus] = []
         var transactions: [FederationTransactionBody] = []
         if let settlement {
-            for pool in pools where pool.pool.metadata["federated"] == "true" {
+            for pool in federated.prefix(Self.rows) {
                 grants.append((pool, await settlement.grantBodies(pool.pool.id)))
             }
             lines = await settlement.creditLineStatus()
             transactions = await settlement.recentTransactions(limit: Self.recent)
         }
         let empty = settlement == nil ? Self.noFederation : nil
-        let grantRows = grants.prefix(Self.rows).flatMap { pool, grants in
+        let grantRows = grants.flatMap { pool, grants in
             grants.sorted { $0.key < $1.key }.map { peer, grant -> [StatusView.Cell] in
                 [
                     StatusView.Cell(pool.pool.name), StatusView.Cell(pool.pool.id.rawValue),
@@ -152,8 +154,8 @@ struct StatusReport: Sendable {
                 id: "federated-pools", title: "Federated pools and grants",
                 columns: ["pool", "pool id", "total", "available", "peer", "requested", "granted", "status", "reason"],
                 rows: grantRows, empty: empty ?? "No federated pools.",
-                note: grants.count > Self.rows
-                    ? "The first \(Self.rows) of \(grants.count) federated pools; GET /v1/federated-pools/{id} shows each."
+                note: federated.count > Self.rows
+                    ? "The first \(Self.rows) of \(federated.count) federated pools; GET /v1/federated-pools/{id} shows each."
                     : nil),
             StatusView.Section(
                 id: "credit-lines", title: "Credit lines",
