@@ -46,6 +46,9 @@ struct StatusPageBrowserTests {
             // The session cookie is HttpOnly: the page's script cannot read it.
             #expect(try browser.evaluate("document.cookie") as? String == "")
 
+            // On a loaded machine a gossip round can time out and show the peer `suspect` until the
+            // next round answers; the page's own refresh then shows it alive again.
+            _ = try await browser.waitFor("document.getElementById('sync').innerText.includes('alive')", attempts: 600)
             let sync = try #require(try browser.evaluate("document.getElementById('sync').innerText") as? String)
             #expect(sync.contains("system_b"))
             #expect(sync.contains("alive"))
