@@ -14,9 +14,11 @@ struct ListenerLimitTests {
             let channel = try await rawConnection(port: port, tls: false, identity: nil)
             // A TLS handshake record announcing 16 KiB, then its body one byte at a time: the TLS
             // library keeps waiting for the rest, and every byte resets an idle timer.
+            // On a slow machine the deadline may already have closed the connection before the
+            // first byte goes out: a refused write is the same outcome, checked below.
             var header = ByteBuffer()
             header.writeBytes([0x16, 0x03, 0x01, 0x40, 0x00])
-            try await channel.writeAndFlush(header)
+            try? await channel.writeAndFlush(header)
             var trickled = 0
             while channel.isActive, trickled < 400 {
                 try? await channel.writeAndFlush(ByteBuffer(bytes: [0]))
