@@ -56,7 +56,9 @@ struct SettlementCheckpointTests {
             config.federation?.offers = [SystemID(unchecked: "system_a"): 1000]
         }) { clientB, _, portB in
             try await DevelopmentFederation.register("system_a", port: 1, with: clientB)
-            try await HeldSettlement.with(system: "system_a", peer: "system_b", peerPort: portB, offer: nil) { requester in
+            try await HeldSettlement.with(
+                system: "system_a", peer: "system_b", peerPort: portB, offer: nil, answerWait: .seconds(120)
+            ) { requester in
                 await requester.storage.stopHolding()
                 let operations = requester.node.operations
                 let pool = try await operations.createPool(CreatePoolRequest(name: "pool", initialBudget: 100, priority: 5))
