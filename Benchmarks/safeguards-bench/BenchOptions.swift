@@ -51,7 +51,7 @@ struct BenchOptions: Sendable {
     var plan: BenchPlan { quick ? .quick : .full }
 
     /// The groups of figures, in the order they run.
-    static let groups = ["memory", "in_memory", "durable", "http", "ping", "settle", "gossip", "learning", "quality", "handshake"]
+    static let groups = ["memory", "in_memory", "durable", "http", "ping", "settle", "gossip", "learning", "quality", "reads", "handshake"]
 
     /// Whether the figures of `group` run.
     func runs(_ group: String) -> Bool { only.isEmpty || only.contains(group) }

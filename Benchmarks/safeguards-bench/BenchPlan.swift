@@ -45,6 +45,9 @@ struct BenchPlan: Sendable {
     /// Memory: transfers loaded into a book.
     var memoryTransfers: Int
 
+    /// Reads: agents in the committed view a page or the status rows are taken from.
+    var readAgents: Int
+
     /// The whole run is stopped (exit 3) if it takes longer than this: a hung connection or a
     /// stuck node must not keep the benchmark waiting forever.
     var watchdog: Duration
@@ -57,7 +60,7 @@ struct BenchPlan: Sendable {
         federationPingMaximum: 200_000, federationPingTimeLimit: .seconds(10),
         settlementMaximum: 100_000, settlementTimeLimit: .seconds(10), gossipSeeds: 20, learningRepetitions: 9,
         handshakes: 200, handshakeTimeLimit: .seconds(20),
-        memoryTransfers: 200_000, watchdog: .seconds(300))
+        memoryTransfers: 200_000, readAgents: 100_000, watchdog: .seconds(300))
 
     /// A smoke run: every path exercised, in a few seconds.
     static let quick = BenchPlan(
@@ -67,5 +70,5 @@ struct BenchPlan: Sendable {
         federationPingMaximum: 20_000, federationPingTimeLimit: .seconds(2),
         settlementMaximum: 2_000, settlementTimeLimit: .seconds(2), gossipSeeds: 2, learningRepetitions: 1,
         handshakes: 30, handshakeTimeLimit: .seconds(2),
-        memoryTransfers: 20_000, watchdog: .seconds(120))
+        memoryTransfers: 20_000, readAgents: 10_000, watchdog: .seconds(120))
 }

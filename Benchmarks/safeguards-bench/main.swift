@@ -86,6 +86,10 @@ do {
         note("quality: the learners on seeded synthetic traces (deterministic figures, not timings)")
         for line in try QualityFigure.run() { emit(line) }
     }
+    if options.runs("reads") {
+        note("reads: a page of agents and the status page's agent rows, of \(plan.readAgents) agents, against sorting them all")
+        for line in try ReadFigure.run(plan: plan) { emit(line) }
+    }
     if options.runs("handshake") {
         note("handshakes: up to \(plan.handshakes) new mutual-TLS connections, one after another")
         for line in try await HandshakeFigure.run(plan: plan, options: options, logger: logger) { emit(line) }

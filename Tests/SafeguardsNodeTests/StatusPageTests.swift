@@ -256,4 +256,44 @@ struct StatusSessionsTests {
         #expect(!StatusSessions.isWellFormed(one.uppercased()))
         #expect(sessions.session(String(one.dropLast()) + "x") == nil)
     }
+
+    /// The page's agent rows are the ones a full sort puts first (alert level, then share used,
+    /// then id), and its counts are of every agent, without the list of all of them being made.
+    @Test func theAgentDigestKeepsWhatAFullSortPutsFirstAndCountsEveryAgent() throws {
+        var book = BudgetBook()
+        let start = Timestamp(millisecondsSince1970: 1_767_225_600_000)
+        let pool = PoolID(unchecked: "big")
+        try book.execute(
+            .createPool(pool, name: "big", priority: try PoolPriority(5), initialBudget: 1_000_000, metadata: [:], key: nil), now: start)
+        var random = SeededRandom(seed: 3)
+        for number in 0..<240 {
+            let agent = AgentID(unchecked: "agent-\(String(number * 37 % 240, radix: 7))-\(number)")
+            try book.execute(.registerAgent(agent, pool: pool, priority: .medium, initialBudget: 100, key: nil), now: start)
+            // Whole units only, so many agents share a used share and the id decides.
+            let spent = random.int(in: 0...100)
+            if spent > 0 {
+                try book.execute(
+                    .spend(agent, amount: Amount(micros: Int64(spent) * 1_000_000), transferID: TransferID(unchecked: "s-\(number)")),
+                    now: start)
+            }
+        }
+        let all = book.agentSnapshots()
+        func used(_ agent: AgentSnapshot) -> Int64 {
+            Amount.clampedSum([agent.spentThisPeriod, agent.reserved]).basisPoints(of: agent.total)
+        }
+        let expected = all.sorted { left, right in
+            if left.agent.alertLevel != right.agent.alertLevel { return left.agent.alertLevel > right.agent.alertLevel }
+            if used(left) != used(right) { return used(left) > used(right) }
+            return left.agent.id < right.agent.id
+        }
+        for rows in [1, 100, 240, 500] {
+            let digest = AgentDigest(book, rows: rows)
+            #expect(digest.nearest.map(\.snapshot) == Array(expected.prefix(rows)), "rows \(rows)")
+            #expect(digest.nearest.map(\.basisPoints) == expected.prefix(rows).map(used))
+            #expect(digest.count == 240)
+            #expect(digest.critical == all.count { $0.agent.alertLevel == .critical })
+            #expect(digest.warning == all.count { $0.agent.alertLevel == .warning })
+        }
+        #expect(AgentDigest(book, rows: 100).critical > 0 && AgentDigest(book, rows: 100).warning > 0)
+    }
 }

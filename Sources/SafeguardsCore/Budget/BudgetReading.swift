@@ -68,6 +68,23 @@ extension BudgetReading {
         return ids.sorted().compactMap { agentSnapshot($0) }
     }
 
+    /// One page of agents in id order, optionally of one pool: the first `limit` whose id comes
+    /// after `after` (a raw id; `nil` from the start), and whether more follow. One pass over the
+    /// ids and `limit` snapshots, with no sort of them all: a page costs the same wherever it is.
+    public func agentSnapshots(
+        in pool: PoolID? = nil, after: String?, limit: Int
+    ) -> (agents: [AgentSnapshot], more: Bool) {
+        let limit = max(0, min(limit, Int.max - 1))
+        var selection = BoundedSelection<AgentID>(capacity: limit + 1, by: <)
+        if let pool {
+            for id in agentIDsByPool[pool] ?? [] where after.map({ id.rawValue > $0 }) ?? true { selection.offer(id) }
+        } else {
+            for id in agents.keys where after.map({ id.rawValue > $0 }) ?? true { selection.offer(id) }
+        }
+        let ids = selection.sorted()
+        return (ids.prefix(limit).compactMap { agentSnapshot($0) }, ids.count > limit)
+    }
+
     /// An agent's resources: type → (total, available, reserved), total = available + reserved + used.
     public func resourceBudgets(of agent: AgentID) -> [String: (total: Amount, available: Amount, reserved: Amount)] {
         let prefix = "res:\(agent.rawValue):"

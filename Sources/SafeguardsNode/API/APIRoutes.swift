@@ -138,8 +138,9 @@ struct APIRoutes: Sendable {
         }
         v1.get("agents") { request, _ in
             let page = try PageRequest(request, list: "agents")
-            let agents = try await operations.agents(pool: request.uri.queryParameters["pool_id"].map(String.init))
-            let (items, next) = page.page(ascending: agents, key: \.agent.id.rawValue)
+            let (items, more) = try await operations.agents(
+                pool: request.uri.queryParameters["pool_id"].map(String.init), after: page.after, limit: page.limit)
+            let next = more ? items.last.map { page.cursor(after: $0.agent.id.rawValue) } : nil
             return JSONBody.response(AgentListBody(agents: items.map(AgentBody.init), next: next))
         }
         v1.get("agents/:id") { _, context in

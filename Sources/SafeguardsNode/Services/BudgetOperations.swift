@@ -104,9 +104,13 @@ public struct BudgetOperations: Sendable {
         return snapshot
     }
 
-    public func agents(pool: String?) async throws(SafeguardsError) -> [AgentSnapshot] {
+    /// One page of agents in id order (see ``BudgetReading/agentSnapshots(in:after:limit:)``):
+    /// the committed view is held for one pass over the ids, however many agents there are.
+    public func agents(
+        pool: String?, after: String?, limit: Int
+    ) async throws(SafeguardsError) -> (agents: [AgentSnapshot], more: Bool) {
         let poolID = try pool.map { (text) throws(SafeguardsError) in try Self.identifier(PoolID.self, text, field: "pool_id") }
-        return writer.view { $0.agentSnapshots(in: poolID) }
+        return writer.view { $0.agentSnapshots(in: poolID, after: after, limit: limit) }
     }
 
     // MARK: Spending

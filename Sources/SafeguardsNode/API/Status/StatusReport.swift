@@ -26,7 +26,7 @@ struct StatusReport: Sendable {
     func gather() async -> StatusView {
         let time = now()
         let (pools, agents, totals) = operations.writer.view {
-            ($0.poolSnapshots(), $0.agentSnapshots(), $0.ledgerTotals())
+            ($0.poolSnapshots(), AgentDigest($0, rows: Self.rows), $0.ledgerTotals())
         }
         let frozen = (try? operations.store.frozenPools()) ?? []
         let sync = await gossip?.status()
@@ -51,15 +51,14 @@ struct StatusReport: Sendable {
     // MARK: Headline
 
     private func summary(
-        totals: LedgerTotals, pools: [PoolSnapshot], agents: [AgentSnapshot], sync: SyncStatusBody?, frozen: Set<PoolID>
+        totals: LedgerTotals, pools: [PoolSnapshot], agents: AgentDigest, sync: SyncStatusBody?, frozen: Set<PoolID>
     ) -> [StatusView.Cell] {
         var cells = [
             totals.isBalanced
                 ? StatusView.Cell("ledger balanced", tone: .good) : StatusView.Cell("ledger NOT BALANCED", tone: .bad),
             StatusView.Cell("\(Self.count(pools.count, "pool")), \(Self.count(agents.count, "agent"))"),
         ]
-        let critical = agents.count(where: { $0.agent.alertLevel == .critical })
-        let warning = agents.count(where: { $0.agent.alertLevel == .warning })
+        let (critical, warning) = (agents.critical, agents.warning)
         if critical > 0 { cells.append(StatusView.Cell("\(Self.count(critical, "agent")) critical", tone: .bad)) }
         if warning > 0 { cells.append(StatusView.Cell("\(Self.count(warning, "agent")) at warning", tone: .warn)) }
         if !frozen.isEmpty { cells.append(StatusView.Cell("\(Self.count(frozen.count, "pool")) frozen", tone: .warn)) }
@@ -203,15 +202,9 @@ struct StatusReport: Sendable {
     }
 
     /// The agents nearest their limits first: by alert level, then by used share.
-    private func agentsSection(_ agents: [AgentSnapshot], pools: [PoolSnapshot]) -> StatusView.Section {
+    private func agentsSection(_ agents: AgentDigest, pools: [PoolSnapshot]) -> StatusView.Section {
         let names = Dictionary(pools.map { ($0.pool.id, $0.pool.name) }, uniquingKeysWith: { first, _ in first })
-        let ranked = agents.map { agent in
-            (agent, basisPoints: Amount.clampedSum([agent.spentThisPeriod, agent.reserved]).basisPoints(of: agent.total))
-        }.sorted { left, right in
-            (left.0.agent.alertLevel, left.basisPoints, right.0.agent.id)
-                > (right.0.agent.alertLevel, right.basisPoints, left.0.agent.id)
-        }
-        let rows = ranked.prefix(Self.rows).map { agent, basisPoints -> [StatusView.Cell] in
+        let rows = agents.nearest.map { agent, basisPoints -> [StatusView.Cell] in
             let level = agent.agent.alertLevel
             return [
                 StatusView.Cell(agent.agent.id.rawValue), StatusView.Cell(names[agent.agent.poolID] ?? agent.agent.poolID.rawValue),
@@ -337,5 +330,36 @@ struct StatusReport: Sendable {
         case "accepted", "returned": .good
         default: nil
         }
+    }
+}
+
+/// What the status page shows of the agents, taken in one pass while the committed view is held:
+/// the `rows` nearest their limits (by alert level, then by the share of the budget used or
+/// reserved, then by id), and how many there are in all and at each alert level. No list of every
+/// agent is made or sorted, so a refresh holds the view about as long as one scan of the agents.
+public struct AgentDigest: Sendable {
+    /// The agents nearest their limits, nearest first, with the share used in basis points.
+    public private(set) var nearest: [(snapshot: AgentSnapshot, basisPoints: Int64)]
+    public private(set) var count = 0
+    public private(set) var critical = 0
+    public private(set) var warning = 0
+
+    public init(_ book: some BudgetReading, rows: Int) {
+        var selection = BoundedSelection<(snapshot: AgentSnapshot, basisPoints: Int64)>(capacity: rows) { left, right in
+            (left.snapshot.agent.alertLevel, left.basisPoints, right.snapshot.agent.id)
+                > (right.snapshot.agent.alertLevel, right.basisPoints, left.snapshot.agent.id)
+        }
+        for id in book.agents.keys {
+            guard let agent = book.agentSnapshot(id) else { continue }
+            count += 1
+            switch agent.agent.alertLevel {
+            case .critical: critical += 1
+            case .warning: warning += 1
+            default: break
+            }
+            selection.offer(
+                (agent, Amount.clampedSum([agent.spentThisPeriod, agent.reserved]).basisPoints(of: agent.total)))
+        }
+        nearest = selection.sorted()
     }
 }
