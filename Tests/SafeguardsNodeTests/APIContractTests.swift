@@ -6,7 +6,7 @@ import SafeguardsNode
 import SafeguardsTestKit
 import Testing
 
-@Suite("HTTP API contract", .timeLimit(.minutes(2)))
+@Suite("HTTP API contract", .timeLimit(.minutes(5)))
 struct APIContractTests {
     @Test func healthAndMetricsNeedNoToken() async throws {
         try await TestNode.with { client, _ in

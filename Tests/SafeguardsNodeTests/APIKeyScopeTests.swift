@@ -10,7 +10,7 @@ import Testing
 
 /// What an agent key may do, walked over every route of the router: 403 `forbidden` on every
 /// route outside its scope and for every agent outside it, never 403 inside.
-@Suite("Scope of an agent key", .timeLimit(.minutes(2)))
+@Suite("Scope of an agent key", .timeLimit(.minutes(5)))
 struct APIKeyScopeTests {
     typealias Fixture = APIKeyTests.Fixture
 

@@ -9,7 +9,7 @@ import Testing
 
 /// Scoped API keys: created by an admin and shown once, stored as a hash, refused at once when
 /// revoked or expired, kept across a restart, bounded, and named on the transfers they make.
-@Suite("Scoped API keys", .timeLimit(.minutes(2)))
+@Suite("Scoped API keys", .timeLimit(.minutes(5)))
 struct APIKeyTests {
     /// A pool `research` with agent `coder`, and a pool `other` with agent `stranger`.
     struct Fixture {

@@ -54,7 +54,7 @@ struct APITLSFiles {
 
 /// The API over HTTPS: a node with `api.tls` serves the CLI and the client that trust its CA, and
 /// refuses cleanly whoever does not speak its TLS.
-@Suite("API over TLS", .timeLimit(.minutes(2)))
+@Suite("API over TLS", .timeLimit(.minutes(5)))
 struct APITLSTests {
     static let token = "api-tls-test-token-0123456789"
 

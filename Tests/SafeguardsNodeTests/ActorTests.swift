@@ -6,7 +6,7 @@ import Testing
 /// Every change made through the API names who made it: the transfers of pool funding, agent
 /// registration and budget updates carry `api_key_id` (the key's id, or `admin-token` for the
 /// configured token), and the decision log names the actor of a decision made on request.
-@Suite("Changes name their actor", .timeLimit(.minutes(2)))
+@Suite("Changes name their actor", .timeLimit(.minutes(5)))
 struct ActorTests {
     @Test func adminChangesNameTheKeyOrTheTokenOnTheirTransfers() async throws {
         try await TestNode.with { (client, _) async throws in

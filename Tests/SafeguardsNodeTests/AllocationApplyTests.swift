@@ -7,7 +7,7 @@ import Testing
 /// `POST /v1/cost-benefit/optimize` with `apply: true` changes the agents' budgets as one linked
 /// batch (all or none), never on a frozen pool, and within `max_change_per_step` unless an
 /// operator overrides it, which the decision log names.
-@Suite("Applying an optimized allocation", .timeLimit(.minutes(2)))
+@Suite("Applying an optimized allocation", .timeLimit(.minutes(5)))
 struct AllocationApplyTests {
     static let agents = ["a1", "a2", "a3"]
 

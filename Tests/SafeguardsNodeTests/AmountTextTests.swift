@@ -7,7 +7,7 @@ import Testing
 
 /// One way to write an amount, `Amount.description` (six decimals): the JSON, the CLI's tables,
 /// its error lines and the status page show the same text for the same amount.
-@Suite("Amounts read the same everywhere", .timeLimit(.minutes(2)))
+@Suite("Amounts read the same everywhere", .timeLimit(.minutes(5)))
 struct AmountTextTests {
     @Test func descriptionHasSixDecimals() {
         #expect(Amount(micros: 12_500_000).description == "12.500000")

@@ -6,7 +6,7 @@ import SafeguardsNode
 import Testing
 
 /// Every malformed or unauthorised request gets its documented error and changes nothing.
-@Suite("Bad input is refused and loses nothing", .timeLimit(.minutes(2)))
+@Suite("Bad input is refused and loses nothing", .timeLimit(.minutes(5)))
 struct BadInputTests {
     /// Everything observable about state, to compare before and after a refused request.
     struct Observed: Equatable {

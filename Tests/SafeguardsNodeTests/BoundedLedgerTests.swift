@@ -8,7 +8,7 @@ import SafeguardsStore
 import Testing
 
 /// `GET /v1/ledger/check` compares the stored balances with the journal: fast in SQL, or in full.
-@Suite("Ledger check of the checkpointed balances", .timeLimit(.minutes(2)))
+@Suite("Ledger check of the checkpointed balances", .timeLimit(.minutes(5)))
 struct BoundedLedgerTests {
     @Test func theCheckReportsATamperedCheckpointFastAndInFull() async throws {
         try await TestNode.with { client, node in

@@ -5,7 +5,7 @@ import Testing
 
 /// `/metrics` shows a caller with the token each agent's and each pool's budget as exact decimals,
 /// labelled by agent and pool, and the agents at each alert level per pool; without it, none.
-@Suite("Budget gauges", .timeLimit(.minutes(2)))
+@Suite("Budget gauges", .timeLimit(.minutes(5)))
 struct BudgetGaugeTests {
     @Test func agentsAndPoolsAreGaugedExactlyWithTheirAlertLevels() async throws {
         try await TestNode.with { client, _ in

@@ -7,7 +7,7 @@ import Testing
 /// The `safeguards` binary against node processes: it finds its node through `--data-dir`, says
 /// which URL and token it used when that fails, refuses bad amounts and port clashes clearly, and
 /// exits with the outcome of a federation request.
-@Suite("CLI", .timeLimit(.minutes(2)))
+@Suite("CLI", .timeLimit(.minutes(5)))
 struct CLITests {
     static let token = "cli-test-token-0123456789"
 

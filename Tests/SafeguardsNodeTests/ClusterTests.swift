@@ -82,7 +82,7 @@ extension NodeProcessCluster {
     }
 }
 
-@Suite("A three-node cluster over mutual TLS", .timeLimit(.minutes(3)))
+@Suite("A three-node cluster over mutual TLS", .timeLimit(.minutes(5)))
 struct ClusterTests {
     @Test func aBurstOfRemoteRequestsSurvivesAGiverKilledWithSIGKILL() async throws {
         try await Cluster.with { try await run(&$0) }
@@ -181,7 +181,7 @@ actor Progress {
     func step() { count += 1 }
 }
 
-@Suite("Gossip between three node processes", .timeLimit(.minutes(3)))
+@Suite("Gossip between three node processes", .timeLimit(.minutes(5)))
 struct GossipClusterTests {
     static let gossip = """
         gossip:

@@ -2,7 +2,7 @@ import SafeguardsAPI
 import SafeguardsCore
 import Testing
 
-@Suite("Concurrent requests", .timeLimit(.minutes(2)))
+@Suite("Concurrent requests", .timeLimit(.minutes(5)))
 struct ConcurrencyTests {
     @Test func thousandConcurrentReservationsNeverOverdraw() async throws {
         try await TestNode.with { client, _ in

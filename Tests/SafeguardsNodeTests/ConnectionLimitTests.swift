@@ -7,7 +7,7 @@ import Testing
 
 /// The API listener's limits: idle keep-alive connections and slow requests are closed, only so
 /// many connections are open at once, and a flood at the descriptor limit does not stop the node.
-@Suite("API connection limits", .timeLimit(.minutes(2)))
+@Suite("API connection limits", .timeLimit(.minutes(5)))
 struct ConnectionLimitTests {
     @Test func anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
         try await TestNode.with(configure: { $0.api.idleTimeout = .milliseconds(300) }) { client, _ in
@@ -117,7 +117,7 @@ struct ConnectionLimitTests {
 }
 
 /// A node process under a low descriptor limit, flooded with connections past it.
-@Suite("A connection flood at the descriptor limit", .timeLimit(.minutes(2)))
+@Suite("A connection flood at the descriptor limit", .timeLimit(.minutes(5)))
 struct DescriptorFloodTests {
     static let token = "flood-test-token-0123456789"
     static let limit = 192

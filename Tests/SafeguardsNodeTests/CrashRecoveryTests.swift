@@ -12,7 +12,7 @@ actor Acknowledgements {
     func acknowledge(_ key: String) { keys.append(key) }
 }
 
-@Suite("Crash recovery of a node process", .timeLimit(.minutes(2)))
+@Suite("Crash recovery of a node process", .timeLimit(.minutes(5)))
 struct CrashRecoveryTests {
     @Test func everyAcknowledgedSpendSurvivesSIGKILL() async throws {
         let directory = try makeTemporaryDirectory()

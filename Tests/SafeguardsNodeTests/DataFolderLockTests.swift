@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// One node per data folder, whether the second one is another process or the same one.
-@Suite("One node per data folder", .timeLimit(.minutes(2)))
+@Suite("One node per data folder", .timeLimit(.minutes(5)))
 struct DataFolderLockTests {
     @Test func aSecondOpenInTheSameProcessIsRefused() async throws {
         let directory = try makeTemporaryDirectory()

@@ -19,7 +19,7 @@ func permissions(_ path: String) -> Int {
 }
 
 /// A node's data folder and secrets are its owner's alone.
-@Suite("Private data folder and secrets", .timeLimit(.minutes(2)))
+@Suite("Private data folder and secrets", .timeLimit(.minutes(5)))
 struct DataFolderModeTests {
     static func expectPrivate(_ directory: String, wal: Bool) throws {
         #expect(permissions(directory) == 0o700)

@@ -8,7 +8,7 @@ import Testing
 
 /// Input at the edges of what the node can hold: totals past an amount's range, JSON with a key
 /// twice, and a storage failure, each answered with a clear error that loses nothing.
-@Suite("Input at the edges is refused or summed exactly", .timeLimit(.minutes(2)))
+@Suite("Input at the edges is refused or summed exactly", .timeLimit(.minutes(5)))
 struct EdgeInputTests {
     @Test func twoMaximalBenefitsLeaveEffectivenessAnswering() async throws {
         try await TestNode.with { client, _ in

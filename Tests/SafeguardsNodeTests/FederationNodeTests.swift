@@ -56,7 +56,7 @@ struct RawPeer {
     }
 }
 
-@Suite("Federation between nodes over mutual TLS", .timeLimit(.minutes(2)))
+@Suite("Federation between nodes over mutual TLS", .timeLimit(.minutes(5)))
 struct FederationNodeTests {
     @Test func twoNodesExchangeSignedPings() async throws {
         try await TestNode.withFederated("system_b") { clientB, _, portB in

@@ -8,7 +8,7 @@ import Testing
 
 /// A peer's JSON with a key twice would be read one way by this node's decoder (the last value)
 /// and perhaps another way by the peer: such a body is refused as `malformed`, and moves nothing.
-@Suite("Federation bodies with a key twice are refused", .timeLimit(.minutes(2)))
+@Suite("Federation bodies with a key twice are refused", .timeLimit(.minutes(5)))
 struct FederationStrictJSONTests {
     @Test func aTransferRequestWithTwoAmountsIsMalformedAndMovesNothing() async throws {
         try await SettlementPair.with { clientA, clientB, portB in

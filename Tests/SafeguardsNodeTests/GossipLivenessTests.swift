@@ -7,7 +7,7 @@ import Testing
 /// Gossip liveness when one node of three stops answering without closing anything: a paused
 /// process (SIGSTOP) still accepts TCP connections in its kernel backlog and keeps the ones it
 /// has, but never answers a handshake or a frame: a blackhole.
-@Suite("Gossip with a node that stops answering", .timeLimit(.minutes(3)))
+@Suite("Gossip with a node that stops answering", .timeLimit(.minutes(5)))
 struct GossipLivenessTests {
     /// A round every 100 ms, suspect after 800 ms, dead after 2 s.
     @Test func twoHealthyNodesStayAliveWhileTheThirdIsBlackholed() async throws {

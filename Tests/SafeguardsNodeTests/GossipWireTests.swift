@@ -7,7 +7,7 @@ import SafeguardsTransport
 import Testing
 
 /// What a node's gossip answers to frames an honest node would, and would never, send.
-@Suite("Gossip messages on the wire", .timeLimit(.minutes(2)))
+@Suite("Gossip messages on the wire", .timeLimit(.minutes(5)))
 struct GossipWireTests {
     @Test func aViewGetsTheDigestAndAnOversizeDigestIsRefusedAndCostsTrust() async throws {
         try await TestNode.withFederated("system_b") { clientB, _, portB in

@@ -38,7 +38,7 @@ enum LearningHistory {
     }
 }
 
-@Suite("Learning policies on the node's history", .timeLimit(.minutes(2)))
+@Suite("Learning policies on the node's history", .timeLimit(.minutes(5)))
 struct LearningPolicyTests {
     @Test func confidentPredictionsSetBudgetsWithTheMarginAndIrregularUsageKeepsItsBudget() async throws {
         try await LearningHistory.withNode { client, steadySpent in

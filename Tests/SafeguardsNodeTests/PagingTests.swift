@@ -7,7 +7,7 @@ import SafeguardsTestKit
 import Testing
 
 /// Every list route pages with `limit` and `after`, answering `next`.
-@Suite("List routes page", .timeLimit(.minutes(3)))
+@Suite("List routes page", .timeLimit(.minutes(5)))
 struct PagingTests {
     /// Walks a list page by page (`limit` each) and returns the ids in order, checking that no
     /// page is larger than `limit` and the last one says `next: null`.

@@ -10,7 +10,7 @@ import Testing
 
 /// A registered peer that may draw nothing cannot grow its giver: refusals are kept compactly and
 /// at most `refusals_kept_per_peer` of them, and metadata is limited everywhere.
-@Suite("A peer cannot grow a node without bound", .timeLimit(.minutes(3)))
+@Suite("A peer cannot grow a node without bound", .timeLimit(.minutes(5)))
 struct PeerFloodTests {
     static let kept = 50
 
@@ -155,7 +155,7 @@ struct PeerFloodTests {
     }
 }
 
-@Suite("Allocation proposals cannot grow a node", .timeLimit(.minutes(2)))
+@Suite("Allocation proposals cannot grow a node", .timeLimit(.minutes(5)))
 struct ProposalFloodTests {
     static func propose(_ raw: inout RawPeer, _ id: String, poolName: String) async throws -> Envelope {
         let body = AllocationProposal(

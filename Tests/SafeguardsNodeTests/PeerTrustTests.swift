@@ -9,7 +9,7 @@ import Testing
 
 /// Trust on a live node: what a connection's offenses cost, that good messages buy nothing back,
 /// and that time does.
-@Suite("Peer trust on a node", .timeLimit(.minutes(2)))
+@Suite("Peer trust on a node", .timeLimit(.minutes(5)))
 struct PeerTrustTests {
     @Test func manyForgedFramesOnOneConnectionCostOnePenaltyAndPingsBuyNothingBack() async throws {
         try await TestNode.withFederated(

@@ -6,7 +6,7 @@ import SafeguardsNode
 import SafeguardsTestKit
 import Testing
 
-@Suite("Dynamic allocation through the API", .timeLimit(.minutes(2)))
+@Suite("Dynamic allocation through the API", .timeLimit(.minutes(5)))
 struct PolicyAPITests {
     /// A node whose policies tick only when asked (`apply`), with no cool-down.
     static func with(_ body: @Sendable (SafeguardsClient) async throws -> Void) async throws {
@@ -212,7 +212,7 @@ struct PolicyAPITests {
     }
 }
 
-@Suite("Multi-resource budgets", .timeLimit(.minutes(2)))
+@Suite("Multi-resource budgets", .timeLimit(.minutes(5)))
 struct ResourceBudgetTests {
     @Test func concurrentMultiResourceReservationsAreAllOrNothing() async throws {
         try await TestNode.with { client, _ in
@@ -296,7 +296,7 @@ extension ResourceBudgetTests {
     }
 }
 
-@Suite("Policies from the node config", .timeLimit(.minutes(2)))
+@Suite("Policies from the node config", .timeLimit(.minutes(5)))
 struct ConfiguredPolicyTests {
     @Test func aPoolNamedInTheConfigGetsItsPoliciesEvenWhenCreatedLater() async throws {
         let yaml = """
@@ -326,7 +326,7 @@ struct ConfiguredPolicyTests {
     }
 }
 
-@Suite("Cost-benefit allocation through the API", .timeLimit(.minutes(2)))
+@Suite("Cost-benefit allocation through the API", .timeLimit(.minutes(5)))
 struct CostBenefitAPITests {
     @Test func optimizeAppliesThroughTheLedgerAndEffectivenessReportsROI() async throws {
         try await TestNode.with { client, _ in
@@ -404,7 +404,7 @@ struct CostBenefitAPITests {
     }
 }
 
-@Suite("Usage patterns through the API", .timeLimit(.minutes(2)))
+@Suite("Usage patterns through the API", .timeLimit(.minutes(5)))
 struct UsagePatternAPITests {
     @Test func aPredictionIsDeclinedWithTooLittleHistoryAndGivenWithEnough() async throws {
         try await TestNode.with { client, _ in
@@ -441,7 +441,7 @@ struct UsagePatternAPITests {
     }
 }
 
-@Suite("Reinforcement-learning state features through the API", .timeLimit(.minutes(2)))
+@Suite("Reinforcement-learning state features through the API", .timeLimit(.minutes(5)))
 struct StateFeaturesAPITests {
     @Test func knownFeaturesAreKeptAndAnUnknownOneIsRefusedWithTheKnownNames() async throws {
         try await TestNode.with { client, _ in

@@ -7,7 +7,7 @@ import Testing
 /// `safeguards pool top-up|withdraw|close`, `agent close` and `federation pool show` against node
 /// processes, finding the node through `--data-dir` alone: amounts move exactly, the ledger stays
 /// balanced after each, and a refusal is one clear line that moves nothing.
-@Suite("CLI pool funding and closing", .timeLimit(.minutes(3)))
+@Suite("CLI pool funding and closing", .timeLimit(.minutes(5)))
 struct PoolFundingCLITests {
     static func client(port: Int) -> SafeguardsClient {
         SafeguardsClient(host: "127.0.0.1", port: port, token: CLITests.token)

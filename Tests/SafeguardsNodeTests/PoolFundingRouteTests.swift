@@ -7,7 +7,7 @@ import Testing
 /// `POST /v1/pools/{id}/top-up|withdraw|close` and `POST /v1/agents/{id}/close` through the HTTP
 /// API: each moves exactly its amount through the ledger, which stays balanced; every refusal
 /// loses nothing; agent keys are refused; and the state survives a restart.
-@Suite("Pool funding and closing routes", .timeLimit(.minutes(2)))
+@Suite("Pool funding and closing routes", .timeLimit(.minutes(5)))
 struct PoolFundingRouteTests {
     /// The ledger check passes and no account is overdrawn.
     static func expectBalanced(_ client: SafeguardsClient, sourceLocation: SourceLocation = #_sourceLocation)

@@ -4,7 +4,7 @@ import SafeguardsCore
 import Testing
 
 /// `PUT /v1/pools/{id}/period` through the client, and `safeguards pool set-period`.
-@Suite("A pool's budget period over HTTP", .timeLimit(.minutes(2)))
+@Suite("A pool's budget period over HTTP", .timeLimit(.minutes(5)))
 struct PoolPeriodRouteTests {
     @Test func aPoolPeriodIsSetChangedRefusedAndRemoved() async throws {
         try await TestNode.with { (client, _) async throws in

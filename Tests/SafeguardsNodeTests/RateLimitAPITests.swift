@@ -7,7 +7,7 @@ import Testing
 
 /// An agent's rate limit read, checked and removed, after the original's `BudgetRateLimiter`
 /// (`check_rate_limit`, `get_retry_after`).
-@Suite("Rate limits: show, check and remove", .timeLimit(.minutes(2)))
+@Suite("Rate limits: show, check and remove", .timeLimit(.minutes(5)))
 struct RateLimitAPITests {
     static func code(_ error: any Error) -> String? { (error as? APIClientError)?.code }
 

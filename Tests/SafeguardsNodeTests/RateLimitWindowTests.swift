@@ -6,7 +6,7 @@ import Testing
 
 /// Rate-limit windows are kept in the journal: a restart or a re-posted limit keeps what the
 /// window already holds.
-@Suite("Durable rate-limit windows", .timeLimit(.minutes(2)))
+@Suite("Durable rate-limit windows", .timeLimit(.minutes(5)))
 struct RateLimitWindowTests {
     /// Spends `units` on `agent` one unit at a time, each with its own key.
     static func spend(_ client: SafeguardsClient, _ agent: String, units: Int, keyPrefix: String) async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// `/metrics` counts every answered request by method and status, refusals included, and times
 /// it by method: the counters are made once and then reused, and still add up.
-@Suite("Request metrics", .timeLimit(.minutes(2)))
+@Suite("Request metrics", .timeLimit(.minutes(5)))
 struct RequestMetricsTests {
     @Test func requestsAreCountedByMethodAndStatus() async throws {
         try await TestNode.with { client, _ in

@@ -7,7 +7,7 @@ import Testing
 
 /// The settlement shell keeps only what is live: decided records leave memory once durable, a
 /// restart loads the checkpoint and the pending transfers, and the transaction list pages from SQLite.
-@Suite("Settlement checkpoint and paging from the store", .timeLimit(.minutes(2)))
+@Suite("Settlement checkpoint and paging from the store", .timeLimit(.minutes(5)))
 struct SettlementCheckpointTests {
     @Test func decidedRecordsLeaveMemoryAndARepeatIsAnsweredFromTheStore() async throws {
         try await HeldSettlement.giver { giver in

@@ -6,7 +6,7 @@ import Testing
 
 /// The giver's events are pipelined: the machine steps each at once, and their writes are in flight
 /// together. These hold writes by hand to look at the moments in between.
-@Suite("Settlement events pipelined through group commit", .timeLimit(.minutes(2)))
+@Suite("Settlement events pipelined through group commit", .timeLimit(.minutes(5)))
 struct SettlementPipelineTests {
     @Test func requestsAreDecidedWhileEarlierDecisionsAreBeingWritten() async throws {
         try await HeldSettlement.giver { giver in

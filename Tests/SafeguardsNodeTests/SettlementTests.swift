@@ -52,7 +52,7 @@ enum SettlementPair {
     }
 }
 
-@Suite("Remote budget requests between two nodes", .timeLimit(.minutes(2)))
+@Suite("Remote budget requests between two nodes", .timeLimit(.minutes(5)))
 struct SettlementTests {
     @Test func aFederatedPoolGetsGrantsScaledByTrust() async throws {
         try await SettlementPair.with { clientA, clientB, _ in
@@ -234,7 +234,7 @@ struct SettlementTests {
     }
 }
 
-@Suite("Remote requests across restarts and limits", .timeLimit(.minutes(2)))
+@Suite("Remote requests across restarts and limits", .timeLimit(.minutes(5)))
 struct SettlementRecoveryTests {
     @Test func theGiversRateLimitRejectsPastItsQuota() async throws {
         try await SettlementPair.with(configureB: { config in
@@ -307,7 +307,7 @@ struct SettlementRecoveryTests {
     }
 }
 
-@Suite("Emergencies in a federated pool", .timeLimit(.minutes(2)))
+@Suite("Emergencies in a federated pool", .timeLimit(.minutes(5)))
 struct FederatedEmergencyTests {
     @Test func anEmergencyWithAnEmptyReserveAsksThePeerThatBacksThePool() async throws {
         try await SettlementPair.with { clientA, clientB, _ in

@@ -7,7 +7,7 @@ import Testing
 
 /// The policy parameter files in `docs/examples/` (`policy set --params @docs/examples/<kind>.json`)
 /// are accepted by a node as they ship, and every one the README names exists.
-@Suite("Shipped policy examples", .timeLimit(.minutes(2)))
+@Suite("Shipped policy examples", .timeLimit(.minutes(5)))
 struct ShippedExamplesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

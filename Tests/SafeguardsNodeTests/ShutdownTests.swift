@@ -37,7 +37,7 @@ struct FederatedProcesses {
     }
 }
 
-@Suite("Stopping a node process with SIGTERM", .timeLimit(.minutes(2)))
+@Suite("Stopping a node process with SIGTERM", .timeLimit(.minutes(5)))
 struct ShutdownTests {
     /// How long a node may take to exit after SIGTERM before a test calls it stuck: far above
     /// what a stop takes (well under a second with nothing in flight), and below the 10-20 s a

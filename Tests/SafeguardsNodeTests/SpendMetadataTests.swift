@@ -8,7 +8,7 @@ import Testing
 
 /// The caller's metadata on reservations and spends: bounded, never a key the node writes, kept
 /// with the transfer in SQLite and shown by the history.
-@Suite("Metadata on reservations and spends", .timeLimit(.minutes(2)))
+@Suite("Metadata on reservations and spends", .timeLimit(.minutes(5)))
 struct SpendMetadataTests {
     static let notes = ["model": "gpt-5", "input_tokens": "1200", "output_tokens": "300", "operation": "summarize"]
 

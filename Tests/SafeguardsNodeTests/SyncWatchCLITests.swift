@@ -4,7 +4,7 @@ import Testing
 
 /// `safeguards sync status --watch` into a pipe: each refresh arrives while the command still
 /// runs (it is flushed, not held in a buffer until exit), without the terminal's clear-screen codes.
-@Suite("sync status --watch into a pipe", .timeLimit(.minutes(2)))
+@Suite("sync status --watch into a pipe", .timeLimit(.minutes(5)))
 struct SyncWatchCLITests {
     @Test func eachRefreshReachesThePipeWhileTheCommandRuns() async throws {
         // system_b is a peer that is never started: the status lists it, down.

@@ -9,7 +9,7 @@ import Testing
 
 /// `GET /v1/transfers`: the journal's history, filtered, newest first, paged with a keyset cursor
 /// that neither skips nor repeats while spends are written, and read through indexes only.
-@Suite("Transfer history", .timeLimit(.minutes(2)))
+@Suite("Transfer history", .timeLimit(.minutes(5)))
 struct TransferHistoryTests {
     /// Two pools: `h-a1` and `h-a2` in the first, `h-b1` in the second, with spends, a reservation
     /// settled and a budget change. Returns the two pools' ids.

@@ -10,7 +10,7 @@ import Testing
 
 /// Webhooks end to end: a node's events reach a real HTTP receiver on loopback, signed, retried
 /// while the receiver is down, and after a restart of the node.
-@Suite("Webhook delivery", .timeLimit(.minutes(2)))
+@Suite("Webhook delivery", .timeLimit(.minutes(5)))
 struct WebhookDeliveryTests {
     static let secret = "whsec_test_0123456789"
 

@@ -2,7 +2,7 @@ import SafeguardsFederation
 import SafeguardsTransport
 import Testing
 
-@Suite("Frames pipelined on one connection", .timeLimit(.minutes(2)))
+@Suite("Frames pipelined on one connection", .timeLimit(.minutes(5)))
 struct FramePipelineTests {
     @Test func framesOfOneConnectionAreHandledWhileAnEarlierOneWaits() async throws {
         // "first" is answered only once "second" has reached the responder: one frame at a time

@@ -6,7 +6,7 @@ import Testing
 
 /// The federation listener's own limits: a handshake has a deadline that trickled bytes do not
 /// extend, and only so many connections are open at once.
-@Suite("Federation listener limits", .timeLimit(.minutes(2)))
+@Suite("Federation listener limits", .timeLimit(.minutes(5)))
 struct ListenerLimitTests {
     @Test func aTricklingHandshakeIsClosedAtTheHandshakeDeadline() async throws {
         // The idle timeout is far away: only the handshake deadline can end this connection.

@@ -5,7 +5,7 @@ import SafeguardsFederation
 import SafeguardsTransport
 import Testing
 
-@Suite("Mutual TLS channel", .timeLimit(.minutes(2)))
+@Suite("Mutual TLS channel", .timeLimit(.minutes(5)))
 struct MutualTLSTests {
     @Test func twoNodesWithValidCertificatesExchangeFrames() async throws {
         try await withListener { port, responder in
@@ -95,7 +95,7 @@ struct MutualTLSTests {
     }
 }
 
-@Suite("Hostile bytes on the channel", .timeLimit(.minutes(2)))
+@Suite("Hostile bytes on the channel", .timeLimit(.minutes(5)))
 struct HostileChannelTests {
     @Test func anOversizeLengthPrefixClosesTheConnectionWithoutAllocating() async throws {
         try await withListener(maximumFrameLength: 1024) { port, responder in
