@@ -6,6 +6,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+let nodeOnly = Context.environment["SAFEGUARDS_NODE_ONLY"] != nil
+
 let package = Package(
     name: "safeguards",
     platforms: [.macOS(.v15)],
@@ -141,11 +143,6 @@ let package = Package(
             dependencies: ["SafeguardsCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "SafeguardsPoliciesTests",
-            dependencies: ["SafeguardsCore", "SafeguardsPolicies", "SafeguardsTestKit"],
-            swiftSettings: swiftSettings
-        ),
         // Test helpers: manual clock, seeded randomness, node process harness.
         .target(
             name: "SafeguardsTestKit",
@@ -155,6 +152,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+    ] + (nodeOnly ? [] : developmentTargets)
+)
+
+/// The benchmarks and the test suites. Left out when `SAFEGUARDS_NODE_ONLY` is set, as the
+/// Dockerfile's build stage sets it: the manifest then loads from `Package.swift` and `Sources/`
+/// alone, so the image build copies nothing it does not compile.
+var developmentTargets: [Target] {
+    [
         .executableTarget(
             name: "safeguards-bench",
             dependencies: [
@@ -170,6 +175,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/safeguards-bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SafeguardsPoliciesTests",
+            dependencies: ["SafeguardsCore", "SafeguardsPolicies", "SafeguardsTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -226,4 +236,4 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ]
-)
+}

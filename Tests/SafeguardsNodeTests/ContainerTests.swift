@@ -9,9 +9,9 @@ import Yams
 /// tokens from the environment (`.env`, git-ignored); the image runs as an unprivileged user and
 /// its runtime stage holds only the binary. `safeguards node health` is the healthcheck.
 ///
-/// Two minutes, as for the other suites that launch processes: a launch waits at
+/// Five minutes, as for the other suites that launch processes: a launch waits at
 /// `ProcessLaunchGate` while the connection flood test holds it, over a minute on a loaded machine.
-@Suite("Container files and the healthcheck", .timeLimit(.minutes(2)))
+@Suite("Container files and the healthcheck", .timeLimit(.minutes(5)))
 struct ContainerTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -78,6 +78,57 @@ struct ContainerTests {
         let user = try #require(runtime.last { $0.hasPrefix("USER ") })
         #expect(!["USER root", "USER 0", "USER 0:0"].contains(user))
         #expect(runtime.contains { $0.hasPrefix("HEALTHCHECK ") })
+    }
+
+    /// The build stage copies the manifest and the sources only: with `SAFEGUARDS_NODE_ONLY` set
+    /// (as that stage sets it) the manifest names no target outside `Sources/`. Without it, the
+    /// tests and the benchmark are back.
+    @Test func theImageBuildNeedsOnlyTheManifestAndTheSources() async throws {
+        let dockerfile = try Self.text("Dockerfile")
+        let build = try #require(dockerfile.components(separatedBy: "\nFROM ").dropFirst().first)
+            .split(separator: "\n").map(String.init)
+        #expect(build.filter { $0.hasPrefix("COPY ") } == ["COPY Package.swift ./", "COPY Sources ./Sources"])
+        #expect(build.contains { $0.hasPrefix("RUN SAFEGUARDS_NODE_ONLY=1 swift build ") })
+
+        // The manifest alone, in a folder of its own (the package's .build is the running tests').
+        let directory = try makeTemporaryDirectory("safeguards-manifest")
+        try FileManager.default.copyItem(
+            atPath: Self.root.appendingPathComponent("Package.swift").path,
+            toPath: (directory as NSString).appendingPathComponent("Package.swift"))
+        let nodeOnly = try await Self.targets(in: directory, nodeOnly: true)
+        #expect(nodeOnly.contains { $0.name == "safeguards" })
+        for target in nodeOnly {
+            #expect(target.type != "test", "\(target.name) is a test target")
+            #expect(target.path.map { $0.hasPrefix("Sources/") } ?? true, "\(target.name) is at \(target.path ?? "")")
+        }
+        let full = try await Self.targets(in: directory, nodeOnly: false)
+        #expect(full.contains { $0.name == "safeguards-bench" } && full.contains { $0.type == "test" })
+    }
+
+    /// The targets `swift package dump-package` reads from the manifest in `directory`.
+    static func targets(in directory: String, nodeOnly: Bool) async throws -> [(name: String, type: String, path: String?)] {
+        let output = (directory as NSString).appendingPathComponent("dump-\(nodeOnly).json")
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "package", "dump-package"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SAFEGUARDS_NODE_ONLY"] = nodeOnly ? "1" : nil
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = FileHandle.nullDevice
+        try await ProcessLaunchGate.launch { try process.run() }
+        for _ in 0..<1200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try #require(process.terminationStatus == 0, "swift package dump-package failed")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
+        let targets = try #require(json["targets"] as? [[String: Any]])
+        return targets.map { ($0["name"] as? String ?? "", $0["type"] as? String ?? "", $0["path"] as? String) }
     }
 
     @Test func nodeHealthAnswersForARunningNodeAndFailsWithoutOne() async throws {
