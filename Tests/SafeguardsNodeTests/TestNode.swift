@@ -93,12 +93,19 @@ enum DevelopmentFederation {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Certs").path
 
+    /// A request waits for its answer up to ``answerWait``, not the default 5 s: on a machine
+    /// running other work a first request (a new connection, three commits) can take longer, and
+    /// would answer `pending` where the test expects the outcome. Tests of the wait set their own.
     static func config(for system: String) -> FederationConfig {
-        FederationConfig(
+        var config = FederationConfig(
             listen: HostPort(host: "127.0.0.1", port: 0), caPath: "\(directory)/ca.pem",
             certificatePath: "\(directory)/\(system).pem", privateKeyPath: "\(directory)/\(system).key",
             signingKeyPath: "\(directory)/\(system).signing.key")
+        config.settlement.answerWait = answerWait
+        return config
     }
+
+    static let answerWait: Duration = .seconds(60)
 
     static func publicKey(of system: String) throws -> String {
         try String(contentsOfFile: "\(directory)/\(system).signing.pub", encoding: .utf8)
