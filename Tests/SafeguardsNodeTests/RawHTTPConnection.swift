@@ -14,23 +14,31 @@ final class RawHTTPConnection {
     /// Whether the node has closed its side.
     private(set) var isClosedByPeer = false
 
-    /// Connects to 127.0.0.1:`port`. Returns once the kernel has established the connection,
-    /// which does not mean the node has accepted it.
-    init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// Connects to 127.0.0.1:`port`, from `source` (another loopback address, such as
+    /// `127.0.0.2`) when given. Returns once the kernel has established the connection, which
+    /// does not mean the node has accepted it.
+    init(port: Int, from source: String? = nil) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawHTTPError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        self.descriptor = descriptor
+        let steps: [(name: String, host: String, port: Int, call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32)] =
+            (source.map { [("bind \($0)", $0, 0, { bind($0, $1, $2) })] } ?? [])
+            + [("connect", "127.0.0.1", port, { connect($0, $1, $2) })]
+        for step in steps {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(step.port).bigEndian
+            address.sin_addr.s_addr = inet_addr(step.host)
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    step.call(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
-        }
-        guard connected == 0 else {
-            Glibc.close(descriptor)
-            throw RawHTTPError("connect: errno \(errno)")
+            guard result == 0 else {
+                let error = errno
+                Glibc.close(descriptor)
+                throw RawHTTPError("\(step.name): errno \(error)")
+            }
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     }

@@ -181,6 +181,48 @@ struct StatusPageTests {
         }
     }
 
+    /// A guesser at one address does not hold the sign-in of an operator at another.
+    @Test func failedSignInsFromOneAddressDoNotLockOutAnother() async throws {
+        try await TestNode.with { client, _ in
+            let port = client.endpoint.port
+            for _ in 0..<StatusSessions.failureBurst {
+                #expect(try await Self.signIn(client, "guess").status == 401)
+            }
+            #expect(try await Self.signIn(client, TestNode.token).status == 429)
+            let body = "token=" + (TestNode.token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let request = "POST /login HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            let other = try RawHTTPConnection(port: port, from: "127.0.0.2")
+            defer { other.close() }
+            try other.send(request)
+            let answer = try #require(await other.response())
+            #expect(answer.hasPrefix("HTTP/1.1 303"), "\(answer.prefix(200))")
+            #expect(answer.lowercased().contains("set-cookie: safeguards_"))
+            // The first address is still held.
+            #expect(try await Self.signIn(client, TestNode.token).status == 429)
+        }
+    }
+
+    @Test func eachAddressHasItsOwnBucketAndTheTableIsBounded() {
+        let clock = ManualClock()
+        let sessions = StatusSessions(now: clock.nowFunction)
+        for _ in 0..<StatusSessions.failureBurst { sessions.recordFailure(from: "10.0.0.1") }
+        #expect(sessions.signInAllowed(from: "10.0.0.1") != nil)
+        #expect(sessions.signInAllowed(from: "10.0.0.2") == nil)
+        // Many guessing addresses: the table stops at its bound, and the ones past it share a
+        // bucket, so they get one burst between them.
+        for number in 0..<(StatusSessions.trackedSources + 50) { sessions.recordFailure(from: "10.1.\(number / 256).\(number % 256)") }
+        #expect(sessions.trackedSourceCount == StatusSessions.trackedSources + 1)
+        #expect(sessions.signInAllowed(from: "10.9.9.9") != nil, "a new address past the bound shares the spent bucket")
+        #expect(sessions.signInAllowed(from: "10.0.0.2") != nil)
+        #expect(sessions.signInAllowed(from: "10.1.0.5") == nil, "a tracked address has its own bucket")
+        // Once their failures are given back, the addresses' buckets make room again.
+        clock.advance(by: StatusSessions.failureRefill * StatusSessions.failureBurst)
+        sessions.recordFailure(from: "10.9.9.9")
+        #expect(sessions.trackedSourceCount == 1)
+        #expect(sessions.signInAllowed(from: "10.0.0.1") == nil)
+    }
+
     @Test func outsideTextIsEscaped() async throws {
         try await TestNode.with { client, _ in
             let pool = try await client.createPool(
@@ -232,19 +274,20 @@ struct StatusSessionsTests {
     @Test func failuresRefillOneAtATime() throws {
         let clock = ManualClock()
         let sessions = StatusSessions(now: clock.nowFunction)
+        let source = "192.0.2.1"
         for _ in 0..<StatusSessions.failureBurst {
-            #expect(sessions.signInAllowed() == nil)
-            sessions.recordFailure()
+            #expect(sessions.signInAllowed(from: source) == nil)
+            sessions.recordFailure(from: source)
         }
-        let wait = try #require(sessions.signInAllowed())
+        let wait = try #require(sessions.signInAllowed(from: source))
         #expect(wait == StatusSessions.failureRefill)
         clock.advance(by: StatusSessions.failureRefill)
-        #expect(sessions.signInAllowed() == nil)
-        sessions.recordFailure()
-        #expect(sessions.signInAllowed() != nil)
+        #expect(sessions.signInAllowed(from: source) == nil)
+        sessions.recordFailure(from: source)
+        #expect(sessions.signInAllowed(from: source) != nil)
         clock.advance(by: StatusSessions.failureRefill * StatusSessions.failureBurst)
-        for _ in 0..<StatusSessions.failureBurst - 1 { sessions.recordFailure() }
-        #expect(sessions.signInAllowed() == nil)
+        for _ in 0..<StatusSessions.failureBurst - 1 { sessions.recordFailure(from: source) }
+        #expect(sessions.signInAllowed(from: source) == nil)
     }
 
     @Test func idsAreRandomHexAndOnlyTheirHashIsKept() {

@@ -24,8 +24,8 @@ struct APIRoutes: Sendable {
     /// The operator's status page at `/`, its sign-in and its data.
     let status: StatusRoutes
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func makeRouter() -> Router<NodeRequestContext> {
+        let router = Router(context: NodeRequestContext.self)
         router.add(middleware: ResponseMiddleware(metrics: metrics.requests))
 
         router.get("/healthz") { _, _ in
@@ -34,7 +34,7 @@ struct APIRoutes: Sendable {
         // The node's own figures are open to a scraper; the budgets of agents and pools are shown
         // only to one that sends the API token or an admin key (`authorization` in Prometheus'
         // scrape config).
-        let access = AccessMiddleware<BasicRequestContext>(
+        let access = AccessMiddleware<NodeRequestContext>(
             token: token, keys: keys, operations: operations, maxBodyBytes: maxBodyBytes)
         router.get("/metrics") { request, _ in
             await metrics.refresh(from: operations.writer)
@@ -109,7 +109,7 @@ struct APIRoutes: Sendable {
         return router
     }
 
-    private func addPools(_ v1: RouterGroup<BasicRequestContext>) {
+    private func addPools(_ v1: RouterGroup<NodeRequestContext>) {
         v1.post("pools") { request, _ in
             let body = try await JSONBody.decode(CreatePoolRequest.self, from: request, limit: maxBodyBytes)
             try metadataLimit.check(body.metadata)
@@ -130,7 +130,7 @@ struct APIRoutes: Sendable {
         }
     }
 
-    private func addAgents(_ v1: RouterGroup<BasicRequestContext>) {
+    private func addAgents(_ v1: RouterGroup<NodeRequestContext>) {
         v1.post("agents") { request, _ in
             let body = try await JSONBody.decode(RegisterAgentRequest.self, from: request, limit: maxBodyBytes)
             let (agent, replayed) = try await operations.registerAgent(body)
@@ -161,7 +161,7 @@ struct APIRoutes: Sendable {
         }
     }
 
-    private func addReservations(_ v1: RouterGroup<BasicRequestContext>) {
+    private func addReservations(_ v1: RouterGroup<NodeRequestContext>) {
         v1.post("agents/:id/reservations") { request, context in
             let body = try await JSONBody.decode(ReserveRequest.self, from: request, limit: maxBodyBytes)
             try SpendMetadata.check(body.metadata, limit: metadataLimit)

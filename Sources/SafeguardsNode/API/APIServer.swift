@@ -20,7 +20,7 @@ import ServiceLifecycle
 enum APIServer {
     /// The Hummingbird application serving `router` with the limits of `api`, over `tls` when given.
     static func application(
-        router: Router<BasicRequestContext>, api: NodeConfig.APIConfig, tls: APIServerTLS?, serverName: String,
+        router: Router<NodeRequestContext>, api: NodeConfig.APIConfig, tls: APIServerTLS?, serverName: String,
         logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some Service {
         let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(api.idleTimeout))

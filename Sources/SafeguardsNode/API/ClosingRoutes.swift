@@ -5,7 +5,7 @@ import SafeguardsCore
 /// `POST /v1/pools/{id}/top-up|withdraw|close` and `POST /v1/agents/{id}/close`: an operator's
 /// changes to a pool's funding, and closing (admin only: none is in ``RouteAccess/agentRoutes``).
 extension APIRoutes {
-    func addFundingAndClosing(_ v1: RouterGroup<BasicRequestContext>) {
+    func addFundingAndClosing(_ v1: RouterGroup<NodeRequestContext>) {
         v1.post("pools/:id/top-up") { request, context in
             let body = try await JSONBody.decode(PoolFundsRequest.self, from: request, limit: maxBodyBytes)
             let (pool, transfer, replayed) = try await operations.topUpPool(try context.parameters.require("id"), body)

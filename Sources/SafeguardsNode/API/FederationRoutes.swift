@@ -14,7 +14,7 @@ struct FederationRoutes: Sendable {
     let maxBodyBytes: Int
     let metadataLimit: MetadataLimit
 
-    func add(to v1: RouterGroup<BasicRequestContext>) {
+    func add(to v1: RouterGroup<NodeRequestContext>) {
         v1.post("federated-pools") { request, _ in
             let body = try await JSONBody.decode(CreateFederatedPoolRequest.self, from: request, limit: maxBodyBytes)
             try metadataLimit.check(body.metadata)

@@ -10,7 +10,7 @@ struct PeerRoutes: Sendable {
     let maxBodyBytes: Int
     let now: @Sendable () -> Timestamp
 
-    func add(to v1: RouterGroup<BasicRequestContext>) {
+    func add(to v1: RouterGroup<NodeRequestContext>) {
         v1.post("peers") { request, _ in
             let body = try await JSONBody.decode(PeerRequest.self, from: request, limit: maxBodyBytes)
             let registry = try registry()

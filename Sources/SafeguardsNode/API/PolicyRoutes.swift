@@ -12,7 +12,7 @@ struct PolicyRoutes: Sendable {
     let operations: BudgetOperations
     let maxBodyBytes: Int
 
-    func add(to v1: RouterGroup<BasicRequestContext>) {
+    func add(to v1: RouterGroup<NodeRequestContext>) {
         v1.put("pools/:id/policies/:kind") { request, context in
             let pool = try await poolID(context)
             let kind: String = try context.parameters.require("kind")
@@ -232,7 +232,7 @@ struct PolicyRoutes: Sendable {
 
     /// The agent's uses (posted spends and settled reservations) learned into weekly buckets.
     /// Query: `time_bucket_minutes`, `learning_period_days`, `min_data_points`, `prediction_confidence`.
-    private func learn(_ request: Request, _ context: BasicRequestContext) async throws
+    private func learn(_ request: Request, _ context: NodeRequestContext) async throws
         -> (AgentID, UsagePatternSettings, UsagePatterns)
     {
         let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
@@ -378,7 +378,7 @@ struct PolicyRoutes: Sendable {
         return EffectivenessBody(lookbackDays: days, metric: "roi", agents: entries)
     }
 
-    private func resolve(_ context: BasicRequestContext, used: [String: Amount]?) async throws -> Response {
+    private func resolve(_ context: NodeRequestContext, used: [String: Amount]?) async throws -> Response {
         let id = try BudgetOperations.identifier(
             TransferID.self, try context.parameters.require("id"), field: "reservation id", notFound: true)
         let result = try await operations.writer.submitAsCaller(.resolveResources(reservationID: id, used: used))
@@ -407,7 +407,7 @@ struct PolicyRoutes: Sendable {
     }
 
     /// The path's agent, which must exist.
-    private func limitedAgent(_ context: BasicRequestContext) async throws -> AgentID {
+    private func limitedAgent(_ context: NodeRequestContext) async throws -> AgentID {
         let agent = try BudgetOperations.agentID(try context.parameters.require("id"))
         _ = try await operations.agent(agent.rawValue)
         return agent
@@ -420,7 +420,7 @@ struct PolicyRoutes: Sendable {
             available: (try? check.limit.maxBudget.subtracting(check.used)).map { max($0, .zero) } ?? .zero)
     }
 
-    private func poolID(_ context: BasicRequestContext) async throws -> PoolID {
+    private func poolID(_ context: NodeRequestContext) async throws -> PoolID {
         try await operations.pool(try context.parameters.require("id")).pool.id
     }
 }

@@ -12,7 +12,7 @@ import SafeguardsStore
 /// newer than its first page, unless the node's clock stepped back). An id that is well formed but
 /// names no agent or pool gives an empty list, as `GET /v1/alerts` and `GET /v1/decisions` do.
 extension APIRoutes {
-    func addTransferHistory(_ v1: RouterGroup<BasicRequestContext>) {
+    func addTransferHistory(_ v1: RouterGroup<NodeRequestContext>) {
         v1.get("transfers") { request, _ in
             let filter = try Self.transferFilter(request)
             let page = try PageRequest(request, list: "transfers")

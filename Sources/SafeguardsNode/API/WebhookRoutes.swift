@@ -11,7 +11,7 @@ struct WebhookRoutes: Sendable {
     let maxBodyBytes: Int
     let now: @Sendable () -> Timestamp
 
-    func add(to v1: RouterGroup<BasicRequestContext>) {
+    func add(to v1: RouterGroup<NodeRequestContext>) {
         v1.post("webhooks") { request, _ in
             let body = try await JSONBody.decode(CreateWebhookRequest.self, from: request, limit: maxBodyBytes)
             do throws(WebhookRules.Violation) {

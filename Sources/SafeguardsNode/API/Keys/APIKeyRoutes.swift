@@ -9,7 +9,7 @@ struct APIKeyRoutes: Sendable {
     let operations: BudgetOperations
     let maxBodyBytes: Int
 
-    func add(to v1: RouterGroup<BasicRequestContext>) {
+    func add(to v1: RouterGroup<NodeRequestContext>) {
         v1.post("api-keys") { request, _ in
             let body = try await JSONBody.decode(CreateAPIKeyRequest.self, from: request, limit: maxBodyBytes)
             let now = Timestamp.now()

@@ -29,7 +29,7 @@ struct StatusRoutes: Sendable {
         "safeguards_" + String(report.systemID.map { $0 == ":" ? "_" : $0 })
     }
 
-    func add(to router: Router<BasicRequestContext>, access: AccessMiddleware<BasicRequestContext>) {
+    func add(to router: Router<NodeRequestContext>, access: AccessMiddleware<NodeRequestContext>) {
         router.get("/") { request, _ in
             guard session(request) != nil else {
                 return page(.ok) { StatusPage.signIn(systemID: report.systemID, message: nil, nonce: $0) }
@@ -46,9 +46,9 @@ struct StatusRoutes: Sendable {
             headers[.cacheControl] = "no-store"
             return JSONBody.response(await report.gather(), headers: headers)
         }
-        router.post("/login") { request, _ in
+        router.post("/login") { request, context in
             if let refusal = crossOrigin(request) { return refusal }
-            if let wait = sessions.signInAllowed() {
+            if let wait = sessions.signInAllowed(from: context.clientAddress) {
                 let seconds = max(1, Int(wait.components.seconds) + 1)
                 var response = signInPage(
                     .tooManyRequests, "Too many failed sign-ins; try again in \(seconds) seconds.")
@@ -66,7 +66,7 @@ struct StatusRoutes: Sendable {
                 return signInPage(
                     .forbidden, "API key \(id) is an agent key; the status page needs the API token or an admin key.")
             case .invalid:
-                sessions.recordFailure()
+                sessions.recordFailure(from: context.clientAddress)
                 return signInPage(.unauthorized, "That is not the API token or a valid admin key.")
             }
         }

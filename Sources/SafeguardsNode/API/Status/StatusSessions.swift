@@ -10,10 +10,14 @@ import Synchronization
 /// time as the real one). At most ``capacity`` exist at once; a sign-in beyond that ends the
 /// session that would expire first.
 ///
-/// Failed sign-ins draw from one bucket of ``failureBurst`` tries that refills one try every
-/// ``failureRefill``: a guesser gets about ten tries a minute however many connections it opens.
-/// While the bucket is empty every sign-in is refused unchecked, the right token too, so waiting
-/// is the only way on (the API itself is not affected).
+/// Failed sign-ins draw from a bucket of ``failureBurst`` tries per client address, refilled one
+/// try every ``failureRefill``: a guesser gets about ten tries a minute from each address however
+/// many connections it opens. While its bucket is empty every sign-in from that address is
+/// refused unchecked, the right token too, so waiting is the only way on; an operator at another
+/// address signs in meanwhile (the API itself is not affected). At most ``trackedSources``
+/// addresses have buckets of their own: past that, addresses without one share a single bucket,
+/// so a guesser with many addresses gets no more tries than one and the table stays bounded.
+/// Behind a proxy every client has the proxy's address and shares its bucket.
 final class StatusSessions: Sendable {
     /// How long a session lasts from sign-in.
     static let lifetime: Duration = .seconds(12 * 3600)
@@ -22,6 +26,10 @@ final class StatusSessions: Sendable {
     /// Failed sign-ins allowed in a burst, and the time that gives one back.
     static let failureBurst = 10
     static let failureRefill: Duration = .seconds(6)
+    /// Client addresses with a bucket of their own, at most.
+    static let trackedSources = 1024
+    /// The key of the bucket that addresses past ``trackedSources`` share.
+    static let sharedSource = "*"
 
     /// Who signed in: the configured token, or an admin key by id (checked again at every use,
     /// so revoking the key ends its sessions).
@@ -31,11 +39,16 @@ final class StatusSessions: Sendable {
         var expiresAt: Timestamp
     }
 
-    private struct State {
-        var sessions: [[UInt8]: Session] = [:]
-        /// Failed sign-ins that count against the bucket, and when the oldest of them is given back.
+    /// Failed sign-ins that count against a bucket, and when the oldest of them is given back.
+    private struct Bucket {
         var failures = 0
         var refillFrom: Timestamp?
+    }
+
+    private struct State {
+        var sessions: [[UInt8]: Session] = [:]
+        /// By client address, plus ``sharedSource`` once the table is full.
+        var buckets: [String: Bucket] = [:]
     }
 
     private let state = Mutex(State())
@@ -86,34 +99,59 @@ final class StatusSessions: Sendable {
     /// Sessions held now, expired ones included until they are next looked at.
     var count: Int { state.withLock { $0.sessions.count } }
 
-    /// Whether a sign-in may be checked now; when not, how long until one may.
-    func signInAllowed() -> Duration? {
+    /// Whether a sign-in from `source` (a client address) may be checked now; when not, how long
+    /// until one may.
+    func signInAllowed(from source: String) -> Duration? {
         let time = now()
         return state.withLock { state in
-            Self.refill(&state, at: time)
-            guard state.failures >= Self.failureBurst, let from = state.refillFrom else { return nil }
+            let key = Self.bucketKey(for: source, in: &state, at: time)
+            guard var bucket = state.buckets[key] else { return nil }
+            Self.refill(&bucket, at: time)
+            state.buckets[key] = bucket.failures == 0 ? nil : bucket
+            guard bucket.failures >= Self.failureBurst, let from = bucket.refillFrom else { return nil }
             return time.duration(to: from.advanced(by: Self.failureRefill))
         }
     }
 
-    /// Counts a failed sign-in against the bucket.
-    func recordFailure() {
+    /// Counts a failed sign-in from `source` against its bucket.
+    func recordFailure(from source: String) {
         let time = now()
         state.withLock { state in
-            Self.refill(&state, at: time)
-            if state.failures == 0 { state.refillFrom = time }
-            state.failures = min(state.failures + 1, Self.failureBurst)
+            let key = Self.bucketKey(for: source, in: &state, at: time)
+            var bucket = state.buckets[key] ?? Bucket()
+            Self.refill(&bucket, at: time)
+            if bucket.failures == 0 { bucket.refillFrom = time }
+            bucket.failures = min(bucket.failures + 1, Self.failureBurst)
+            state.buckets[key] = bucket
         }
     }
 
+    /// Client addresses holding a bucket now (the shared one included), for tests.
+    var trackedSourceCount: Int { state.withLock { $0.buckets.count } }
+
+    /// `source` when it has a bucket or there is room for one; else ``sharedSource``. Making room
+    /// drops the buckets that have refilled completely.
+    private static func bucketKey(for source: String, in state: inout State, at time: Timestamp) -> String {
+        if state.buckets[source] != nil { return source }
+        if state.buckets.count >= trackedSources {
+            state.buckets = state.buckets.filter { _, bucket in
+                var bucket = bucket
+                refill(&bucket, at: time)
+                return bucket.failures > 0
+            }
+        }
+        let own = state.buckets.count - (state.buckets[sharedSource] == nil ? 0 : 1)
+        return own < trackedSources ? source : sharedSource
+    }
+
     /// Gives back one failure per ``failureRefill`` elapsed since `refillFrom`.
-    private static func refill(_ state: inout State, at time: Timestamp) {
-        guard let from = state.refillFrom, state.failures > 0 else { return }
+    private static func refill(_ bucket: inout Bucket, at time: Timestamp) {
+        guard let from = bucket.refillFrom, bucket.failures > 0 else { return }
         let elapsed = from.duration(to: time)
         guard elapsed >= failureRefill else { return }
-        let returned = min(Int(elapsed / failureRefill), state.failures)
-        state.failures -= returned
-        state.refillFrom = state.failures == 0 ? nil : from.advanced(by: failureRefill * returned)
+        let returned = min(Int(elapsed / failureRefill), bucket.failures)
+        bucket.failures -= returned
+        bucket.refillFrom = bucket.failures == 0 ? nil : from.advanced(by: failureRefill * returned)
     }
 
     /// 64 lowercase hex digits: anything else is not an id this node gave out, and is not hashed.
