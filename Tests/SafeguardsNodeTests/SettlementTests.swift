@@ -19,14 +19,23 @@ enum SettlementPair {
         try await TestNode.withFederated("system_b", configure: { config in
             config.federation?.offers = [try! SystemID("system_a"): try! Amount(parsing: offer)]
             config.federation?.settlement.perRequestCap = 10_000
+            patient(&config)
             configureB(&config)
         }) { clientB, _, portB in
-            try await TestNode.withFederated("system_a") { clientA, _, portA in
+            try await TestNode.withFederated("system_a", configure: patient) { clientA, _, portA in
                 try await DevelopmentFederation.register("system_b", port: portB, with: clientA)
                 try await DevelopmentFederation.register("system_a", port: portA, trust: trustOfAOnB, with: clientB)
                 try await body(clientA, clientB, portB)
             }
         }
+    }
+
+    /// Both peers are up for the whole test, so a request is given time for a first connection
+    /// on a loaded machine: a grant proposal that timed out would stay pending where the test
+    /// expects its answer.
+    @Sendable static func patient(_ config: inout NodeConfig) {
+        config.federation?.requestTimeout = .seconds(30)
+        config.federation?.handshakeTimeout = .seconds(30)
     }
 
     /// A federated pool on system_a backed by system_b, with agent `agent` holding 100 locally.
