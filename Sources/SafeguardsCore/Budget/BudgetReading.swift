@@ -42,7 +42,8 @@ extension BudgetReading {
         agents[id].map(agentSnapshot(of:))
     }
 
-    func agentSnapshot(of agent: Agent) -> AgentSnapshot {
+    /// The snapshot of `agent`, which must be one of ``agents``.
+    public func agentSnapshot(of agent: Agent) -> AgentSnapshot {
         let id = agent.id
         let budget = account(LedgerAccounts.agent(id))
         let available = budget?.available ?? .zero

@@ -345,21 +345,29 @@ public struct AgentDigest: Sendable {
     public private(set) var warning = 0
 
     public init(_ book: some BudgetReading, rows: Int) {
-        var selection = BoundedSelection<(snapshot: AgentSnapshot, basisPoints: Int64)>(capacity: rows) { left, right in
-            (left.snapshot.agent.alertLevel, left.basisPoints, right.snapshot.agent.id)
-                > (right.snapshot.agent.alertLevel, right.basisPoints, left.snapshot.agent.id)
+        // Only what ranks an agent is kept while the agents go by; the snapshots shown are taken
+        // again for the winners.
+        typealias Rank = (level: UsageLevel, basisPoints: Int64, id: AgentID)
+        var selection = BoundedSelection<Rank>(capacity: rows) { left, right in
+            (left.level, left.basisPoints, right.id) > (right.level, right.basisPoints, left.id)
         }
-        for id in book.agents.keys {
-            guard let agent = book.agentSnapshot(id) else { continue }
+        for (id, agent) in book.agents {
+            let snapshot = book.agentSnapshot(of: agent)
             count += 1
-            switch agent.agent.alertLevel {
+            switch agent.alertLevel {
             case .critical: critical += 1
             case .warning: warning += 1
             default: break
             }
-            selection.offer(
-                (agent, Amount.clampedSum([agent.spentThisPeriod, agent.reserved]).basisPoints(of: agent.total)))
+            selection.offer((agent.alertLevel, Self.basisPoints(snapshot), id))
         }
-        nearest = selection.sorted()
+        nearest = selection.sorted().compactMap { rank in
+            book.agentSnapshot(rank.id).map { ($0, rank.basisPoints) }
+        }
+    }
+
+    /// The share of the budget spent this period or reserved, in basis points.
+    static func basisPoints(_ agent: AgentSnapshot) -> Int64 {
+        Amount(clamping: Int128(agent.spentThisPeriod.micros) + Int128(agent.reserved.micros)).basisPoints(of: agent.total)
     }
 }
