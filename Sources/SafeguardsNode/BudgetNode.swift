@@ -135,7 +135,7 @@ public struct BudgetNode: Sendable {
                 report: StatusReport(
                     systemID: config.systemID, operations: operations, registry: federation?.registry,
                     settlement: settlement, gossip: gossip, refreshSeconds: 5, now: Timestamp.now),
-                sessions: StatusSessions(), keys: keys, secure: apiTLS != nil))
+                sessions: StatusSessions(), keys: keys, secure: apiTLS != nil, publicOrigins: config.api.publicOrigins))
         let application = APIServer.application(
             router: routes.makeRouter(), api: config.api, tls: apiTLS, serverName: "safeguards/\(config.systemID)",
             logger: logger,

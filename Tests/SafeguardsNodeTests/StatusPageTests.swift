@@ -169,6 +169,33 @@ struct StatusPageTests {
         }
     }
 
+    /// Behind a proxy that rewrites Host, the browser's Origin is the proxy's address: it is
+    /// accepted once configured in `api.public_origins`, and nothing else is.
+    @Test func aConfiguredPublicOriginMaySignIn() async throws {
+        try await TestNode.with(configure: { $0.api.publicOrigins = ["https://budget.example.com"] }) { client, _ in
+            let proxied = try await Self.signIn(client, TestNode.token, origin: "https://budget.example.com")
+            #expect(proxied.status == 303)
+            #expect(proxied.header("set-cookie") != nil)
+            for origin in ["http://budget.example.com", "https://budget.example.com:8443", "https://attacker.example", "null"] {
+                #expect(try await Self.signIn(client, TestNode.token, origin: origin).status == 403, "\(origin)")
+            }
+            #expect(try await Self.signIn(client, TestNode.token, origin: client.endpoint.description).status == 303)
+        }
+    }
+
+    @Test func publicOriginsAreOriginsOnly() throws {
+        let config = try NodeConfig.parse(
+            yaml: "api:\n  public_origins: [\"https://budget.example.com\", \"http://10.0.0.5:8080\"]")
+        #expect(config.api.publicOrigins == ["https://budget.example.com", "http://10.0.0.5:8080"])
+        for bad in ["https://budget.example.com/", "https://budget.example.com/status", "ftp://budget.example.com",
+            "budget.example.com", "https://user@budget.example.com", "https://budget.example.com?x=1", ""]
+        {
+            #expect(throws: ConfigError.self, "\(bad)") { try NodeConfig.parse(yaml: "api:\n  public_origins: [\"\(bad)\"]") }
+        }
+        #expect(throws: ConfigError.self) { try NodeConfig.parse(yaml: "api:\n  public_origins: https://budget.example.com") }
+        #expect(NodeConfig().api.publicOrigins.isEmpty)
+    }
+
     @Test func failedSignInsAreBoundedAndThenRefusedUnchecked() async throws {
         try await TestNode.with { client, _ in
             for _ in 0..<StatusSessions.failureBurst {

@@ -84,6 +84,19 @@ extension NodeConfig {
                 config.api.maxKeys = value
             }
             if let value = try api.duration("handshake_timeout") { config.api.handshakeTimeout = value }
+            if let origins = try api.strings("public_origins") {
+                guard origins.count <= 16 else {
+                    throw ConfigError(key: "api.public_origins", "lists at most 16 origins")
+                }
+                config.api.publicOrigins = try origins.map { (origin) throws(ConfigError) in
+                    guard NodeConfig.APIConfig.isOrigin(origin) else {
+                        throw ConfigError(
+                            key: "api.public_origins",
+                            "'\(origin.prefix(80))' is not an origin: scheme http or https, a host and an optional port, nothing after")
+                    }
+                    return origin
+                }
+            }
             if var tls = try api.section("tls") {
                 config.api.tls = try APITLSConfig.parse(&tls)
                 try tls.rejectUnknownKeys()

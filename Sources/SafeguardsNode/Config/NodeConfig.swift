@@ -22,6 +22,7 @@ import SafeguardsPolicies
 ///   shutdown_grace: 5s           # on SIGTERM, requests in flight may finish for this long; then they are cut
 ///   max_keys: 10000              # scoped API keys kept at once (1-1000000); creating one more is 409
 ///   handshake_timeout: 10s       # with tls: a TLS handshake not done this long after accept is closed
+///   public_origins: []           # origins the status page's forms may also come from (a proxy's address)
 ///   tls:                         # serve HTTPS (TLS 1.2+) instead of HTTP; see APITLSConfig
 ///     certificate: Certs/api.pem
 ///     private_key: Certs/api.key
@@ -120,6 +121,10 @@ public struct NodeConfig: Sendable, Equatable {
         public var handshakeTimeout: Duration = .seconds(10)
         /// The `tls` subsection: the API serves HTTPS. `nil` serves plain HTTP.
         public var tls: APITLSConfig?
+        /// Origins (`https://budget.example.com`) the status page's forms may also be posted from,
+        /// besides the one the request was addressed to: the address operators use when a proxy
+        /// in front of the node rewrites the Host header.
+        public var publicOrigins: [String] = []
     }
 
     /// The `reservations` section.
@@ -182,4 +187,16 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { key.isEmpty ? message : "config key '\(key)': \(message)" }
+}
+
+extension NodeConfig.APIConfig {
+    /// Whether `text` is an origin as browsers send it: `http://` or `https://`, a host, an
+    /// optional `:port`, and no path, query or trailing slash.
+    static func isOrigin(_ text: String) -> Bool {
+        guard text.count <= 255, let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil,
+            url.user == nil, url.password == nil
+        else { return false }
+        return text == "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
 }

@@ -19,6 +19,9 @@ struct StatusRoutes: Sendable {
     let keys: APIKeyRing
     /// Whether the API serves TLS: the cookie is then `Secure` and origins are `https://`.
     let secure: Bool
+    /// Origins the forms may also come from (`api.public_origins`): the node's address as
+    /// operators reach it through a proxy that rewrites the Host header.
+    var publicOrigins: [String] = []
 
     /// The most bytes a sign-in form may have.
     static let maxFormBytes = 4096
@@ -94,11 +97,11 @@ struct StatusRoutes: Sendable {
     }
 
     /// 403 when the request carries an `Origin` other than this node's own (the host it was
-    /// addressed to, with this API's scheme); nil when it may go on.
+    /// addressed to, with this API's scheme, or one of ``publicOrigins``); nil when it may go on.
     func crossOrigin(_ request: Request) -> Response? {
         guard let origin = request.headers[.origin] else { return nil }
         let own = (secure ? "https://" : "http://") + (request.head.authority ?? "")
-        guard origin != own else { return nil }
+        guard origin != own, !publicOrigins.contains(origin) else { return nil }
         return signInPage(.forbidden, "Refused: the form was sent from another site (\(origin.prefix(80))).")
     }
 
